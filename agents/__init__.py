@@ -1,0 +1,1 @@
+"""HashPivot agents: Miners, Hyperscalers and GridOperators and their decision rules."""

@@ -1,0 +1,1 @@
+"""HashPivot world: network, regions, sites, markets, metrics, the Model and its tooling."""

@@ -1,0 +1,1 @@
+"""Sourced data files shipped with the package."""
