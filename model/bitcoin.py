@@ -61,7 +61,8 @@ def bits_to_target(bits: int) -> int:
     size = bits >> 24
     word = bits & 0x007FFFFF
     if size <= 3:
-        target = word >> (8 * (3 - size))
+        word >>= 8 * (3 - size)  # as Core: the sign and overflow checks below see the shifted word
+        target = word
     else:
         target = word << (8 * (size - 3))
     if word != 0 and bits & 0x00800000:
@@ -171,11 +172,16 @@ class NetworkState:
 
         When the time of the period's first block is unknown it is back-dated at the 600 s target spacing,
         i.e. the anchor's difficulty is assumed to match the hashrate of its period.
+        An anchor ending a period (height 2016k - 1) is retargeted at once:
+        ``bits`` is the target of the next block.
         """
         if period_start_s is None:
             first = height - height % RETARGET_INTERVAL_BLOCKS
             period_start_s = time_s - (height - first) * TARGET_SPACING_S
         bits_to_target(bits)  # validates
+        if height % RETARGET_INTERVAL_BLOCKS == RETARGET_INTERVAL_BLOCKS - 1:
+            bits = next_target_bits(bits, int(round(time_s - period_start_s)))
+            period_start_s = time_s + TARGET_SPACING_S  # the next period's first block, expected
         return cls(tip=float(height), bits=bits, time_s=float(time_s), period_start_s=period_start_s)
 
     @property
@@ -212,9 +218,11 @@ class NetworkState:
         tip0, remaining, retargets = self.tip, float(SECONDS_PER_DAY), 0
         while remaining > 0:
             rate = self.blocks_per_second(hashrate_ehs)
-            last_of_period = (self.height // RETARGET_INTERVAL_BLOCKS + 1) * RETARGET_INTERVAL_BLOCKS - 1
-            need = last_of_period - self.tip
-            dt = self._time_to_boundary(need, rate, remaining, rng)
+            # Last block of the next block's period: a tip that just ended a period (2016k - 1,
+            # already retargeted) looks to the next boundary, not the one it stands on.
+            period = (self.height + 1) // RETARGET_INTERVAL_BLOCKS
+            last_of_period = (period + 1) * RETARGET_INTERVAL_BLOCKS - 1
+            dt = self._time_to_boundary(last_of_period, rate, remaining, rng)
             if dt is None:
                 break
             self.tip = float(last_of_period)
@@ -230,14 +238,17 @@ class NetworkState:
         hashprice = revenue_usd / (hashrate_ehs * PH_PER_EH)
         return DayResult(blocks, subsidy, fees, revenue_usd, hashprice, retargets)
 
-    def _time_to_boundary(self, need, rate, remaining, rng):
+    def _time_to_boundary(self, last_of_period, rate, remaining, rng):
         """Seconds until the period's last block if it comes within ``remaining``; else advance and None."""
+        need = last_of_period - self.tip
         if rng is None:
-            dt = need / rate
-            if dt <= remaining:
-                return dt
-            self.tip += rate * remaining
-            return None
+            # Stop short only if the end tip is below the boundary: a tip must never rest on a
+            # period's last block without its retarget (rounding of ``need / rate`` could allow it).
+            end_tip = self.tip + rate * remaining
+            if end_tip < last_of_period:
+                self.tip = end_tip
+                return None
+            return min(need / rate, remaining)
         # Poisson process: n arrivals in the window; if the boundary block is among them, its arrival time
         # is the need-th of n uniform order statistics, i.e. Beta(need, n - need + 1) of the window.
         n = int(rng.poisson(rate * remaining))

@@ -1,0 +1,110 @@
+"""GridOperator: one per region. Sets hourly power prices, runs the interconnection queue, pays demand response,
+applies large-load rules, and releases powered parcels as headroom grows."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from model.finance import DAY_SHOCK_SIGMA_LOG
+from model.interconnection import InterconnectionQueue, Purpose, Request
+
+HOURS_PER_YEAR = 8_760.0
+SLA_HOURS_PER_CURTAILED_HOUR = 10.0  # assumption: an hour an AI load is ordered off costs ~10 hours of value
+
+
+class GridOperator(mesa.Agent):
+    """The operator of one grid region.
+
+    Attributes:
+        region_index: position of the region in the model's ``RegionTable``.
+        region: the region's data (``model.regions.Region``).
+        queue: the region's interconnection queue.
+    """
+
+    def __init__(self, model, region_index: int, region, grid):
+        super().__init__(model)
+        self.region_index = region_index
+        self.region = region
+        self.grid = grid  # the scenario's GridSection
+        self.queue = InterconnectionQueue(
+            headroom_mw=region.spare_capacity_mw,
+            study_capacity_mw_per_day=grid.study_capacity_mw_per_month / 30.4,
+        )
+        self._released_mw = 0.0
+
+    # --- prices ---------------------------------------------------------------------------------------------
+    @staticmethod
+    def hourly_prices(rng: np.random.Generator, mean, sigma_log, scarcity_share, scarcity_price):
+        """Draw one day of hourly prices for every region at once: (regions, 24) prices and called hours.
+
+        Hours are lognormal around the region's mean (log-sd ``sigma_log``) times a common daily shock
+        (weather, outages); with probability ``scarcity_share`` an hour is a scarcity hour at the scarcity
+        price, and the operator calls demand response in it (economics.md, "Curtailment threshold").
+        """
+        r = mean.size
+        day = np.exp(DAY_SHOCK_SIGMA_LOG * rng.standard_normal(r) - 0.5 * DAY_SHOCK_SIGMA_LOG**2)
+        hours = np.exp(sigma_log[:, None] * rng.standard_normal((r, 24)) - 0.5 * sigma_log[:, None] ** 2)
+        prices = mean[:, None] * day[:, None] * hours
+        called = rng.random((r, 24)) < scarcity_share[:, None]
+        return np.where(called, scarcity_price[:, None], prices), called
+
+    # --- interconnection -----------------------------------------------------------------------------------
+    def study_days(self, mw: float, firm: bool) -> float:
+        """Study time for a request. A strict large-load rule lengthens firm large-load studies by half."""
+        months = self.region.study_months_firm if firm else self.region.study_months_flexible
+        days = months * 30.4 * self.grid.study_scale
+        if firm and self._is_large(mw) and self._strict():
+            days *= 1.5
+        return days
+
+    def request(self, requester: int, site: int, mw: float, firm: bool, purpose: Purpose,
+                headroom_mw: float | None = None) -> Request:
+        """Queue an interconnection request and return it (large loads pay the study fee via the caller)."""
+        need = headroom_mw if headroom_mw is not None else (
+            mw if firm else mw * (1.0 - self.grid.flexible_headroom_credit))
+        req = Request(self.model.next_request_id(), requester, site, mw, firm, purpose, self.model.day, 0.0, need)
+        return self.queue.submit(req, self.model.day, self.study_days(mw, firm))
+
+    def expected_wait_days(self, mw: float, firm: bool) -> float:
+        """Days a new request of this size would expect to wait for study and headroom."""
+        return self.queue.expected_wait_days(
+            mw, firm, self.model.day, self.study_days(mw, firm),
+            self.region.headroom_growth_mw_per_year / 365.0, self.grid.flexible_headroom_credit)
+
+    def operate(self) -> None:
+        """Daily: headroom grows, studied requests are admitted, new powered parcels are released."""
+        growth = self.region.headroom_growth_mw_per_year / 365.0
+        self.queue.headroom_mw += growth
+        for req in self.queue.admit(self.model.day):
+            self.model.on_interconnection_approved(req)
+        self._release_parcels(growth)
+
+    def _release_parcels(self, growth_mw: float) -> None:
+        """Offer part of the new headroom as energised parcels, one typical site at a time (site auctions)."""
+        self._released_mw += growth_mw * self.grid.parcel_release_mw_per_year
+        size = self.region.typical_site_mw
+        if self._released_mw >= size and self.queue.headroom_mw >= size:
+            self._released_mw -= size
+            self.queue.headroom_mw -= size
+            self.model.offer_parcel(self.region_index, size)
+
+    # --- rules ----------------------------------------------------------------------------------------------
+    def _strict(self) -> bool:
+        return self.grid.texas_rule_strict and self.region.id == "ERCOT"
+
+    def _is_large(self, mw: float) -> bool:
+        return self.region.large_load_threshold_mw > 0 and mw >= self.region.large_load_threshold_mw
+
+    def firmness_discount(self, mw: float, keeps_flexible_load: bool) -> float:
+        """Share of an AI load's value lost to the large-load rule (e.g. Texas SB 6: >= 75 MW may be ordered
+        off in emergencies). A site that keeps curtailable mining on it can shed that instead (the mullet),
+        so it loses nothing; a strict rule triples the emergency hours."""
+        if keeps_flexible_load or not self._is_large(mw):
+            return 0.0
+        hours = self.region.large_load_curtail_hours_per_year * (3.0 if self._strict() else 1.0)
+        return min(0.5, hours * SLA_HOURS_PER_CURTAILED_HOUR / HOURS_PER_YEAR)
+
+    def study_fee_usd(self, mw: float) -> float:
+        """Study fee a large-load request pays (SB 6: >= 100 k$)."""
+        return self.region.large_load_study_fee_usd if self._is_large(mw) else 0.0

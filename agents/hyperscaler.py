@@ -1,0 +1,141 @@
+"""Hyperscaler: needs AI capacity, leases it from miners or builds greenfield, and bids for energised sites.
+
+Demand follows the scenario's AI-spending path (default 47 B$ in 2024 -> 499 B$ in 2034, seed facts):
+installed AI MW = spending / USD per MW-year, of which ``addressable_share`` is sourced from powered sites.
+Each procurement round the hyperscaler looks a build-time ahead, issues an RFP for the gap, signs the bids
+that beat its outside option, and takes the rest to the interconnection queue as greenfield requests. Its
+outside option -- and so its reservation rent -- worsens as its own requests congest the queues: the
+miners' bargaining power emerges from that congestion (economics.md: "Energised capacity is the scarce
+asset").
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from model.interconnection import Purpose
+from model.markets.auction import SiteBid
+from model.markets.leasing import (
+    RFP,
+    ContractKind,
+    clear_rfp,
+    hyperscaler_reservation_rent,
+)
+
+GREENFIELD_BLOCK_MW = 100.0  # assumption: greenfield campuses are requested in 100 MW phases
+
+
+class Hyperscaler(mesa.Agent):
+    """A buyer of AI capacity (Microsoft, Google via Fluidstack, AWS, CoreWeave in the seed).
+
+    Attributes:
+        idx: dense index among hyperscalers.
+        name: label.
+        demand_share: its share of the addressable AI demand.
+        greenfield_pending_mw: MW it has asked the grid for and not yet been granted.
+    """
+
+    def __init__(self, model, idx: int, name: str, demand_share: float):
+        super().__init__(model)
+        self.idx = idx
+        self.name = name
+        self.demand_share = demand_share
+        self.greenfield_pending_mw = 0.0
+        self.rfps_issued = 0
+
+    # --- demand -----------------------------------------------------------------------------------------------
+    def demand_mw(self, day: int) -> float:
+        """Addressable AI MW it needs by ``day``, beyond what existed at the start."""
+        ai = self.model.scenario.ai
+        years = day / 365.0
+        spend = ai.spend_2024_usd * ((1.0 + ai.spend_growth_per_year) ** years - 1.0)
+        return ai.addressable_share * spend / ai.usd_per_mw_year * self.demand_share
+
+    def committed_mw(self) -> float:
+        """MW it has secured: signed leases, sites it owns (converting or live), greenfield in the queue."""
+        m = self.model
+        leased = m.leases.mw_for_hyperscaler(self.unique_id)
+        owned = m.sites.owned_by(m.sites_owner_hyperscaler, self.idx)
+        return leased + float(m.sites.converting_mw[owned].sum() + m.sites.ai_mw[owned].sum()
+                              + m.sites.unbuilt_mw[owned].sum()) + self.greenfield_pending_mw
+
+    # --- procurement ------------------------------------------------------------------------------------------
+    def procure(self) -> None:
+        """Issue an RFP for the capacity gap a build-time ahead; sign what beats greenfield; build the rest."""
+        m, ai = self.model, self.model.scenario.ai
+        lookahead = ai.colocation.build_days
+        gap = self.demand_mw(m.day + lookahead) - self.committed_mw()
+        if gap < ai.min_block_mw:
+            return
+        kind = ContractKind.GPU_CLOUD if m.rng.random() < ai.gpu_cloud_share else ContractKind.COLOCATION
+        rfp = RFP(m.next_rfp_id(), self.unique_id, kind, float(gap), ai.min_block_mw, m.day)
+        self.rfps_issued += 1
+        bids = [b for miner in m.miners_list for b in miner.bid(rfp)]
+        rate = m.scenario.finance.rate_gpu_cloud if kind == ContractKind.GPU_CLOUD else m.scenario.finance.rate_contracted
+        awards = clear_rfp(rfp, bids, lambda b: self.reservation_rent(b, kind), ai.negotiation, rate,
+                           self.impatience_rate(kind), ai.bargaining_power_base)
+        for award in awards:
+            m.sign_lease(award, rfp, self)
+        unfilled = gap - sum(a.bid.mw for a in awards)
+        if unfilled >= ai.min_block_mw:
+            self.go_greenfield(unfilled)
+
+    def impatience_rate(self, kind: ContractKind) -> float:
+        """Annual discount rate plus the share of value it loses per year of delay (Rubinstein's patience)."""
+        ai = self.model.scenario.ai
+        price = ai.reference_gpu_price_usd_per_kw_month if kind == ContractKind.GPU_CLOUD else \
+            ai.reference_rent_usd_per_kw_month
+        return ai.rate_hyperscaler + ai.value_of_time_usd_per_mw_year / (price * 12_000.0)
+
+    def best_greenfield(self, mw: float) -> tuple[int, float]:
+        """The region it would build in -- the highest access, then the shortest expected wait -- and the wait."""
+        m = self.model
+        access = m.regions.column("hyperscaler_access")
+        waits = np.array([go.expected_wait_days(mw, firm=True) for go in m.grid_operators_by_region])
+        score = access * 1e6 - waits  # access dominates (SF-8 preference), waits break ties
+        r = int(np.argmax(score))
+        return r, float(waits[r])
+
+    def reservation_rent(self, bid, kind: ContractKind) -> float:
+        """Its most acceptable rent at ``bid``'s site: greenfield cost and saved queue time, times preference.
+
+        Preference combines region (non-US sites discounted by ``us_preference`` times missing access,
+        SF-8), firmness (large-load rules, unless mining on site can be shed) and counterparty credit
+        (leverage of the landlord).
+        """
+        m, ai = self.model, self.model.scenario.ai
+        terms = ai.gpu_cloud if kind == ContractKind.GPU_CLOUD else ai.colocation
+        _, wait = self.best_greenfield(bid.mw)
+        days_saved = wait + ai.greenfield_build_days - (bid.ready_day - m.day)
+        region = m.sites.region[bid.site]
+        access = m.regions.column("hyperscaler_access")[region]
+        go = m.grid_operators_by_region[region]
+        preference = (1.0 - ai.us_preference * (1.0 - access)) * (1.0 - go.firmness_discount(bid.mw, bid.keeps_flexible_load))
+        preference *= m.counterparty_factor(bid.miner)
+        own_capex = ai.greenfield_capex_usd_per_mw + terms.equipment_capex_usd_per_mw
+        return hyperscaler_reservation_rent(own_capex, ai.rate_hyperscaler, terms.term_years, terms.margin,
+                                            days_saved, ai.value_of_time_usd_per_mw_year, preference)
+
+    def go_greenfield(self, mw: float) -> None:
+        """Ask the grid for firm service for new campuses in its preferred region, in 100 MW phases."""
+        m = self.model
+        remaining = mw
+        while remaining >= m.scenario.ai.min_block_mw:
+            block = min(GREENFIELD_BLOCK_MW, remaining)
+            region, _ = self.best_greenfield(block)
+            m.grid_operators_by_region[region].request(self.unique_id, -1, block, firm=True,
+                                                       purpose=Purpose.GREENFIELD)
+            self.greenfield_pending_mw += block
+            remaining -= block
+
+    # --- site market ----------------------------------------------------------------------------------------
+    def value_site(self, site: int) -> SiteBid | None:
+        """Value an energised site by the rent and queue time its convertible MW save over greenfield."""
+        m, ai = self.model, self.model.scenario.ai
+        s = m.sites
+        conv = float(s.convertible_mw[site])
+        gap = self.demand_mw(m.day + ai.colocation.build_days) - self.committed_mw()
+        if conv < ai.min_block_mw or gap < ai.min_block_mw:
+            return None
+        return SiteBid(self.unique_id, m.hyperscaler_site_value_usd(site, self))

@@ -1,0 +1,267 @@
+"""Miner: a Bitcoin mining firm with sites, an ASIC fleet by vintage, cash, debt and a BTC treasury.
+
+Its *daily* life -- running or curtailing each batch against the hour's power price, earning mining revenue
+and demand-response payments, paying power, opex and debt service -- is computed for all miners at once in
+``HashpivotModel`` over arrays (model/fleet.py, model/accounts.py). What lives here is what a firm *decides*,
+at its decision points (monthly, staggered by firm):
+
+* its pivot strategy (hold / hybrid / exit), by the rule the scenario names (agents/rules.py);
+* its fleet: retire machines whose expected margin is negative, buy new-generation machines for idle MW when
+  they pay back fast enough, build out unbuilt MW;
+* its treasury: sell BTC when cash falls below its reserve;
+* whether to bid into hyperscalers' RFPs, and at what reservation rent (model/markets/leasing.py).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from agents.rules import STRATEGY_RULES, StrategyView
+from model import finance
+from model.markets.leasing import Bid, ContractKind, lease_npv_usd_per_mw, miner_reservation_rent
+from model.markets.auction import SiteBid
+from model.sites import Owner
+
+PATH_YEARS = np.arange(0.5, 10.0, 1.0)  # mid-year points of the valuation horizon
+
+
+class Miner(mesa.Agent):
+    """A mining firm.
+
+    Attributes:
+        idx: dense index into the model's account and site-owner arrays.
+        archetype: name of the archetype it was created from (SF-5 / seed: The deals).
+        strategy: "hold", "hybrid" or "exit".
+        hodl_share: share of mined BTC kept in the treasury.
+        decision_offset: day of the month on which it re-decides (staggers decisions).
+        last_choice: the rule's last answer, with the values it compared.
+    """
+
+    def __init__(self, model, idx: int, archetype: str, strategy: str, hodl_share: float, decision_offset: int):
+        super().__init__(model)
+        self.idx = idx
+        self.archetype = archetype
+        self.strategy = strategy
+        self.hodl_share = hodl_share
+        self.decision_offset = decision_offset
+        self.last_choice = None
+        self.exit_day = -1
+        self.first_lease_day = -1
+
+    # --- what it holds ----------------------------------------------------------------------------------------
+    @property
+    def sites(self) -> np.ndarray:
+        """Indices of the sites it owns."""
+        return self.model.sites.owned_by(Owner.MINER, self.idx)
+
+    @property
+    def cash_usd(self) -> float:
+        """Cash on hand."""
+        return float(self.model.accounts.cash_usd[self.idx])
+
+    @property
+    def converting(self) -> bool:
+        """True while any of its MW are being converted to AI (the transition state)."""
+        return bool(self.model.sites.converting_mw[self.sites].sum() > 0)
+
+    def batches(self) -> np.ndarray:
+        """Indices of its live machine batches."""
+        fleet = self.model.fleet
+        return np.flatnonzero((fleet.owner[: fleet.n] == self.idx) & fleet.live(self.model.day))
+
+    # --- decision point ---------------------------------------------------------------------------------------
+    def decide(self) -> None:
+        """Re-decide: treasury first (liquidity), then strategy, then fleet."""
+        self.manage_treasury()
+        view = self.strategy_view()
+        choice = STRATEGY_RULES[self.model.scenario.rules.strategy](view)
+        self.last_choice = choice
+        if choice.strategy != self.strategy:
+            self.model.log_event(self, "strategy", f"{self.strategy} -> {choice.strategy}: {choice.reason}")
+            self.strategy = choice.strategy
+            if self.strategy == "exit":
+                self.exit_day = self.model.day
+        if self.strategy == "exit":
+            self.leave_mining()
+        else:
+            self.manage_fleet()
+
+    def manage_treasury(self) -> None:
+        """Sell BTC to restore the cash reserve; keep it otherwise (the hodl habit is the archetype's)."""
+        acc = self.model.accounts
+        shortfall = self.cash_reserve_usd() - acc.cash_usd[self.idx]
+        price = self.model.btc_price_usd
+        if shortfall > 0 and acc.btc[self.idx] > 0:
+            sell_btc = min(acc.btc[self.idx], shortfall / price)
+            acc.btc[self.idx] -= sell_btc
+            acc.post(self.idx, "btc_sales", sell_btc * price)
+
+    def cash_reserve_usd(self) -> float:
+        """Liquidity buffer: months of mining opex and power at today's machine MW."""
+        m = self.model
+        mw = m.sites.machine_mw[self.sites].sum()
+        monthly = mw * (m.scenario.mining.opex_usd_per_mw_day + 24 * 45.0) * 30.4
+        return m.scenario.finance.cash_reserve_months * monthly
+
+    def strategy_view(self) -> StrategyView:
+        """Assemble the numbers the strategy rule compares (see ``StrategyView``)."""
+        m, sc = self.model, self.model.scenario
+        b = self.batches()
+        npv_per_mw = m.batch_mining_npv_usd_per_mw(b)
+        mw = m.fleet.mw[b]
+        v_hold = float((npv_per_mw * mw).sum())
+        conv_mw, conv_sites = self.convertible_mw()
+        on_conv = np.isin(m.fleet.site[b], conv_sites)
+        conv_machine_mw = max(float(mw[on_conv].sum()), 1e-9)
+        v_conv_mining = float((npv_per_mw * mw)[on_conv].sum()) * min(1.0, conv_mw / conv_machine_mw)
+        terms = sc.ai.colocation
+        capex = terms.conversion_capex_usd_per_mw * self.mean_capex_multiplier(conv_sites)
+        lease_npv = lease_npv_usd_per_mw(m.market_rent_usd_per_kw_month(ContractKind.COLOCATION), terms.margin,
+                                         sc.finance.rate_contracted, terms.term_years, terms.escalator_per_year,
+                                         capex, terms.build_days / 365.0)
+        margin_day = float(m.batch_margin_usd_per_day(b).sum())
+        acc = m.accounts
+        return StrategyView(
+            current=self.strategy,
+            v_hold_usd=v_hold,
+            v_mining_convertible_usd=v_conv_mining,
+            convertible_mw=conv_mw,
+            lease_npv_usd_per_mw=lease_npv,
+            lease_access=self.lease_access(conv_sites),
+            can_finance=self.can_finance(min(conv_mw, sc.ai.min_block_mw * 2) * capex, terms.prepayment_share),
+            v_exit_usd=float(sum(m.site_sale_estimate_usd(s) for s in self.sites)) + self.salvage_value_usd(b),
+            mining_margin_usd_per_day=margin_day,
+            distressed=bool(acc.cash_usd[self.idx] < 0 and acc.btc[self.idx] <= 1e-9),
+            has_contracts=m.has_contracts(self.unique_id),
+            min_block_mw=sc.ai.min_block_mw,
+            hysteresis=sc.finance.switch_hysteresis,
+        )
+
+    # --- AI pivot -------------------------------------------------------------------------------------------
+    def convertible_mw(self) -> tuple[float, np.ndarray]:
+        """MW it could still offer to AI (convertible, not already converting or leased) and those sites."""
+        s = self.model.sites
+        sites = self.sites
+        free = np.maximum(s.convertible_mw[sites] - s.converting_mw[sites] - s.ai_mw[sites], 0.0)
+        free = np.minimum(free, s.capacity_mw[sites] - s.unbuilt_mw[sites] - s.converting_mw[sites] - s.ai_mw[sites])
+        keep = free > 1e-9
+        return float(free[keep].sum()), sites[keep]
+
+    def mean_capex_multiplier(self, sites: np.ndarray) -> float:
+        """MW-weighted conversion-capex multiplier of the given sites (1.0 if none)."""
+        s = self.model.sites
+        w = s.convertible_mw[sites]
+        return float(np.average(s.capex_multiplier[sites], weights=w)) if w.sum() > 0 else 1.0
+
+    def lease_access(self, sites: np.ndarray) -> float:
+        """Chance that a hyperscaler signs at these sites: the regions' access, MW-weighted."""
+        s, t = self.model.sites, self.model.regions
+        w = s.convertible_mw[sites]
+        if w.sum() <= 0:
+            return 0.0
+        return float(np.average(t.column("hyperscaler_access")[s.region[sites]], weights=w))
+
+    def can_finance(self, capex_usd: float, prepayment_share: float) -> bool:
+        """Cash above the reserve, plus backstopped debt capacity, plus prepayment, cover the capex."""
+        fin = self.model.scenario.finance
+        equity_needed = capex_usd * (1.0 - fin.loan_to_cost_backstopped) - prepayment_share * capex_usd
+        return self.cash_usd - self.cash_reserve_usd() >= equity_needed
+
+    def bid(self, rfp) -> list[Bid]:
+        """Offer MW to an RFP at each convertible site, asking the reservation rent (only hybrids bid).
+
+        Reservation rent (economics.md): annuitised conversion capex (plus GPUs for GPU cloud) plus the mining
+        margin those MW give up, over the contract's operating margin.
+        """
+        if self.strategy != "hybrid":
+            return []
+        m, sc = self.model, self.model.scenario
+        terms = sc.ai.gpu_cloud if rfp.kind == ContractKind.GPU_CLOUD else sc.ai.colocation
+        rate = sc.finance.rate_gpu_cloud if rfp.kind == ContractKind.GPU_CLOUD else sc.finance.rate_contracted
+        bids = []
+        s = m.sites
+        for site in self.convertible_mw()[1]:
+            free = min(s.convertible_mw[site] - s.converting_mw[site] - s.ai_mw[site],
+                       s.capacity_mw[site] - s.unbuilt_mw[site] - s.converting_mw[site] - s.ai_mw[site])
+            mw = min(free, rfp.mw)
+            if mw < rfp.min_block_mw:
+                continue
+            capex = terms.conversion_capex_usd_per_mw * s.capex_multiplier[site] + terms.equipment_capex_usd_per_mw
+            if not self.can_finance(capex * mw, terms.prepayment_share):
+                continue
+            foregone = m.site_mining_margin_usd_per_mw_day(site)
+            ask = miner_reservation_rent(capex, rate, terms.term_years, terms.margin, foregone)
+            approval = m.grid_operators_by_region[s.region[site]].expected_wait_days(mw, firm=True)
+            ready = m.day + int(max(terms.build_days, approval))
+            keeps_flexible = s.machine_mw[site] - mw > 0.25 * mw  # mining left on site to shed at peak
+            bids.append(Bid(rfp.id, self.unique_id, int(site), float(mw), ask, ready, bool(keeps_flexible)))
+        return bids
+
+    # --- fleet ----------------------------------------------------------------------------------------------
+    def manage_fleet(self) -> None:
+        """Retire machines that no longer pay, then buy new ones for idle and unbuilt MW that pay back fast."""
+        m = self.model
+        b = self.batches()
+        if b.size:
+            expected = m.batch_margin_usd_per_day(b)
+            ema = m.fleet.margin_ema_usd_per_mw_day[b]
+            for i in b[(expected < 0) & (ema < 0)]:
+                m.retire_batch(int(i))
+        for site in self.sites:
+            self._expand(int(site))
+
+    def _expand(self, site: int) -> None:
+        """Fill idle MW with the newest machines, and build unbuilt MW, when simple payback is short enough."""
+        m, sc = self.model, self.model.scenario
+        s = m.sites
+        gen = m.newest_generation()
+        cost_per_mw = gen.usd_per_th * 1e6 / gen.j_per_th
+        annual = m.site_mining_margin_usd_per_mw_day(site, gen.j_per_th) * 365.0
+        if annual <= 0:
+            return
+        idle = max(0.0, s.idle_mw()[site] - m.fleet.mw_by_site(s.n, m.day, pending=True)[site])
+        built = 0.0
+        if s.energised[site] and s.unbuilt_mw[site] > 0 and \
+                (cost_per_mw + sc.mining.build_capex_usd_per_mw) / annual < sc.mining.expansion_payback_years:
+            built = s.unbuilt_mw[site]
+        mw = idle + built
+        if mw <= 0 or cost_per_mw / annual >= sc.mining.expansion_payback_years:
+            return
+        unit = cost_per_mw + (sc.mining.build_capex_usd_per_mw if built > 0 else 0.0) * built / mw
+        equity_share = 1.0 - sc.finance.loan_to_cost_mining
+        budget = self.cash_usd - self.cash_reserve_usd()
+        affordable = budget / (unit * equity_share) if budget > 0 else 0.0
+        mw = min(mw, affordable)
+        if mw < 1.0:
+            return
+        build_mw = min(built, mw * built / (idle + built))
+        m.build_and_equip(self, site, mw, build_mw, gen)
+
+    def salvage_value_usd(self, batches: np.ndarray) -> float:
+        """What its machines would fetch second-hand."""
+        f = self.model.fleet
+        return float(f.cost_usd[batches].sum() * self.model.scenario.mining.salvage_share)
+
+    def leave_mining(self) -> None:
+        """Exit: retire every machine and put every site without a contract up for sale."""
+        m = self.model
+        for i in self.batches():
+            m.retire_batch(int(i))
+        for site in self.sites:
+            if m.sites.converting_mw[site] + m.sites.ai_mw[site] <= 0:
+                m.sites.for_sale[site] = True
+
+    # --- site market ----------------------------------------------------------------------------------------
+    def value_site(self, site: int) -> SiteBid | None:
+        """Bid for a site at its mining NPV with new machines, net of build and machine capex, within budget."""
+        if self.strategy == "exit":
+            return None
+        m, sc = self.model, self.model.scenario
+        gen = m.newest_generation()
+        npv = float(m.site_new_machine_npv_usd_per_mw(site, gen)[0])
+        capex = gen.usd_per_th * 1e6 / gen.j_per_th + sc.mining.build_capex_usd_per_mw
+        value = (npv - capex) * m.sites.capacity_mw[site]
+        budget = self.cash_usd - self.cash_reserve_usd()
+        value = min(value, budget)
+        return SiteBid(self.unique_id, value) if value > 0 else None

@@ -1,0 +1,91 @@
+"""Interconnection queues: how a grid operator studies and admits new large loads.
+
+Requests wait first for a *study* and then for *headroom* (economics.md, "Grid"). Studies are served first
+come, first served by a fixed study capacity (MW per month): when requests arrive faster than that, a
+backlog -- queue congestion -- forms on its own. After its study a request is admitted when the region's
+peak headroom can take it. Firm load (AI, uptime needed) must fit the headroom in full; flexible load (mining
+that curtails at peak) needs only ``1 - flexible_headroom_credit`` of its MW, so it is admitted sooner where
+headroom is short (ERCOT's ~150 days for flexible loads vs ~2 years otherwise, calibration.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Purpose(StrEnum):
+    """Why a load asks to connect."""
+
+    MINING = "mining"
+    AI_CONVERSION = "ai_conversion"
+    GREENFIELD = "greenfield"
+
+
+@dataclass
+class Request:
+    """One interconnection request (a typed message between an agent and its grid operator)."""
+
+    id: int
+    requester: int  # unique_id of the requesting agent
+    site: int  # site index (-1 for a greenfield site not yet created)
+    mw: float
+    firm: bool
+    purpose: Purpose
+    submit_day: int
+    study_done_day: float
+    headroom_mw: float  # peak headroom the load needs once admitted
+    approved_day: int = -1
+
+
+@dataclass
+class InterconnectionQueue:
+    """A region's FIFO study queue and headroom ledger.
+
+    Attributes:
+        headroom_mw: peak headroom left for new load.
+        study_capacity_mw_per_day: how many MW of requests the operator can study per day.
+        study_free_day: the day the study team next has capacity (the backlog's end).
+    """
+
+    headroom_mw: float
+    study_capacity_mw_per_day: float
+    study_free_day: float = 0.0
+    pending: list[Request] = field(default_factory=list)
+    approved_mw_total: float = 0.0
+
+    def submit(self, request: Request, day: int, study_days: float) -> Request:
+        """Queue a request; its study ends after the study time and after every earlier study."""
+        start = max(float(day), self.study_free_day)
+        self.study_free_day = start + request.mw / self.study_capacity_mw_per_day
+        request.study_done_day = max(day + study_days, self.study_free_day)
+        self.pending.append(request)
+        return request
+
+    def admit(self, day: int) -> list[Request]:
+        """Admit studied requests in order while headroom lasts; return those approved today."""
+        approved, waiting = [], []
+        for req in self.pending:
+            if req.study_done_day <= day and req.headroom_mw <= self.headroom_mw + 1e-9:
+                self.headroom_mw -= req.headroom_mw
+                self.approved_mw_total += req.mw
+                req.approved_day = day
+                approved.append(req)
+            else:
+                waiting.append(req)
+        self.pending = waiting
+        return approved
+
+    def pending_mw(self) -> float:
+        """MW waiting for a study or for headroom."""
+        return sum(r.mw for r in self.pending)
+
+    def expected_wait_days(self, mw: float, firm: bool, day: int, study_days: float,
+                           headroom_growth_mw_per_day: float, flexible_credit: float) -> float:
+        """What a new request would expect to wait: study backlog, then headroom shortfall over its growth."""
+        study_end = max(day + study_days, max(float(day), self.study_free_day) + mw / self.study_capacity_mw_per_day)
+        need = mw if firm else mw * (1.0 - flexible_credit)
+        ahead = sum(r.headroom_mw for r in self.pending)
+        shortfall = max(0.0, ahead + need - self.headroom_mw)
+        headroom_wait = shortfall / max(headroom_growth_mw_per_day, 1e-9)
+        return max(study_end - day, headroom_wait)

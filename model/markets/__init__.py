@@ -1,0 +1,1 @@
+"""Market mechanisms: lease negotiation and site auctions, each picked by name from a registry."""
