@@ -16,6 +16,7 @@ import numpy as np
 
 from model.interconnection import Purpose
 from model.markets.auction import SiteBid
+from model.sites import Owner
 from model.markets.leasing import (
     RFP,
     ContractKind,
@@ -33,7 +34,7 @@ class Hyperscaler(mesa.Agent):
         idx: dense index among hyperscalers.
         name: label.
         demand_share: its share of the addressable AI demand.
-        greenfield_pending_mw: MW it has asked the grid for and not yet been granted.
+        pipeline: greenfield requests not yet live: ``{"request": id, "mw", "ready_day"}`` (expected).
     """
 
     def __init__(self, model, idx: int, name: str, demand_share: float):
@@ -41,49 +42,69 @@ class Hyperscaler(mesa.Agent):
         self.idx = idx
         self.name = name
         self.demand_share = demand_share
-        self.greenfield_pending_mw = 0.0
+        self.pipeline: list[dict] = []
         self.rfps_issued = 0
 
     # --- demand -----------------------------------------------------------------------------------------------
     def demand_mw(self, day: int) -> float:
         """Addressable AI MW it needs by ``day``, beyond what existed at the start."""
-        ai = self.model.scenario.ai
+        ai = self.model.config.ai
         years = day / 365.0
         spend = ai.spend_2024_usd * ((1.0 + ai.spend_growth_per_year) ** years - 1.0)
         return ai.addressable_share * spend / ai.usd_per_mw_year * self.demand_share
 
-    def committed_mw(self) -> float:
-        """MW it has secured: signed leases, sites it owns (converting or live), greenfield in the queue."""
+    def committed_mw(self, by_day: int | None = None) -> float:
+        """MW it has secured -- signed leases, sites it owns, greenfield in the pipeline -- counting greenfield
+        only if expected to be live by ``by_day`` (all of it when ``by_day`` is None).
+
+        Capacity is planned by delivery date: a campus still in the interconnection queue does not meet next
+        year's demand, so near-term needs keep going to RFPs while the queue serves the long run.
+        """
         m = self.model
-        leased = m.leases.mw_for_hyperscaler(self.unique_id)
-        owned = m.sites.owned_by(m.sites_owner_hyperscaler, self.idx)
-        return leased + float(m.sites.converting_mw[owned].sum() + m.sites.ai_mw[owned].sum()
-                              + m.sites.unbuilt_mw[owned].sum()) + self.greenfield_pending_mw
+        leased = m.leases.mw_for_hyperscaler(self.unique_id, m.day)
+        owned = m.sites.owned_by(Owner.HYPERSCALER, self.idx)
+        owned = owned[~m.sites.greenfield[owned]]
+        own = float(m.sites.converting_mw[owned].sum() + m.sites.ai_mw[owned].sum())
+        greenfield = sum(p["mw"] for p in self.pipeline if by_day is None or p["ready_day"] <= by_day)
+        return leased + own + greenfield
 
     # --- procurement ------------------------------------------------------------------------------------------
     def procure(self) -> None:
         """Issue an RFP for the capacity gap a build-time ahead; sign what beats greenfield; build the rest."""
-        m, ai = self.model, self.model.scenario.ai
-        lookahead = ai.colocation.build_days
-        gap = self.demand_mw(m.day + lookahead) - self.committed_mw()
-        if gap < ai.min_block_mw:
-            return
-        kind = ContractKind.GPU_CLOUD if m.rng.random() < ai.gpu_cloud_share else ContractKind.COLOCATION
+        m, ai = self.model, self.model.config.ai
+        near_day = m.day + ai.colocation.build_days
+        gap = self.demand_mw(near_day) - self.committed_mw(by_day=near_day)
+        if gap >= ai.min_block_mw:
+            self.issue_rfp(gap)
+        self.plan_greenfield()
+
+    def issue_rfp(self, gap: float) -> None:
+        """Run one RFP round for ``gap`` MW: collect bids, score, bargain, sign."""
+        m, ai = self.model, self.model.config.ai
+        kind = ContractKind.GPU_CLOUD if m.choice_rng.random() < ai.gpu_cloud_share else ContractKind.COLOCATION
         rfp = RFP(m.next_rfp_id(), self.unique_id, kind, float(gap), ai.min_block_mw, m.day)
         self.rfps_issued += 1
         bids = [b for miner in m.miners_list for b in miner.bid(rfp)]
-        rate = m.scenario.finance.rate_gpu_cloud if kind == ContractKind.GPU_CLOUD else m.scenario.finance.rate_contracted
+        rate = m.config.finance.rate_gpu_cloud if kind == ContractKind.GPU_CLOUD else m.config.finance.rate_contracted
         awards = clear_rfp(rfp, bids, lambda b: self.reservation_rent(b, kind), ai.negotiation, rate,
                            self.impatience_rate(kind), ai.bargaining_power_base)
         for award in awards:
             m.sign_lease(award, rfp, self)
-        unfilled = gap - sum(a.bid.mw for a in awards)
-        if unfilled >= ai.min_block_mw:
-            self.go_greenfield(unfilled)
+        m.observe_rfp(sum(b.mw for b in bids), sum(a.bid.mw for a in awards))
+
+    def plan_greenfield(self) -> None:
+        """Keep a greenfield pipeline for demand beyond what leasing can deliver in time: demand at the date a
+        campus requested today would go live, less everything already secured."""
+        m, ai = self.model, self.model.config.ai
+        _, wait = self.best_greenfield(GREENFIELD_BLOCK_MW)
+        far_day = m.day + int(wait) + ai.greenfield_build_days
+        gap = self.demand_mw(far_day) - self.committed_mw()
+        if gap >= ai.min_block_mw:
+            self.go_greenfield(gap)
 
     def impatience_rate(self, kind: ContractKind) -> float:
         """Annual discount rate plus the share of value it loses per year of delay (Rubinstein's patience)."""
-        ai = self.model.scenario.ai
+        ai = self.model.config.ai
         price = ai.reference_gpu_price_usd_per_kw_month if kind == ContractKind.GPU_CLOUD else \
             ai.reference_rent_usd_per_kw_month
         return ai.rate_hyperscaler + ai.value_of_time_usd_per_mw_year / (price * 12_000.0)
@@ -104,7 +125,7 @@ class Hyperscaler(mesa.Agent):
         SF-8), firmness (large-load rules, unless mining on site can be shed) and counterparty credit
         (leverage of the landlord).
         """
-        m, ai = self.model, self.model.scenario.ai
+        m, ai = self.model, self.model.config.ai
         terms = ai.gpu_cloud if kind == ContractKind.GPU_CLOUD else ai.colocation
         _, wait = self.best_greenfield(bid.mw)
         days_saved = wait + ai.greenfield_build_days - (bid.ready_day - m.day)
@@ -121,18 +142,29 @@ class Hyperscaler(mesa.Agent):
         """Ask the grid for firm service for new campuses in its preferred region, in 100 MW phases."""
         m = self.model
         remaining = mw
-        while remaining >= m.scenario.ai.min_block_mw:
+        while remaining >= m.config.ai.min_block_mw:
             block = min(GREENFIELD_BLOCK_MW, remaining)
-            region, _ = self.best_greenfield(block)
-            m.grid_operators_by_region[region].request(self.unique_id, -1, block, firm=True,
-                                                       purpose=Purpose.GREENFIELD)
-            self.greenfield_pending_mw += block
+            region, wait = self.best_greenfield(block)
+            req = m.grid_operators_by_region[region].request(self.unique_id, -1, block, firm=True,
+                                                             purpose=Purpose.GREENFIELD)
+            ready = m.day + int(wait) + m.config.ai.greenfield_build_days
+            self.pipeline.append({"request": req.id, "mw": block, "ready_day": ready})
             remaining -= block
+
+    def on_greenfield_approved(self, request_id: int, ready_day: int) -> None:
+        """The grid admitted a campus: its expected live date is now the build's end."""
+        for p in self.pipeline:
+            if p["request"] == request_id:
+                p["ready_day"] = ready_day
+
+    def on_greenfield_live(self, request_id: int) -> None:
+        """A campus is live: it leaves the pipeline (its MW now count as owned AI capacity)."""
+        self.pipeline = [p for p in self.pipeline if p["request"] != request_id]
 
     # --- site market ----------------------------------------------------------------------------------------
     def value_site(self, site: int) -> SiteBid | None:
         """Value an energised site by the rent and queue time its convertible MW save over greenfield."""
-        m, ai = self.model, self.model.scenario.ai
+        m, ai = self.model, self.model.config.ai
         s = m.sites
         conv = float(s.convertible_mw[site])
         gap = self.demand_mw(m.day + ai.colocation.build_days) - self.committed_mw()

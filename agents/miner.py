@@ -18,7 +18,6 @@ import mesa
 import numpy as np
 
 from agents.rules import STRATEGY_RULES, StrategyView
-from model import finance
 from model.markets.leasing import Bid, ContractKind, lease_npv_usd_per_mw, miner_reservation_rent
 from model.markets.auction import SiteBid
 from model.sites import Owner
@@ -75,7 +74,7 @@ class Miner(mesa.Agent):
         """Re-decide: treasury first (liquidity), then strategy, then fleet."""
         self.manage_treasury()
         view = self.strategy_view()
-        choice = STRATEGY_RULES[self.model.scenario.rules.strategy](view)
+        choice = STRATEGY_RULES[self.model.config.rules.strategy](view)
         self.last_choice = choice
         if choice.strategy != self.strategy:
             self.model.log_event(self, "strategy", f"{self.strategy} -> {choice.strategy}: {choice.reason}")
@@ -101,12 +100,12 @@ class Miner(mesa.Agent):
         """Liquidity buffer: months of mining opex and power at today's machine MW."""
         m = self.model
         mw = m.sites.machine_mw[self.sites].sum()
-        monthly = mw * (m.scenario.mining.opex_usd_per_mw_day + 24 * 45.0) * 30.4
-        return m.scenario.finance.cash_reserve_months * monthly
+        monthly = mw * (m.config.mining.opex_usd_per_mw_day + 24 * 45.0) * 30.4
+        return m.config.finance.cash_reserve_months * monthly
 
     def strategy_view(self) -> StrategyView:
         """Assemble the numbers the strategy rule compares (see ``StrategyView``)."""
-        m, sc = self.model, self.model.scenario
+        m, sc = self.model, self.model.config
         b = self.batches()
         npv_per_mw = m.batch_mining_npv_usd_per_mw(b)
         mw = m.fleet.mw[b]
@@ -122,15 +121,20 @@ class Miner(mesa.Agent):
                                          capex, terms.build_days / 365.0)
         margin_day = float(m.batch_margin_usd_per_day(b).sum())
         acc = m.accounts
+        site_value = float(sum(m.site_sale_estimate_usd(s) for s in self.sites))
+        exit_cost = sc.finance.exit_cost_usd_per_mw * float(m.sites.capacity_mw[self.sites].sum())
+        # Holding keeps the sites: their value comes back when the machines are spent (continuation value).
+        life = sc.mining.machine_life_years
+        terminal = site_value / (1.0 + sc.finance.rate_mining) ** life
         return StrategyView(
             current=self.strategy,
-            v_hold_usd=v_hold,
+            v_hold_usd=v_hold + terminal,
             v_mining_convertible_usd=v_conv_mining,
             convertible_mw=conv_mw,
             lease_npv_usd_per_mw=lease_npv,
             lease_access=self.lease_access(conv_sites),
-            can_finance=self.can_finance(min(conv_mw, sc.ai.min_block_mw * 2) * capex, terms.prepayment_share),
-            v_exit_usd=float(sum(m.site_sale_estimate_usd(s) for s in self.sites)) + self.salvage_value_usd(b),
+            can_finance=self.can_finance(sc.ai.min_block_mw * capex),
+            v_exit_usd=site_value + self.salvage_value_usd(b) - exit_cost,
             mining_margin_usd_per_day=margin_day,
             distressed=bool(acc.cash_usd[self.idx] < 0 and acc.btc[self.idx] <= 1e-9),
             has_contracts=m.has_contracts(self.unique_id),
@@ -155,18 +159,25 @@ class Miner(mesa.Agent):
         return float(np.average(s.capex_multiplier[sites], weights=w)) if w.sum() > 0 else 1.0
 
     def lease_access(self, sites: np.ndarray) -> float:
-        """Chance that a hyperscaler signs at these sites: the regions' access, MW-weighted."""
+        """Chance of signing a tenant for these sites: the regions' hyperscaler access (MW-weighted) times the
+        fill rate the market has shown in recent RFP rounds (learned, not assumed)."""
         s, t = self.model.sites, self.model.regions
         w = s.convertible_mw[sites]
         if w.sum() <= 0:
             return 0.0
-        return float(np.average(t.column("hyperscaler_access")[s.region[sites]], weights=w))
+        access = float(np.average(t.column("hyperscaler_access")[s.region[sites]], weights=w))
+        return access * self.model.lease_win_rate
 
-    def can_finance(self, capex_usd: float, prepayment_share: float) -> bool:
-        """Cash above the reserve, plus backstopped debt capacity, plus prepayment, cover the capex."""
-        fin = self.model.scenario.finance
-        equity_needed = capex_usd * (1.0 - fin.loan_to_cost_backstopped) - prepayment_share * capex_usd
-        return self.cash_usd - self.cash_reserve_usd() >= equity_needed
+    def free_equity_usd(self) -> float:
+        """Cash above the reserve and above the equity already promised to signed conversions."""
+        return self.cash_usd - self.cash_reserve_usd() - self.model.equity_committed_usd(self.idx)
+
+    def can_finance(self, capex_usd: float, prepayment_usd: float = 0.0) -> bool:
+        """Free equity, plus backstopped debt capacity, plus the tenant's prepayment, cover the capex
+        (economics.md: financing limits put an option out of reach)."""
+        fin = self.model.config.finance
+        equity_needed = capex_usd * (1.0 - fin.loan_to_cost_backstopped) - prepayment_usd
+        return self.free_equity_usd() >= equity_needed
 
     def bid(self, rfp) -> list[Bid]:
         """Offer MW to an RFP at each convertible site, asking the reservation rent (only hybrids bid).
@@ -176,11 +187,12 @@ class Miner(mesa.Agent):
         """
         if self.strategy != "hybrid":
             return []
-        m, sc = self.model, self.model.scenario
+        m, sc = self.model, self.model.config
         terms = sc.ai.gpu_cloud if rfp.kind == ContractKind.GPU_CLOUD else sc.ai.colocation
         rate = sc.finance.rate_gpu_cloud if rfp.kind == ContractKind.GPU_CLOUD else sc.finance.rate_contracted
         bids = []
         s = m.sites
+        equity = self.free_equity_usd()  # offers are limited by what it can finance, across all its bids
         for site in self.convertible_mw()[1]:
             free = min(s.convertible_mw[site] - s.converting_mw[site] - s.ai_mw[site],
                        s.capacity_mw[site] - s.unbuilt_mw[site] - s.converting_mw[site] - s.ai_mw[site])
@@ -188,11 +200,18 @@ class Miner(mesa.Agent):
             if mw < rfp.min_block_mw:
                 continue
             capex = terms.conversion_capex_usd_per_mw * s.capex_multiplier[site] + terms.equipment_capex_usd_per_mw
-            if not self.can_finance(capex * mw, terms.prepayment_share):
+            # Prepayment is a share of contract value, about (share x term) of a year's rent per MW: here
+            # approximated by the share of capex, conservative for long terms.
+            equity_per_mw = capex * (1.0 - sc.finance.loan_to_cost_backstopped - terms.prepayment_share)
+            if equity_per_mw > 0:
+                mw = min(mw, max(equity, 0.0) / equity_per_mw)
+            if mw < rfp.min_block_mw:
                 continue
-            foregone = m.site_mining_margin_usd_per_mw_day(site)
+            equity -= mw * max(equity_per_mw, 0.0)
+            foregone = m.site_mining_npv_usd_per_mw(int(site))
             ask = miner_reservation_rent(capex, rate, terms.term_years, terms.margin, foregone)
-            approval = m.grid_operators_by_region[s.region[site]].expected_wait_days(mw, firm=True)
+            approval = m.grid_operators_by_region[s.region[site]].expected_wait_days(
+                mw * sc.grid.flexible_headroom_credit, firm=False)
             ready = m.day + int(max(terms.build_days, approval))
             keeps_flexible = s.machine_mw[site] - mw > 0.25 * mw  # mining left on site to shed at peak
             bids.append(Bid(rfp.id, self.unique_id, int(site), float(mw), ask, ready, bool(keeps_flexible)))
@@ -200,7 +219,8 @@ class Miner(mesa.Agent):
 
     # --- fleet ----------------------------------------------------------------------------------------------
     def manage_fleet(self) -> None:
-        """Retire machines that no longer pay, then buy new ones for idle and unbuilt MW that pay back fast."""
+        """Retire machines that no longer pay, upgrade old vintages whose replacement pays back fast, then buy
+        machines for idle and unbuilt MW that pay back fast."""
         m = self.model
         b = self.batches()
         if b.size:
@@ -208,12 +228,37 @@ class Miner(mesa.Agent):
             ema = m.fleet.margin_ema_usd_per_mw_day[b]
             for i in b[(expected < 0) & (ema < 0)]:
                 m.retire_batch(int(i))
+        self._upgrade()
         for site in self.sites:
             self._expand(int(site))
 
+    def _upgrade(self) -> None:
+        """Replace the least efficient batch when the new generation's extra margin repays its cost within the
+        payback threshold (the machine sold second-hand helps pay). One batch per decision: capital is lumpy."""
+        m, sc = self.model, self.model.config
+        b = self.batches()
+        if not b.size:
+            return
+        worst = int(b[np.argmax(m.fleet.j_per_th[b])])
+        gen = m.newest_generation()
+        if gen.j_per_th >= m.fleet.j_per_th[worst] * 0.9:
+            return
+        site, mw = int(m.fleet.site[worst]), float(m.fleet.mw[worst])
+        gain = (m.site_mining_margin_usd_per_mw_day(site, gen.j_per_th)
+                - m.site_mining_margin_usd_per_mw_day(site, float(m.fleet.j_per_th[worst]))) * 365.0
+        cost = gen.usd_per_th * 1e6 / gen.j_per_th
+        if gain <= 0 or cost / gain >= sc.mining.expansion_payback_years:
+            return
+        budget = self.cash_usd - self.cash_reserve_usd()
+        affordable = budget / (cost * (1.0 - sc.finance.loan_to_cost_mining)) if budget > 0 else 0.0
+        if affordable < mw:
+            return
+        m.retire_batch(worst)
+        m.build_and_equip(self, site, mw, 0.0, gen)
+
     def _expand(self, site: int) -> None:
         """Fill idle MW with the newest machines, and build unbuilt MW, when simple payback is short enough."""
-        m, sc = self.model, self.model.scenario
+        m, sc = self.model, self.model.config
         s = m.sites
         gen = m.newest_generation()
         cost_per_mw = gen.usd_per_th * 1e6 / gen.j_per_th
@@ -241,7 +286,7 @@ class Miner(mesa.Agent):
     def salvage_value_usd(self, batches: np.ndarray) -> float:
         """What its machines would fetch second-hand."""
         f = self.model.fleet
-        return float(f.cost_usd[batches].sum() * self.model.scenario.mining.salvage_share)
+        return float(f.cost_usd[batches].sum() * self.model.config.mining.salvage_share)
 
     def leave_mining(self) -> None:
         """Exit: retire every machine and put every site without a contract up for sale."""
@@ -257,11 +302,13 @@ class Miner(mesa.Agent):
         """Bid for a site at its mining NPV with new machines, net of build and machine capex, within budget."""
         if self.strategy == "exit":
             return None
-        m, sc = self.model, self.model.scenario
+        m, sc = self.model, self.model.config
         gen = m.newest_generation()
+        s = m.sites
         npv = float(m.site_new_machine_npv_usd_per_mw(site, gen)[0])
-        capex = gen.usd_per_th * 1e6 / gen.j_per_th + sc.mining.build_capex_usd_per_mw
-        value = (npv - capex) * m.sites.capacity_mw[site]
+        machines = gen.usd_per_th * 1e6 / gen.j_per_th
+        # Already-built MW need only machines; unbuilt MW also need the build.
+        value = (npv - machines) * s.capacity_mw[site] - sc.mining.build_capex_usd_per_mw * s.unbuilt_mw[site]
         budget = self.cash_usd - self.cash_reserve_usd()
         value = min(value, budget)
         return SiteBid(self.unique_id, value) if value > 0 else None

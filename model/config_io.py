@@ -49,7 +49,7 @@ BASE_KEY = "base"
 """Top-level key naming the scenario a file inherits from."""
 
 OVERRIDE_FORM = "section.key=value, e.g. price.kind=gbm or market.rent=[1, 2]"
-VALUE_FORMS = 'a TOML value (1.5, true, "text", [1, 2], 2024-01-01) or bare text'
+VALUE_FORMS = 'a TOML value such as 1.5, true, "text", [1, 2] or 2024-01-01, or bare text'
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _RANGE_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
@@ -151,8 +151,8 @@ def _read_limited(path: Path) -> bytes:
     if len(raw) > MAX_FILE_BYTES:
         raise ConfigError(
             path,
-            f"file is over {MAX_FILE_BYTES} bytes",
-            accepted=f"files up to {MAX_FILE_BYTES} bytes (1 MiB)",
+            f"file is over 1 MiB ({MAX_FILE_BYTES} bytes)",
+            accepted="files up to 1 MiB",
         )
     return raw
 
@@ -160,13 +160,13 @@ def _read_limited(path: Path) -> bytes:
 def _decode(path: Path, raw: bytes) -> str:
     """Decode UTF-8, telling binary files apart from merely mis-encoded text."""
     if b"\x00" in raw:
-        raise ConfigError(path, "binary file (contains NUL bytes)", accepted="UTF-8 text")
+        raise ConfigError(path, "binary file: contains NUL bytes", accepted="UTF-8 text")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(
             path,
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start} cannot be decoded",
             accepted="UTF-8 text",
         ) from exc
     # Some Windows editors start UTF-8 files with a byte-order mark, which tomllib rejects.
@@ -266,11 +266,11 @@ def _find_base(child: Path, name: object, builtin_dir: Path | None) -> Path:
 
 def _base_choices(child: Path, builtin_dir: Path | None) -> str:
     """Describe where a base may live, listing the built-in scenarios by name."""
-    where = f"a file relative to {child.parent}/ (with or without .toml)"
+    where = f"a file relative to {child.parent}/ with or without .toml"
     if builtin_dir is None or not Path(builtin_dir).is_dir():
         return where
     names = sorted(p.stem for p in Path(builtin_dir).glob("*.toml"))
-    return f"{where} or a built-in scenario: {', '.join(names)}" if names else where
+    return f"{where}, or a built-in scenario: {', '.join(names)}" if names else where
 
 
 def deep_merge(base: Mapping, override: Mapping) -> dict:
@@ -586,7 +586,7 @@ def _unwrap(ann: Any) -> tuple[Any, list, str | None]:
         elif _is_union(ann) and type(None) in get_args(ann):
             # TOML has no null, so an Optional field is explained by its non-None type.
             rest = tuple(arg for arg in get_args(ann) if arg is not type(None))
-            ann = rest[0] if len(rest) == 1 else Union[rest]  # noqa: UP007 (tuple of members)
+            ann = rest[0] if len(rest) == 1 else Union[rest]  # noqa: UP007 (built from a tuple)
         else:
             return ann, meta, disc
 

@@ -57,14 +57,16 @@ def reward_factor(tip_height: float, years: np.ndarray, fees_btc_per_block: floa
     return (sub + fees_btc_per_block) / (sub_now + fees_btc_per_block)
 
 
-def expected_hashprice_path(hashprice_now, hashrate_growth_per_year, tip_height, fees_btc_per_block, years):
-    """Hashprice miners expect at future ``years``: today's, diluted by hashrate growth and halvings.
+def expected_hashprice_path(hashprice_now, hashrate_growth_per_year, tip_height, fees_btc_per_block, years,
+                            btc_growth_per_year=0.0):
+    """Hashprice miners expect at future ``years``: today's, grown with the expected BTC price, diluted by
+    hashrate growth, and cut at each halving by block height.
 
-    The BTC price is taken as a martingale (no expected drift): a miner's expectation adapts to the
-    network's observed hashrate growth (adaptive expectations), not to a scripted forecast.
+    Hashrate growth is extrapolated from the network's own recent history (adaptive expectations), not from
+    a scripted forecast; the BTC price growth miners plan with is a scenario parameter.
     """
     years = np.asarray(years, dtype=float)
-    dilution = np.exp(-np.log1p(hashrate_growth_per_year) * years)
+    dilution = np.exp((np.log1p(btc_growth_per_year) - np.log1p(hashrate_growth_per_year)) * years)
     return hashprice_now * dilution * reward_factor(tip_height, years, fees_btc_per_block)
 
 

@@ -35,6 +35,7 @@ class Request:
     submit_day: int
     study_done_day: float
     headroom_mw: float  # peak headroom the load needs once admitted
+    region: int = -1  # index of the region whose operator holds the request
     approved_day: int = -1
 
 

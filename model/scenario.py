@@ -89,7 +89,10 @@ class MiningSection(Section):
     )
     build_capex_usd_per_mw: float = P(600_000.0, "USD/MW", "cal: a mining build is 0.3-1 M$/MW", ge=0)
     machine_life_years: float = P(4.0, "years", "assumption: ASIC economic life 3-5 years", gt=0, le=15)
-    salvage_share: float = P(0.15, "share of purchase price", "assumption: used-ASIC resale", ge=0, le=1)
+    salvage_share: float = P(
+        0.05, "share of purchase price", "assumption: used-ASIC resale net of removal and shipping; machines "
+        "sold leave the modelled network (no secondary market yet)", ge=0, le=1
+    )
     delivery_days: int = P(60, "days", "assumption: ASIC lead time 1-3 months", ge=0, le=730)
     hashprice_memory_days: float = P(
         90.0, "days", "adaptive expectations: trailing window for hashrate growth", gt=1, le=3650
@@ -97,8 +100,12 @@ class MiningSection(Section):
     generations: tuple[HardwareGeneration, ...] = Field(
         default_factory=_default_generations, description="list; cal: Mining hardware"
     )
+    unbuilt_share: float = P(
+        0.2, "share of site capacity", "assumption: expansion room at existing sites (2024 pipelines)", ge=0, lt=1
+    )
     expansion_payback_years: float = P(
-        1.6, "years", "assumption: miners buy machines when simple payback < ~1.5-2 years", gt=0, le=10
+        2.5, "years", "assumption: S21 at ~15 $/TH and ~50 $/PH/day paid back in ~1.5-2.5 years and sold "
+        "(2024-25); buyers accept up to this", gt=0, le=10
     )
 
 
@@ -108,13 +115,20 @@ class FinanceSection(Section):
     rate_mining: float = P(0.25, "1/yr", "econ: mining margin discounted at ~20-30%", gt=0, le=1)
     rate_contracted: float = P(0.09, "1/yr", "econ: IG-tenant rent discounted at ~8-10%", gt=0, le=1)
     rate_gpu_cloud: float = P(0.14, "1/yr", "assumption: between contracted rent and mining", gt=0, le=1)
+    expected_btc_growth_per_year: float = P(
+        0.10, "1/yr", "assumption: BTC growth miners plan with (martingale = 0); sweep -0.3..0.5", ge=-0.9, le=2
+    )
     npv_horizon_years: float = P(10.0, "years", "assumption: valuation horizon", gt=0, le=40)
     loan_to_cost_backstopped: float = P(
         0.85, "share", "econ: up to ~85% loan-to-cost with a hyperscaler backstop", ge=0, le=1
     )
     loan_to_cost_mining: float = P(0.3, "share", "assumption: ASIC-backed lending", ge=0, le=1)
     debt_rate: float = P(0.10, "1/yr", "assumption: miners' secured/convertible debt cost", ge=0, le=1)
-    debt_amortization_years: float = P(6.0, "years", "assumption", gt=0, le=40)
+    debt_amortization_years: float = P(
+        12.0, "years", "assumption: blend of lease-backed project debt (10-15 yr) and ASIC loans (2-3 yr)",
+        gt=0, le=40)
+    exit_cost_usd_per_mw: float = P(
+        50_000.0, "USD/MW", "assumption: decommissioning, PPA and hosting-contract termination on exit", ge=0)
     cash_reserve_months: float = P(3.0, "months of opex", "assumption: liquidity buffer", ge=0, le=60)
     switch_hysteresis: float = P(
         0.10, "share", "assumption: a strategy must beat the current one by 10% to switch", ge=0, le=2
@@ -208,6 +222,9 @@ class GridSection(Section):
         0.8, "share", "econ: Grid -- curtailable load needs little peak headroom", ge=0, le=1
     )
     texas_rule_strict: bool = P(False, "flag", "cal: SB 6 (2025); strict = firm AI load needs shedable load")
+    developer_bid_usd_per_mw: float = P(
+        150_000.0, "USD/MW", "assumption: powered-land value to buyers outside the model (reserve bid)", ge=0
+    )
     parcel_release_mw_per_year: float = P(
         0.25, "share of annual headroom growth", "assumption: powered parcels auctioned per year", ge=0, le=1
     )
@@ -259,9 +276,9 @@ def _default_miners() -> tuple[Archetype, ...]:
         Archetype(name="us_tail", count=24, region="ERCOT", mw=120, j_per_th=27.0, convertible_share=0.2,
                   cash_usd_per_mw=200_000, debt_usd_per_mw=250_000, btc_per_mw=1.0, hodl_share=0.2,
                   power_adder_usd_per_mwh=10, spread="us"),
-        Archetype(name="row_fringe", count=36, region="RUSSIA", mw=350, j_per_th=30.0, convertible_share=0.05,
+        Archetype(name="row_fringe", count=36, region="RUSSIA", mw=350, j_per_th=27.0, convertible_share=0.05,
                   cash_usd_per_mw=150_000, debt_usd_per_mw=100_000, btc_per_mw=0.5, hodl_share=0.1,
-                  power_adder_usd_per_mwh=8, spread="non_us"),
+                  power_adder_usd_per_mwh=-5, spread="non_us"),
     )
 
 

@@ -59,11 +59,12 @@ class SiteBook:
     machine_mw: np.ndarray = field(default_factory=lambda: np.zeros(0))  # MW carrying ASICs
     curtailed_share: np.ndarray = field(default_factory=lambda: np.zeros(0))  # of machine MW, today
     for_sale: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    greenfield: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # a hyperscaler's new campus
 
     _ARRAYS = (
         "region", "owner_kind", "owner", "capacity_mw", "energised", "power_adder_usd_per_mwh", "cooling",
         "convertible_mw", "capex_multiplier", "unbuilt_mw", "converting_mw", "ai_mw", "machine_mw",
-        "curtailed_share", "for_sale",
+        "curtailed_share", "for_sale", "greenfield",
     )
 
     def add(self, *, region: int, capacity_mw: float, owner_kind: Owner, owner: int, energised: bool,

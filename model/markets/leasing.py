@@ -100,14 +100,15 @@ class Lease:
 
 
 def miner_reservation_rent(capex_usd_per_mw: float, rate: float, term_years: float, margin: float,
-                           foregone_margin_usd_per_mw_day: float) -> float:
+                           foregone_mining_npv_usd_per_mw: float) -> float:
     """The least rent a miner accepts, USD/kW-month.
 
-    Annuitised capex (conversion, plus GPUs for a GPU-cloud contract) plus the mining margin those MW give
-    up, divided by the contract's operating margin (the rest of the rent pays operations).
+    Annuitised capex (conversion, plus GPUs for a GPU-cloud contract) plus the mining it gives up on those
+    MW -- the NPV of their mining, spread as a level payment over the term -- divided by the contract's
+    operating margin (the rest of the rent pays operations).
     """
     capex_rent = float(usd_per_mw_to_usd_per_kw_month(capex_usd_per_mw, rate, term_years))
-    foregone = max(foregone_margin_usd_per_mw_day, 0.0) * 365.0 / 12.0 / 1_000.0
+    foregone = float(usd_per_mw_to_usd_per_kw_month(max(foregone_mining_npv_usd_per_mw, 0.0), rate, term_years))
     return (capex_rent + foregone) / max(margin, 1e-6)
 
 
