@@ -32,6 +32,7 @@ class GridOperator(mesa.Agent):
             study_capacity_mw_per_day=grid.study_capacity_mw_per_month / 30.4,
         )
         self._released_mw = 0.0
+        self.mining_banned = False
 
     # --- prices ---------------------------------------------------------------------------------------------
     @staticmethod
@@ -94,6 +95,17 @@ class GridOperator(mesa.Agent):
             self._released_mw -= size
             self.queue.headroom_mw -= size
             self.model.offer_parcel(self.region_index, size)
+
+    def ban_mining(self) -> None:
+        """Outlaw mining in the region: every machine here is taken offline and sold off; miners left with no
+        machines anywhere decide their future at their next decision point."""
+        m = self.model
+        f = m.fleet
+        here = np.flatnonzero((m.sites.region[f.site[: f.n]] == self.region_index) & (f.mw[: f.n] > 0))
+        for i in here:
+            m.retire_batch(int(i))
+        self.mining_banned = True
+        m.log_event(self, "ban", f"mining banned in {self.region.id}: {len(here)} batches offline")
 
     # --- rules ----------------------------------------------------------------------------------------------
     def _strict(self) -> bool:

@@ -260,6 +260,8 @@ class Miner(mesa.Agent):
         """Fill idle MW with the newest machines, and build unbuilt MW, when simple payback is short enough."""
         m, sc = self.model, self.model.config
         s = m.sites
+        if not m.mining_allowed(site):
+            return
         gen = m.newest_generation()
         cost_per_mw = gen.usd_per_th * 1e6 / gen.j_per_th
         annual = m.site_mining_margin_usd_per_mw_day(site, gen.j_per_th) * 365.0
@@ -300,7 +302,7 @@ class Miner(mesa.Agent):
     # --- site market ----------------------------------------------------------------------------------------
     def value_site(self, site: int) -> SiteBid | None:
         """Bid for a site at its mining NPV with new machines, net of build and machine capex, within budget."""
-        if self.strategy == "exit":
+        if self.strategy == "exit" or not self.model.mining_allowed(site):
             return None
         m, sc = self.model, self.model.config
         gen = m.newest_generation()

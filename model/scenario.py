@@ -282,6 +282,20 @@ def _default_miners() -> tuple[Archetype, ...]:
     )
 
 
+class Shock(Section):
+    """An exogenous event the agents must respond to (what follows it is not scripted).
+
+    ``ban``: mining becomes illegal in the regions (as China, May-June 2021): machines there must be sold off.
+    ``power_price``: the regions' power prices are multiplied for ``duration_days`` (0 = for good).
+    """
+
+    date: dt.date = P(dt.date(2026, 1, 15), "date", "scenario")
+    kind: Literal["ban", "power_price"] = P("ban", "name", "scenario")
+    regions: tuple[str, ...] = P(("CHINA",), "region ids", "model/data/regions.toml", min_length=1)
+    power_price_multiplier: float = P(1.0, "x", "for kind = power_price", ge=0, le=100)
+    duration_days: int = P(0, "days", "0 = permanent", ge=0, le=36_500)
+
+
 class Scenario(Section):
     """A complete HashPivot scenario."""
 
@@ -296,6 +310,7 @@ class Scenario(Section):
     grid: GridSection = Field(default_factory=GridSection)
     miners: tuple[Archetype, ...] = Field(default_factory=_default_miners)
     rules: RulesSection = Field(default_factory=lambda: RulesSection())
+    shocks: tuple[Shock, ...] = Field(default=(), description="list; exogenous events, in date order")
 
     @model_validator(mode="after")
     def _check(self):

@@ -94,7 +94,8 @@ class HashpivotModel(mesa.Model):
         self._own_builds: list[dict] = []  # hyperscalers' own conversions and greenfield builds
         # Conversion capex schedules, rows: miner idx, USD/day, first day, end day (exclusive), debt share.
         self._capex_plan = np.zeros((0, 5))
-        self.events: list[tuple] = []
+        self.events: list[dict] = []
+        self._price_multiplier = np.ones(len(self.regions.ids))  # power-price shocks in force
         self.sales: list[dict] = []
         self.agent_panel: list[dict] = []
         self.ev_usd = np.zeros(len(self.miners_list))
@@ -158,6 +159,7 @@ class HashpivotModel(mesa.Model):
     def step(self) -> None:
         """One day: prices are set, fleets run, books settle, the grid works, agents decide, markets clear."""
         self.accounts.open_day()
+        self.apply_shocks()
         self.btc_price_usd = self._price_on(self.day)
         prices, called = self.set_power_prices()
         self.mine_and_settle(prices, called)
@@ -172,6 +174,21 @@ class HashpivotModel(mesa.Model):
             self.check()
         self.day += 1
 
+    def apply_shocks(self) -> None:
+        """Exogenous events of the scenario that start or end today (agents respond at their decision points)."""
+        for shock in self.config.shocks:
+            start = (shock.date - self.config.run.start_date).days
+            regions = [self.regions.index[r] for r in shock.regions]
+            if shock.kind == "ban" and start == self.day:
+                for r in regions:
+                    self.grid_operators_by_region[r].ban_mining()
+            elif shock.kind == "power_price":
+                end = start + shock.duration_days if shock.duration_days else None
+                if start == self.day:
+                    self._price_multiplier[regions] *= shock.power_price_multiplier
+                elif end is not None and end == self.day:
+                    self._price_multiplier[regions] /= max(shock.power_price_multiplier, 1e-12)
+
     def _price_on(self, day: int) -> float:
         if day >= self._prices.size:
             self._prices = self._price_path(2 * day + 1)
@@ -181,7 +198,8 @@ class HashpivotModel(mesa.Model):
         """Grid operators draw the day's hourly prices for every region (vectorised over regions)."""
         t, g = self.regions, self.config.grid
         scarcity = np.minimum(t.column("scarcity_hours_per_year") * g.scarcity_scale / 8_760.0, 1.0)
-        return GridOperator.hourly_prices(self._grid_rng, t.column("price_mean_usd_per_mwh") * g.price_scale,
+        mean = t.column("price_mean_usd_per_mwh") * g.price_scale * self._price_multiplier
+        return GridOperator.hourly_prices(self._grid_rng, mean,
                                           t.column("price_sigma_log"), scarcity,
                                           t.column("scarcity_price_usd_per_mwh"))
 
@@ -318,7 +336,7 @@ class HashpivotModel(mesa.Model):
     def _site_power(self, sites: np.ndarray) -> dict:
         t, g, r = self.regions, self.config.grid, self.sites.region[sites]
         return {
-            "price_mean": t.column("price_mean_usd_per_mwh")[r] * g.price_scale,
+            "price_mean": t.column("price_mean_usd_per_mwh")[r] * g.price_scale * self._price_multiplier[r],
             "price_sigma_log": t.column("price_sigma_log")[r],
             "adder": self.sites.power_adder_usd_per_mwh[sites],
             "scarcity_share": np.minimum(t.column("scarcity_hours_per_year")[r] * g.scarcity_scale / 8_760.0, 1),
@@ -374,6 +392,10 @@ class HashpivotModel(mesa.Model):
                                                        opex_usd_per_mw_day=sc.mining.opex_usd_per_mw_day,
                                                        **self._site_power(sites))
         return float(m[0] + dr[0])
+
+    def mining_allowed(self, site: int) -> bool:
+        """False where the region's operator has banned mining (a ``ban`` shock)."""
+        return not self.grid_operators_by_region[self.sites.region[site]].mining_banned
 
     def newest_generation(self):
         """The most efficient ASIC generation on sale today."""
