@@ -22,8 +22,6 @@ from model.markets.leasing import Bid, ContractKind, lease_npv_usd_per_mw, miner
 from model.markets.auction import SiteBid
 from model.sites import Owner
 
-PATH_YEARS = np.arange(0.5, 10.0, 1.0)  # mid-year points of the valuation horizon
-
 
 class Miner(mesa.Agent):
     """A mining firm.
@@ -45,6 +43,7 @@ class Miner(mesa.Agent):
         self.hodl_share = hodl_share
         self.decision_offset = decision_offset
         self.last_choice = None
+        self.last_view = None
         self.exit_day = -1
         self.first_lease_day = -1
 
@@ -75,7 +74,7 @@ class Miner(mesa.Agent):
         self.manage_treasury()
         view = self.strategy_view()
         choice = STRATEGY_RULES[self.model.config.rules.strategy](view)
-        self.last_choice = choice
+        self.last_choice, self.last_view = choice, view
         if choice.strategy != self.strategy:
             self.model.log_event(self, "strategy", f"{self.strategy} -> {choice.strategy}: {choice.reason}")
             self.strategy = choice.strategy
@@ -107,7 +106,7 @@ class Miner(mesa.Agent):
         """Assemble the numbers the strategy rule compares (see ``StrategyView``)."""
         m, sc = self.model, self.model.config
         b = self.batches()
-        npv_per_mw = m.batch_mining_npv_usd_per_mw(b)
+        npv_per_mw = m.valuations.batch_npv_per_mw(b)
         mw = m.fleet.mw[b]
         v_hold = float((npv_per_mw * mw).sum())
         conv_mw, conv_sites = self.convertible_mw()
@@ -119,7 +118,7 @@ class Miner(mesa.Agent):
         lease_npv = lease_npv_usd_per_mw(m.market_rent_usd_per_kw_month(ContractKind.COLOCATION), terms.margin,
                                          sc.finance.rate_contracted, terms.term_years, terms.escalator_per_year,
                                          capex, terms.build_days / 365.0)
-        margin_day = float(m.batch_margin_usd_per_day(b).sum())
+        margin_day = float((m.valuations.batch_margin_per_mw_day(b) * m.fleet.mw[b]).sum())
         acc = m.accounts
         site_value = float(sum(m.site_sale_estimate_usd(s) for s in self.sites))
         exit_cost = sc.finance.exit_cost_usd_per_mw * float(m.sites.capacity_mw[self.sites].sum())
@@ -208,7 +207,7 @@ class Miner(mesa.Agent):
             if mw < rfp.min_block_mw:
                 continue
             equity -= mw * max(equity_per_mw, 0.0)
-            foregone = m.site_mining_npv_usd_per_mw(int(site))
+            foregone = m.valuations.site_own_npv_per_mw(int(site))
             ask = miner_reservation_rent(capex, rate, terms.term_years, terms.margin, foregone)
             approval = m.grid_operators_by_region[s.region[site]].expected_wait_days(
                 mw * sc.grid.flexible_headroom_credit, firm=False)
@@ -224,7 +223,7 @@ class Miner(mesa.Agent):
         m = self.model
         b = self.batches()
         if b.size:
-            expected = m.batch_margin_usd_per_day(b)
+            expected = m.valuations.batch_margin_per_mw_day(b)
             ema = m.fleet.margin_ema_usd_per_mw_day[b]
             for i in b[(expected < 0) & (ema < 0)]:
                 m.retire_batch(int(i))
@@ -244,8 +243,8 @@ class Miner(mesa.Agent):
         if gen.j_per_th >= m.fleet.j_per_th[worst] * 0.9:
             return
         site, mw = int(m.fleet.site[worst]), float(m.fleet.mw[worst])
-        gain = (m.site_mining_margin_usd_per_mw_day(site, gen.j_per_th)
-                - m.site_mining_margin_usd_per_mw_day(site, float(m.fleet.j_per_th[worst]))) * 365.0
+        gain = (m.valuations.site_new_margin_per_mw_day(site)
+                - float(m.valuations.batch_margin_per_mw_day(np.array([worst]))[0])) * 365.0
         cost = gen.usd_per_th * 1e6 / gen.j_per_th
         if gain <= 0 or cost / gain >= sc.mining.expansion_payback_years:
             return
@@ -264,7 +263,7 @@ class Miner(mesa.Agent):
             return
         gen = m.newest_generation()
         cost_per_mw = gen.usd_per_th * 1e6 / gen.j_per_th
-        annual = m.site_mining_margin_usd_per_mw_day(site, gen.j_per_th) * 365.0
+        annual = m.valuations.site_new_margin_per_mw_day(site) * 365.0
         if annual <= 0:
             return
         idle = max(0.0, s.idle_mw()[site] - m.fleet.mw_by_site(s.n, m.day, pending=True)[site])
@@ -307,7 +306,7 @@ class Miner(mesa.Agent):
         m, sc = self.model, self.model.config
         gen = m.newest_generation()
         s = m.sites
-        npv = float(m.site_new_machine_npv_usd_per_mw(site, gen)[0])
+        npv = m.valuations.site_new_npv_per_mw(site)
         machines = gen.usd_per_th * 1e6 / gen.j_per_th
         # Already-built MW need only machines; unbuilt MW also need the build.
         value = (npv - machines) * s.capacity_mw[site] - sc.mining.build_capex_usd_per_mw * s.unbuilt_mw[site]

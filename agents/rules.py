@@ -104,10 +104,12 @@ def myopic_rule(v: StrategyView) -> StrategyChoice:
     Exit when mining loses cash and no contract is at hand; go hybrid whenever a financeable lease has a
     positive NPV; otherwise hold. Useful as a contrast to ``npv_rule`` in sweeps.
     """
-    values = {"hold": v.mining_margin_usd_per_day * 365, "hybrid": _hybrid_value(v), "exit": v.v_exit_usd}
+    feasible = _hybrid_value(v) > float("-inf")
+    values = {"hold": v.mining_margin_usd_per_day * 365, "hybrid": v.lease_npv_usd_per_mw if feasible else
+              float("-inf"), "exit": v.v_exit_usd}
     if v.current == "exit" or v.distressed:
         return StrategyChoice("exit", values, "exit is absorbing" if v.current == "exit" else "distressed")
-    if v.has_contracts or values["hybrid"] > values["hold"]:
+    if v.has_contracts or (feasible and v.lease_npv_usd_per_mw > 0):
         return StrategyChoice("hybrid", values, "a financeable lease pays")
     if v.mining_margin_usd_per_day < 0:
         return StrategyChoice("exit", values, "mining loses cash")

@@ -16,7 +16,7 @@ import numpy as np
 
 from agents.grid_operator import GridOperator
 from agents.hyperscaler import Hyperscaler
-from agents.miner import PATH_YEARS, Miner
+from agents.miner import Miner
 from model import finance
 from model.accounts import Accounts
 from model.bitcoin import NetworkState
@@ -32,6 +32,7 @@ from model.price import build_price_path
 from model.regions import RegionTable, load_regions
 from model.scenario import Scenario
 from model.sites import Cooling, Owner, SiteBook
+from model.valuation import PATH_YEARS, Valuations
 
 HYPERSCALER_NAMES = ("Microsoft", "Google", "AWS", "CoreWeave", "Meta", "Oracle", "xAI", "OpenAI")
 PRIOR_HASHRATE_GROWTH = 0.3  # per year, until the run has its own history (2023-24 growth ~ +50%/yr)
@@ -95,7 +96,7 @@ class HashpivotModel(mesa.Model):
         # Conversion capex schedules, rows: miner idx, USD/day, first day, end day (exclusive), debt share.
         self._capex_plan = np.zeros((0, 5))
         self.events: list[dict] = []
-        self._price_multiplier = np.ones(len(self.regions.ids))  # power-price shocks in force
+        self.price_multiplier = np.ones(len(self.regions.ids))  # power-price shocks in force
         self.sales: list[dict] = []
         self.agent_panel: list[dict] = []
         self.ev_usd = np.zeros(len(self.miners_list))
@@ -109,6 +110,7 @@ class HashpivotModel(mesa.Model):
         self.recorder = Recorder(COLUMNS, sc.run.days)
         self.today: dict = {}
         self._hp_cache: tuple[int, np.ndarray] | None = None
+        self.valuations = Valuations(self)
         self.sites.machine_mw[: self.sites.n] = self.fleet.mw_by_site(self.sites.n, 0)
 
     # ---------------------------------------------------------------------------------------------------------
@@ -131,6 +133,8 @@ class HashpivotModel(mesa.Model):
         interval = self.config.run.decision_interval_days
         for idx, spec in enumerate(specs):
             miner = Miner(self, idx, spec.archetype, spec.strategy, spec.hodl_share, (idx * 7) % interval)
+            mw = np.array([s["machine_mw"] for s in spec.sites])
+            miner.initial_j_per_th = float(np.average([s["j_per_th"] for s in spec.sites], weights=mw))
             place_sites(spec, idx, self.sites, self.fleet)
             self.accounts.cash_usd[idx], self.accounts.debt_usd[idx] = spec.cash_usd, spec.debt_usd
             self.accounts.btc[idx] = spec.btc
@@ -185,9 +189,9 @@ class HashpivotModel(mesa.Model):
             elif shock.kind == "power_price":
                 end = start + shock.duration_days if shock.duration_days else None
                 if start == self.day:
-                    self._price_multiplier[regions] *= shock.power_price_multiplier
+                    self.price_multiplier[regions] *= shock.power_price_multiplier
                 elif end is not None and end == self.day:
-                    self._price_multiplier[regions] /= max(shock.power_price_multiplier, 1e-12)
+                    self.price_multiplier[regions] /= max(shock.power_price_multiplier, 1e-12)
 
     def _price_on(self, day: int) -> float:
         if day >= self._prices.size:
@@ -198,7 +202,7 @@ class HashpivotModel(mesa.Model):
         """Grid operators draw the day's hourly prices for every region (vectorised over regions)."""
         t, g = self.regions, self.config.grid
         scarcity = np.minimum(t.column("scarcity_hours_per_year") * g.scarcity_scale / 8_760.0, 1.0)
-        mean = t.column("price_mean_usd_per_mwh") * g.price_scale * self._price_multiplier
+        mean = t.column("price_mean_usd_per_mwh") * g.price_scale * self.price_multiplier
         return GridOperator.hourly_prices(self._grid_rng, mean,
                                           t.column("price_sigma_log"), scarcity,
                                           t.column("scarcity_price_usd_per_mwh"))
@@ -333,66 +337,6 @@ class HashpivotModel(mesa.Model):
             self._hp_cache = (self.day, path)
         return self._hp_cache[1]
 
-    def _site_power(self, sites: np.ndarray) -> dict:
-        t, g, r = self.regions, self.config.grid, self.sites.region[sites]
-        return {
-            "price_mean": t.column("price_mean_usd_per_mwh")[r] * g.price_scale * self._price_multiplier[r],
-            "price_sigma_log": t.column("price_sigma_log")[r],
-            "adder": self.sites.power_adder_usd_per_mwh[sites],
-            "scarcity_share": np.minimum(t.column("scarcity_hours_per_year")[r] * g.scarcity_scale / 8_760.0, 1),
-        }
-
-    def _mining_npv(self, sites: np.ndarray, j_per_th: np.ndarray) -> np.ndarray:
-        sc = self.config
-        life = PATH_YEARS < sc.mining.machine_life_years
-        r = self.sites.region[sites]
-        rate = sc.finance.rate_mining + self.regions.column("regulatory_risk_premium")[r]
-        dr = self.regions.column("dr_capacity_usd_per_mw_day")[r] * sc.grid.dr_scale
-        return finance.mining_npv_usd_per_mw(self.hashprice_path()[life], PATH_YEARS[life], j_per_th,
-                                             opex_usd_per_mw_day=sc.mining.opex_usd_per_mw_day,
-                                             rate_per_year=rate, dr_usd_per_mw_day=dr, **self._site_power(sites))
-
-    def batch_mining_npv_usd_per_mw(self, batches: np.ndarray) -> np.ndarray:
-        """NPV per MW of each batch's machines over their economic life, at risk-adjusted rates."""
-        return self._mining_npv(self.fleet.site[batches], self.fleet.j_per_th[batches])
-
-    def site_new_machine_npv_usd_per_mw(self, site: int, gen) -> np.ndarray:
-        """NPV per MW of new machines of generation ``gen`` at ``site``."""
-        return self._mining_npv(np.array([site]), np.array([gen.j_per_th]))
-
-    def site_mining_npv_usd_per_mw(self, site: int) -> float:
-        """NPV per MW of mining at a site with its own machines (0 if it has none): what converting gives up."""
-        f = self.fleet
-        on = np.flatnonzero((f.site[: f.n] == site) & f.live(self.day))
-        if on.size == 0:
-            return 0.0
-        return float(np.average(self.batch_mining_npv_usd_per_mw(on), weights=f.mw[on]))
-
-    def batch_margin_usd_per_day(self, batches: np.ndarray) -> np.ndarray:
-        """Expected daily margin of each batch at today's hashprice, curtailing optimally, with DR capacity."""
-        f, sc = self.fleet, self.config
-        sites = f.site[batches]
-        dr = self.regions.column("dr_capacity_usd_per_mw_day")[self.sites.region[sites]] * sc.grid.dr_scale
-        per_mw = finance.expected_run_margin_usd_per_mw_day(
-            self.hashprice_observed, f.j_per_th[batches], opex_usd_per_mw_day=sc.mining.opex_usd_per_mw_day,
-            **self._site_power(sites))
-        return (per_mw + dr) * f.mw[batches]
-
-    def site_mining_margin_usd_per_mw_day(self, site: int, j_per_th: float | None = None) -> float:
-        """Expected daily margin per MW at a site, for its own machines (MW-weighted J/TH) or a given J/TH."""
-        f, sc = self.fleet, self.config
-        if j_per_th is None:
-            on = np.flatnonzero((f.site[: f.n] == site) & f.live(self.day))
-            if on.size == 0:
-                return 0.0
-            j_per_th = float(np.average(f.j_per_th[on], weights=f.mw[on]))
-        sites = np.array([site])
-        dr = self.regions.column("dr_capacity_usd_per_mw_day")[self.sites.region[sites]] * sc.grid.dr_scale
-        m = finance.expected_run_margin_usd_per_mw_day(self.hashprice_observed, j_per_th,
-                                                       opex_usd_per_mw_day=sc.mining.opex_usd_per_mw_day,
-                                                       **self._site_power(sites))
-        return float(m[0] + dr[0])
-
     def mining_allowed(self, site: int) -> bool:
         """False where the region's operator has banned mining (a ``ban`` shock)."""
         return not self.grid_operators_by_region[self.sites.region[site]].mining_banned
@@ -468,9 +412,17 @@ class HashpivotModel(mesa.Model):
         return max(floor, float(np.median(recent)) * conv) if recent else floor
 
     def miner_ev_usd(self, miner: Miner) -> float:
-        """Enterprise value: NPV of mining (its machines) plus net contracted rent still to come (metrics.py)."""
-        b = miner.batches()
-        v = float((self.batch_mining_npv_usd_per_mw(b) * self.fleet.mw[b]).sum()) if b.size else 0.0
+        """Enterprise value (metrics.py): what its cash flows are worth at risk-adjusted rates --
+
+        * mining: its machines' NPV plus the discounted value of its sites when the machines are spent
+          (``StrategyView.v_hold_usd``);
+        * contracts: net rent still to come at the contracted rate, less conversion capex still to spend;
+        * the pivot option: free convertible MW x chance of a tenant x NPV of a lease at the going rent.
+        """
+        view = miner.last_view
+        v = view.v_hold_usd if view is not None else 0.0
+        if view is not None and view.lease_npv_usd_per_mw > 0:
+            v += view.convertible_mw * view.lease_access * view.lease_npv_usd_per_mw
         rate = self.config.finance.rate_contracted
         for x in self.leases.for_miner(miner.unique_id):
             start = x.start_day if x.start_day >= 0 else x.promised_day
@@ -631,14 +583,14 @@ class HashpivotModel(mesa.Model):
                            "mw": float(s.capacity_mw[site]), "convertible_mw": float(s.convertible_mw[site]),
                            "region": self.regions.ids[s.region[site]]})
         if sale.winner < 0:  # the developer fringe: the site leaves the modelled market
-            s.owner_kind[site], s.owner[site] = Owner.NONE, -1
+            s.set_owner(site, Owner.NONE, -1)
             return
         buyer = self._agent_by_uid(sale.winner)
         if isinstance(buyer, Miner):
-            s.owner_kind[site], s.owner[site] = Owner.MINER, buyer.idx
+            s.set_owner(site, Owner.MINER, buyer.idx)
             acc.post(buyer.idx, "site_purchases", -sale.price_usd)
         else:
-            s.owner_kind[site], s.owner[site] = Owner.HYPERSCALER, buyer.idx
+            s.set_owner(site, Owner.HYPERSCALER, buyer.idx)
             conv = float(s.convertible_mw[site])
             s.unbuilt_mw[site] -= min(float(s.unbuilt_mw[site]), conv)  # a fresh parcel is built straight to AI
             s.converting_mw[site] += conv
@@ -673,6 +625,15 @@ class HashpivotModel(mesa.Model):
         """Assert the invariants: MW states, cash balance, no MW leased twice, positive finite chain values."""
         self.sites.check()
         self.accounts.check()
+        s = self.sites
+        leased = np.zeros(s.n)
+        for x in self.leases.leases:
+            if x.end_day < 0 or x.end_day > self.day:
+                leased[x.site] += x.mw
+        held = s.converting_mw[: s.n] + s.ai_mw[: s.n]
+        if np.any(leased > held + 1e-6):
+            i = int(np.argmax(leased - held))
+            raise AssertionError(f"site {i}: {leased[i]:.3f} MW under lease but only {held[i]:.3f} MW converting/AI")
         h = self.recorder.last("network_hashrate_ehs")
         if not (np.isfinite(h) and h > 0):
             raise AssertionError(f"network hashrate {h} is not positive and finite")

@@ -67,6 +67,9 @@ class SiteBook:
         "curtailed_share", "for_sale", "greenfield",
     )
 
+    version: int = 0  # bumped whenever ownership or the set of sites changes
+    _owned_cache: dict = field(default_factory=dict)
+
     def add(self, *, region: int, capacity_mw: float, owner_kind: Owner, owner: int, energised: bool,
             power_adder_usd_per_mwh: float, cooling: Cooling, convertible_mw: float,
             capex_multiplier: float) -> int:
@@ -83,7 +86,13 @@ class SiteBook:
         self.cooling[i], self.convertible_mw[i] = cooling, min(convertible_mw, capacity_mw)
         self.capex_multiplier[i] = capex_multiplier
         self.unbuilt_mw[i] = capacity_mw
+        self.version += 1
         return i
+
+    def set_owner(self, site: int, kind: Owner, owner: int) -> None:
+        """Transfer a site (the only way ownership changes, so the owner index stays valid)."""
+        self.owner_kind[site], self.owner[site] = kind, owner
+        self.version += 1
 
     def view(self, name: str) -> np.ndarray:
         """The live part of an array (first ``n`` entries)."""
@@ -109,9 +118,15 @@ class SiteBook:
         }
 
     def owned_by(self, kind: Owner, owner: int) -> np.ndarray:
-        """Indices of the sites a given owner holds."""
-        n = self.n
-        return np.flatnonzero((self.owner_kind[:n] == kind) & (self.owner[:n] == owner))
+        """Indices of the sites a given owner holds (indexed once per change of ownership)."""
+        if self._owned_cache.get("version") != self.version:
+            n = self.n
+            index: dict = {"version": self.version}
+            for i in range(n):
+                index.setdefault((int(self.owner_kind[i]), int(self.owner[i])), []).append(i)
+            self._owned_cache = {k: (np.array(v, dtype=np.int64) if k != "version" else v)
+                                 for k, v in index.items()}
+        return self._owned_cache.get((int(kind), int(owner)), np.zeros(0, dtype=np.int64))
 
     def check(self, tol_mw: float = 1e-6) -> None:
         """Raise AssertionError if any state is negative or a site's MW are leased beyond its capacity."""

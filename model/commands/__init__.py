@@ -1,0 +1,158 @@
+"""Subcommands of the ``hashpivot`` command line, and the helpers they share.
+
+Each subcommand is a module here listed in ``model.cli.COMMAND_MODULES`` and exposing:
+
+* ``NAME`` -- the subcommand (``hashpivot NAME ...``);
+* ``HELP`` -- one line for ``hashpivot --help``;
+* ``add_arguments(parser)`` -- declares its arguments on an ``argparse`` subparser;
+* ``main(args) -> int`` -- runs it and returns the exit code.
+
+A command reports bad input by raising one of ``INPUT_ERRORS`` (``CommandError`` for its own
+checks); ``model.cli.main`` prints it as ``hashpivot: error: <one line>`` and exits with 2. The
+argument types below reject bad flag values the same way, naming the flag and the accepted range.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+from pathlib import Path
+
+from model.config_io import ConfigError
+from model.output import OutputError
+from model.price import PriceInputError
+from model.regions import RegionDataError
+from model.scenarios import LoadedScenario, builtin_names, load_scenario
+
+MAX_SEED = 2**63 - 1
+MIN_DAYS, MAX_DAYS = 1, 36_500
+OUT_ROOT = Path("runs") / "out"
+"""Default output root, relative to the working directory (``make run`` runs from the repo)."""
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+class CommandError(ValueError):
+    """Bad input a command found itself (e.g. ``--until`` before the start); one line."""
+
+
+INPUT_ERRORS = (ConfigError, PriceInputError, RegionDataError, OutputError, CommandError)
+"""What a command raises for bad input: reported in one line, exit code 2."""
+
+
+def error_line(exc: BaseException) -> str:
+    """The one-line text of an input error (line breaks inside file names joined)."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+# --------------------------------------------------------------------------------------------
+# Argument types: each raises ArgumentTypeError naming what is accepted
+# --------------------------------------------------------------------------------------------
+
+
+def _integer(text: str, low: int, high: int) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not valid (accepted: an integer from {low} to {high})"
+        )
+    return value
+
+
+def seed_type(text: str) -> int:
+    """``--seed``: an integer from 0 to 2**63 - 1."""
+    return _integer(text, 0, MAX_SEED)
+
+
+def days_type(text: str) -> int:
+    """``--days``: an integer from 1 to 36,500 (100 years)."""
+    return _integer(text, MIN_DAYS, MAX_DAYS)
+
+
+def date_type(text: str) -> dt.date:
+    """A calendar date written ``YYYY-MM-DD``."""
+    value = None
+    if _ISO_DATE.fullmatch(text.strip()):
+        try:
+            value = dt.date.fromisoformat(text.strip())
+        except ValueError:
+            pass
+    if value is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a valid date (accepted: a date YYYY-MM-DD, e.g. 2026-01-15)"
+        )
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Arguments several commands share
+# --------------------------------------------------------------------------------------------
+
+
+def add_scenario_argument(parser: argparse.ArgumentParser, many: bool = False) -> None:
+    """Add the positional scenario (a file, or a name in ``runs/``; default: the baseline)."""
+    names = ", ".join(builtin_names()) or "none installed"
+    what = "scenario files or names" if many else "scenario file or name"
+    parser.add_argument(
+        "scenario",
+        nargs="*" if many else "?",
+        metavar="SCENARIO",
+        help=f"{what} in runs/ ({names}); default: runs/baseline.toml, else the built-in defaults",
+    )
+
+
+def add_set_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--set section.key=value`` (repeatable)."""
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario value, e.g. --set price.kind=constant (repeatable; TOML values)",
+    )
+
+
+def load_from_args(scenario: str | None, overrides: list[str]) -> LoadedScenario:
+    """Load the scenario a command line names (see ``model.scenarios.load_scenario``)."""
+    return load_scenario(Path(scenario) if scenario else None, overrides)
+
+
+def default_out_dir(name: str) -> Path:
+    """``runs/out/<scenario name>``, the name made safe as a single folder name."""
+    safe = _SAFE_NAME.sub("_", name).strip("._") or "scenario"
+    return OUT_ROOT / safe
+
+
+def horizon_days(start: dt.date, scenario_days: int, days: int | None, until: dt.date | None) -> int:
+    """Number of days to simulate from ``--days``, ``--until`` or the scenario.
+
+    Args:
+        start: The scenario's ``run.start_date``.
+        scenario_days: The scenario's ``run.days``.
+        days: ``--days``, if given.
+        until: ``--until``, if given: the last day simulated (inclusive).
+
+    Returns:
+        The number of daily steps.
+
+    Raises:
+        CommandError: ``--until`` is not after ``start`` or is more than 36,500 days after it.
+    """
+    if days is not None:
+        return days
+    if until is None:
+        return scenario_days
+    first = start + dt.timedelta(days=1)
+    last = start + dt.timedelta(days=MAX_DAYS - 1)
+    if not first <= until <= last:
+        raise CommandError(
+            f"--until {until.isoformat()}: not within the run starting run.start_date = "
+            f"{start.isoformat()} (accepted: a date from {first.isoformat()} to {last.isoformat()})"
+        )
+    return (until - start).days + 1

@@ -1,0 +1,155 @@
+"""``hashpivot run``: simulate a scenario and write its tables and manifest."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from model.commands import (
+    CommandError,
+    add_scenario_argument,
+    add_set_argument,
+    date_type,
+    days_type,
+    default_out_dir,
+    horizon_days,
+    load_from_args,
+    seed_type,
+)
+from model.output import OutputError, check_out_dir, manifest, write_run
+from model.run import RunResult, simulate
+
+NAME = "run"
+HELP = "run a scenario and write its tables to a folder"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare ``run``'s arguments."""
+    add_scenario_argument(parser)
+    parser.add_argument(
+        "--seed", type=seed_type, default=0, help="model seed, an integer >= 0 (default 0)"
+    )
+    horizon = parser.add_mutually_exclusive_group()
+    horizon.add_argument(
+        "--days", type=days_type, help="days to simulate, 1..36500 (default: the scenario's run.days)"
+    )
+    horizon.add_argument(
+        "--until",
+        type=date_type,
+        metavar="YYYY-MM-DD",
+        help="simulate up to and including this date (after the scenario's run.start_date)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="output folder, replaced if it holds a previous run (default runs/out/<scenario name>)",
+    )
+    add_set_argument(parser)
+    parser.add_argument(
+        "--check-invariants",
+        action="store_true",
+        help="check the model's accounting invariants after every day (slower)",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    """Load, check the output folder, simulate, write, summarise."""
+    loaded = load_from_args(args.scenario, args.overrides)
+    run = loaded.scenario.run
+    days = horizon_days(run.start_date, run.days, args.days, args.until)
+    out = args.out if args.out is not None else default_out_dir(loaded.name)
+    _check_out(out)  # before the run, so a bad --out costs nothing
+
+    started = time.perf_counter()
+    with _progress(days) as progress:
+        result = simulate(
+            loaded.scenario,
+            seed=args.seed,
+            days=days,
+            progress=progress,
+            check_invariants=args.check_invariants,
+        )
+    wall_time_s = time.perf_counter() - started
+
+    argv = getattr(args, "argv", None) or ["hashpivot", *sys.argv[1:]]
+    try:
+        write_run(result, out, manifest(loaded, args.seed, days, argv, wall_time_s))
+    except OSError as exc:
+        raise CommandError(f"--out {out}: cannot write: {exc.strerror or exc}") from exc
+    print(summary(loaded.name, args.seed, days, result))
+    print(f"wrote {out} in {wall_time_s:.1f} s")
+    return 0
+
+
+def _check_out(out: Path) -> None:
+    try:
+        check_out_dir(out)
+    except OutputError as exc:
+        raise CommandError(f"--out {exc}") from exc
+
+
+@contextmanager
+def _progress(days: int) -> Iterator[Callable[[int, int], None] | None]:
+    """A tqdm bar on stderr when it is a terminal (logs and pipes stay clean), else nothing."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=days, unit="day", file=sys.stderr, leave=False)
+
+    def update(done: int, total: int) -> None:
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+def summary(name: str, seed: int, days: int, result: RunResult) -> str:
+    """A few lines on the last day of a run.
+
+    Args:
+        name: The scenario name.
+        seed: The seed.
+        days: Days simulated.
+        result: The run.
+
+    Returns:
+        The text to print.
+    """
+    ts = result.timeseries
+
+    def last(column: str) -> float:
+        values = ts.get(column)
+        return float(values[-1]) if values is not None and len(values) else math.nan
+
+    lines = [
+        f"{name}: seed {seed}, {days} days, {ts['date'][0]} .. {ts['date'][-1]}",
+        f"  network hashrate       {_num(last('network_hashrate_ehs'), 1)} EH/s",
+        f"  hashprice              {_num(last('hashprice_usd_per_ph_day'), 2)} USD/PH/day",
+        f"  MW mining / AI leased  {_num(last('mw_mining'), 0)} / {_num(last('mw_ai_leased'), 0)} MW",
+        "  miners hold/hybrid/exit "
+        f"{_num(last('miners_hold'), 0)} / {_num(last('miners_hybrid'), 0)} / "
+        f"{_num(last('miners_exit'), 0)}",
+        f"  leases signed          {_num(last('leases_signed_total'), 0)}",
+        f"  hashrate share US / TX {_pct(last('hashrate_share_us'))} / "
+        f"{_pct(last('hashrate_share_texas'))}",
+        f"  BTC revenue share      {_pct(last('btc_revenue_share'))}",
+    ]
+    return "\n".join(lines)
+
+
+def _num(value: float, digits: int) -> str:
+    return "n/a" if not math.isfinite(value) else f"{value:,.{digits}f}"
+
+
+def _pct(value: float) -> str:
+    return "n/a" if not math.isfinite(value) else f"{100 * value:.1f}%"

@@ -1,0 +1,315 @@
+"""Find, load and check a scenario: the step every command takes before it runs anything.
+
+``load_scenario`` turns what a user typed (a path, a scenario name, or nothing) plus ``--set``
+overrides into a validated ``Scenario`` and records where every part came from::
+
+    loaded = load_scenario(Path("runs/btc_bear.toml"), ["price.drift_per_year=-0.4"])
+    loaded.scenario   # the frozen Scenario
+    loaded.chain      # [runs/btc_bear.toml, runs/baseline.toml]
+    loaded.sha256     # fingerprint of the fully resolved scenario
+
+Beyond what the schema checks, loading also
+
+* makes ``price.csv_path`` and ``grid.regions_file`` absolute, relative to the file that wrote
+  them (or to the working directory for a ``--set`` override), so a run does not depend on where
+  it was started from;
+* reads the price CSV (when ``price.kind = "csv"``) and the regions file, so a bad data file is
+  reported before a run starts rather than in the middle of one;
+* checks that every region id a miner archetype or a shock names exists in that regions file.
+
+Every failure is a one-line ``ConfigError``, ``PriceInputError`` or ``RegionDataError``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from model.config_io import (
+    ConfigError,
+    apply_overrides,
+    file_sha256,
+    load_config,
+    load_toml,
+    parse_override,
+    validate,
+)
+from model.price import read_price_csv
+from model.regions import DATA_PACKAGE, PACKAGED_FILE, load_regions
+from model.scenario import Scenario
+
+RUNS_DIR = Path(__file__).resolve().parents[1] / "runs"
+"""The repository's scenario folder: default scenario, named scenarios and bases live here."""
+
+DEFAULT_SCENARIO = RUNS_DIR / "baseline.toml"
+BUILTIN = "built-in"
+"""``LoadedScenario.source`` when no file was used (the schema defaults)."""
+
+# Keys holding file paths that are resolved relative to the file that set them.
+PATH_KEYS: tuple[tuple[str, ...], ...] = (("price", "csv_path"), ("grid", "regions_file"))
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario and its provenance.
+
+    Attributes:
+        scenario: The validated, frozen scenario (data paths absolute).
+        data: The resolved settings it was validated from: the chain merged, overrides applied,
+            data paths made absolute (only what was written, no defaults).
+        chain: The scenario files used, absolute, the named file first and its root base last;
+            empty for the built-in scenario.
+        sha256: Fingerprint of the fully resolved scenario (every default filled in).
+        source: The scenario file as the user named it, or ``"built-in"``.
+        overrides: The ``--set`` overrides applied, in order.
+        data_paths: Absolute path of every data file the scenario reads, by dotted key
+            (``grid.regions_file`` always; ``price.csv_path`` for CSV prices).
+    """
+
+    scenario: Scenario
+    data: dict
+    chain: list[Path]
+    sha256: str
+    source: str
+    overrides: tuple[str, ...] = ()
+    data_paths: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The scenario's ``name``."""
+        return self.scenario.name
+
+
+def builtin_names() -> list[str]:
+    """Names of the scenarios shipped in ``runs/`` (file stems), sorted."""
+    if not RUNS_DIR.is_dir():
+        return []
+    return sorted(p.stem for p in RUNS_DIR.glob("*.toml"))
+
+
+def find_scenario(arg: str | os.PathLike[str]) -> Path:
+    """Turn a command-line scenario argument into a file path.
+
+    An existing path wins; otherwise a bare name (no folder, e.g. ``btc_bear``) is looked up as
+    ``runs/<name>.toml`` in the repository. Anything else is returned unchanged, so that loading
+    it reports the missing file.
+
+    Args:
+        arg: A path, or the name of a scenario in ``runs/``.
+
+    Returns:
+        The path to load.
+    """
+    path = Path(arg)
+    if path.exists() or len(path.parts) != 1:
+        return path
+    for candidate in (RUNS_DIR / path.name, RUNS_DIR / f"{path.name}.toml"):
+        if candidate.is_file():
+            return candidate
+    return path
+
+
+def load_scenario(path: Path | None, overrides: Sequence[str] = ()) -> LoadedScenario:
+    """Load, inherit, override, validate and check a scenario.
+
+    Args:
+        path: The scenario file (or a name in ``runs/``, see ``find_scenario``). ``None`` means
+            ``runs/baseline.toml`` if the repository has one, else the schema defaults.
+        overrides: ``section.key=value`` strings applied after inheritance, in order.
+
+    Returns:
+        The scenario with its provenance.
+
+    Raises:
+        ConfigError: The file, its bases, an override or a value is unusable, or a region id
+            is unknown.
+        PriceInputError: The price CSV is missing or malformed.
+        RegionDataError: The regions file is missing or malformed.
+    """
+    overrides = tuple(overrides)
+    if path is None and not DEFAULT_SCENARIO.is_file():
+        return _load_builtin(overrides)
+    path = DEFAULT_SCENARIO if path is None else find_scenario(path)
+    _check_exists(path)
+    _, data, chain = load_config(Scenario, path, overrides, builtin_dir=RUNS_DIR)
+    # Re-read the chain's files (small, already parsed once) to know who wrote which key.
+    layers = [(str(path) if i == 0 else str(file), load_toml(file)) for i, file in enumerate(chain)]
+    return _finish(data, chain, layers, overrides, str(path))
+
+
+def _load_builtin(overrides: tuple[str, ...]) -> LoadedScenario:
+    """The schema defaults, with overrides (there is no file to blame or resolve against)."""
+    data = apply_overrides({}, overrides)
+    origins = {parse_override(o)[0]: f"--set {o}" for o in overrides}
+    validate(Scenario, data, BUILTIN, origins=origins)
+    return _finish(data, [], [], overrides, BUILTIN)
+
+
+def _check_exists(path: Path) -> None:
+    """A missing scenario file is reported with the names that would have worked."""
+    if path.exists():
+        return
+    names = builtin_names()
+    accepted = "an existing .toml file" + (
+        f" or a scenario name: {', '.join(names)}" if names else ""
+    )
+    raise ConfigError(path, "file not found", accepted=accepted)
+
+
+def _finish(
+    data: dict,
+    chain: list[Path],
+    layers: list[tuple[str, dict]],
+    overrides: tuple[str, ...],
+    source: str,
+) -> LoadedScenario:
+    """Resolve data paths, validate, check the data files and region ids, fingerprint."""
+    for keys in PATH_KEYS:
+        _absolutise(data, keys, layers, overrides)
+    # Only path strings changed since load_config validated, so this cannot fail on values;
+    # it gives the scenario its absolute paths.
+    scenario = validate(Scenario, data, source)
+    data_paths = _check_data_files(scenario, layers, overrides, source)
+    return LoadedScenario(
+        scenario=scenario,
+        data=data,
+        chain=list(chain),
+        sha256=file_sha256(scenario.model_dump(mode="json")),
+        source=source,
+        overrides=overrides,
+        data_paths=data_paths,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Who wrote a key: a file of the chain or an override
+# --------------------------------------------------------------------------------------------
+
+
+def _writer(
+    keys: tuple[str, ...], layers: list[tuple[str, dict]], overrides: Iterable[str]
+) -> tuple[str, Path] | None:
+    """Find who set ``keys`` last: ``(label for messages, folder to resolve paths against)``.
+
+    Overrides win over files, the child file over its bases. An override replaces the whole
+    value at its key; a file's tables merge into its base's, but its arrays and scalars replace
+    the base's whole, so a file that wrote ``miners = [...]`` wrote ``miners.3.region`` too.
+    """
+    for override in reversed(list(overrides)):
+        written, _ = parse_override(override)
+        if keys[: len(written)] == written:
+            return f"--set {override}", Path.cwd()
+    for label, layer in layers:  # child first
+        if _layer_writes(layer, keys):
+            return label, Path(label).parent
+    return None
+
+
+def _layer_writes(layer: dict, keys: Sequence[str]) -> bool:
+    """Whether a file's own settings write the value at ``keys`` (or a non-table above it)."""
+    node: Any = layer
+    for key in keys:
+        if not isinstance(node, dict):
+            return True  # an array or scalar here replaced everything below it
+        if key not in node:
+            return False
+        node = node[key]
+    return True
+
+
+_MISSING = object()
+
+
+def _lookup(node: Any, keys: Sequence[str]) -> Any:
+    """Value at ``keys`` inside nested tables/arrays (array parts are indices), or ``_MISSING``."""
+    for key in keys:
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and str(key).isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return _MISSING
+    return node
+
+
+def _absolutise(
+    data: dict, keys: tuple[str, ...], layers: list[tuple[str, dict]], overrides: tuple[str, ...]
+) -> None:
+    """Rewrite a relative path at ``keys`` against the folder of whoever wrote it."""
+    value = _lookup(data, keys)
+    if not isinstance(value, str) or not value.strip():
+        return  # absent, empty (= packaged default) or not a string (validation reports it)
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        writer = _writer(keys, layers, overrides)
+        folder = writer[1] if writer else Path.cwd()
+        path = folder / path
+    _lookup(data, keys[:-1])[keys[-1]] = str(Path(os.path.normpath(path.absolute())))
+
+
+# --------------------------------------------------------------------------------------------
+# Data files and region ids
+# --------------------------------------------------------------------------------------------
+
+
+def _check_data_files(
+    scenario: Scenario, layers: list[tuple[str, dict]], overrides: tuple[str, ...], source: str
+) -> dict[str, str]:
+    """Read the data files the run will read and check region ids against the regions file."""
+    paths: dict[str, str] = {}
+    if scenario.price.kind == "csv":
+        read_price_csv(Path(scenario.price.csv_path))
+        paths["price.csv_path"] = scenario.price.csv_path
+    regions_file = scenario.grid.regions_file
+    regions = load_regions(Path(regions_file) if regions_file else None)
+    paths["grid.regions_file"] = regions_file or _packaged_regions_file()
+    _check_region_ids(scenario, list(regions), layers, overrides, source)
+    return paths
+
+
+def _packaged_regions_file() -> str:
+    """Where the packaged regions file is, for the manifest."""
+    return str(resources.files(DATA_PACKAGE).joinpath(PACKAGED_FILE))
+
+
+def _check_region_ids(
+    scenario: Scenario,
+    known: list[str],
+    layers: list[tuple[str, dict]],
+    overrides: tuple[str, ...],
+    source: str,
+) -> None:
+    """Every ``miners[*].region`` and ``shocks[*].regions`` entry must be a region of the file."""
+    accepted = f"a region id of {scenario.grid.regions_file or 'the packaged regions file'}: "
+    accepted += ", ".join(known)
+    for i, miner in enumerate(scenario.miners):
+        if miner.region not in known:
+            keys = ("miners", str(i), "region")
+            raise ConfigError(
+                _blame(keys, layers, overrides, source),
+                f"unknown region {miner.region!r}",
+                field=f"miners.{i}.region",
+                accepted=accepted,
+            )
+    for i, shock in enumerate(scenario.shocks):
+        for j, region in enumerate(shock.regions):
+            if region not in known:
+                keys = ("shocks", str(i), "regions", str(j))
+                raise ConfigError(
+                    _blame(keys, layers, overrides, source),
+                    f"unknown region {region!r}",
+                    field=f"shocks.{i}.regions.{j}",
+                    accepted=accepted,
+                )
+
+
+def _blame(
+    keys: tuple[str, ...], layers: list[tuple[str, dict]], overrides: tuple[str, ...], source: str
+) -> str:
+    """The file or override that wrote ``keys``, else (a schema default) the scenario itself."""
+    writer = _writer(keys, layers, overrides)
+    return writer[0] if writer else source
