@@ -1,5 +1,6 @@
 """GridOperator: one per region. Sets hourly power prices, runs the interconnection queue, pays demand response,
-applies large-load rules, and releases powered parcels as headroom grows."""
+applies large-load rules, and releases powered parcels as headroom grows.
+"""
 
 from __future__ import annotations
 
@@ -98,7 +99,8 @@ class GridOperator(mesa.Agent):
 
     def ban_mining(self) -> None:
         """Outlaw mining in the region: every machine here is taken offline and sold off; miners left with no
-        machines anywhere decide their future at their next decision point."""
+        machines anywhere decide their future at their next decision point.
+        """
         m = self.model
         f = m.fleet
         here = np.flatnonzero((m.sites.region[f.site[: f.n]] == self.region_index) & (f.mw[: f.n] > 0))
@@ -117,7 +119,8 @@ class GridOperator(mesa.Agent):
     def firmness_discount(self, mw: float, keeps_flexible_load: bool) -> float:
         """Share of an AI load's value lost to the large-load rule (e.g. Texas SB 6: >= 75 MW may be ordered
         off in emergencies). A site that keeps curtailable mining on it can shed that instead (the mullet),
-        so it loses nothing; a strict rule triples the emergency hours."""
+        so it loses nothing; a strict rule triples the emergency hours.
+        """
         if keeps_flexible_load or not self._is_large(mw):
             return 0.0
         hours = self.region.large_load_curtail_hours_per_year * (3.0 if self._strict() else 1.0)

@@ -16,13 +16,13 @@ import numpy as np
 
 from model.interconnection import Purpose
 from model.markets.auction import SiteBid
-from model.sites import Owner
 from model.markets.leasing import (
     RFP,
     ContractKind,
     clear_rfp,
     hyperscaler_reservation_rent,
 )
+from model.sites import Owner
 
 GREENFIELD_BLOCK_MW = 100.0  # assumption: greenfield campuses are requested in 100 MW phases
 
@@ -94,7 +94,8 @@ class Hyperscaler(mesa.Agent):
 
     def plan_greenfield(self) -> None:
         """Keep a greenfield pipeline for demand beyond what leasing can deliver in time: demand at the date a
-        campus requested today would go live, less everything already secured."""
+        campus requested today would go live, less everything already secured.
+        """
         m, ai = self.model, self.model.config.ai
         _, wait = self.best_greenfield(GREENFIELD_BLOCK_MW)
         far_day = m.day + int(wait) + ai.greenfield_build_days

@@ -18,8 +18,8 @@ import mesa
 import numpy as np
 
 from agents.rules import STRATEGY_RULES, StrategyView
-from model.markets.leasing import Bid, ContractKind, lease_npv_usd_per_mw, miner_reservation_rent
 from model.markets.auction import SiteBid
+from model.markets.leasing import Bid, ContractKind, lease_npv_usd_per_mw, miner_reservation_rent
 from model.sites import Owner
 
 
@@ -46,6 +46,7 @@ class Miner(mesa.Agent):
         self.last_view = None
         self.exit_day = -1
         self.first_lease_day = -1
+        self.first_move_day = -1  # first day it left "hold" (for hybrid or exit)
 
     # --- what it holds ----------------------------------------------------------------------------------------
     @property
@@ -78,6 +79,8 @@ class Miner(mesa.Agent):
         if choice.strategy != self.strategy:
             self.model.log_event(self, "strategy", f"{self.strategy} -> {choice.strategy}: {choice.reason}")
             self.strategy = choice.strategy
+            if self.first_move_day < 0:
+                self.first_move_day = self.model.day
             if self.strategy == "exit":
                 self.exit_day = self.model.day
         if self.strategy == "exit":
@@ -159,7 +162,8 @@ class Miner(mesa.Agent):
 
     def lease_access(self, sites: np.ndarray) -> float:
         """Chance of signing a tenant for these sites: the regions' hyperscaler access (MW-weighted) times the
-        fill rate the market has shown in recent RFP rounds (learned, not assumed)."""
+        fill rate the market has shown in recent RFP rounds (learned, not assumed).
+        """
         s, t = self.model.sites, self.model.regions
         w = s.convertible_mw[sites]
         if w.sum() <= 0:
@@ -173,7 +177,8 @@ class Miner(mesa.Agent):
 
     def can_finance(self, capex_usd: float, prepayment_usd: float = 0.0) -> bool:
         """Free equity, plus backstopped debt capacity, plus the tenant's prepayment, cover the capex
-        (economics.md: financing limits put an option out of reach)."""
+        (economics.md: financing limits put an option out of reach).
+        """
         fin = self.model.config.finance
         equity_needed = capex_usd * (1.0 - fin.loan_to_cost_backstopped) - prepayment_usd
         return self.free_equity_usd() >= equity_needed
@@ -219,7 +224,8 @@ class Miner(mesa.Agent):
     # --- fleet ----------------------------------------------------------------------------------------------
     def manage_fleet(self) -> None:
         """Retire machines that no longer pay, upgrade old vintages whose replacement pays back fast, then buy
-        machines for idle and unbuilt MW that pay back fast."""
+        machines for idle and unbuilt MW that pay back fast.
+        """
         m = self.model
         b = self.batches()
         if b.size:
@@ -233,7 +239,8 @@ class Miner(mesa.Agent):
 
     def _upgrade(self) -> None:
         """Replace the least efficient batch when the new generation's extra margin repays its cost within the
-        payback threshold (the machine sold second-hand helps pay). One batch per decision: capital is lumpy."""
+        payback threshold (the machine sold second-hand helps pay). One batch per decision: capital is lumpy.
+        """
         m, sc = self.model, self.model.config
         b = self.batches()
         if not b.size:

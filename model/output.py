@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from model.run import RunResult
-from model.scenarios import LoadedScenario
+from model.scenarios import LoadedScenario, data_file_sha256
 
 MANIFEST = "manifest.json"
 ROW_TABLES = ("agents", "leases", "sites", "events", "sales")
@@ -273,7 +273,10 @@ def manifest(
         "scenario_sha256": loaded.sha256,
         "scenario_chain": [str(p) for p in loaded.chain],
         "overrides": list(loaded.overrides),
-        "data_paths": dict(loaded.data_paths),
+        "data_files": {
+            key: {"path": path, "sha256": data_file_sha256(path)}
+            for key, path in loaded.data_paths.items()
+        },
         "seed": seed,
         "days": days,
         "start_date": loaded.scenario.run.start_date.isoformat(),

@@ -35,6 +35,8 @@ class MinerSpec:
 def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
     """Split ``total`` agents over weights, at least one where the weight is positive."""
     positive = weights > 0
+    if total <= 0 or not positive.any():
+        return np.zeros(weights.size, int)
     if total < positive.sum():
         counts = np.zeros(weights.size, int)
         counts[np.argsort(-weights)[:total]] = 1
@@ -59,18 +61,19 @@ def miner_specs(scenario, regions, rng: np.random.Generator) -> list[MinerSpec]:
             specs.append(_spec(a, r, a.mw, a.j_per_th, a.convertible_share, unbuilt, rng, jitter=False))
             placed_ehs[r] += a.mw / a.j_per_th
     target = table.column("hashrate_share_2024") * scenario.run.initial_network_ehs
-    for a in scenario.miners:
-        if a.spread == "none" or a.count == 0:
-            continue
-        in_scope = table.is_us if a.spread == "us" else ~table.is_us
-        need_ehs = np.where(in_scope, np.maximum(target - placed_ehs, 0.0), 0.0)
-        counts = _largest_remainder(need_ehs, a.count)
-        for r in np.flatnonzero(counts):
-            for _ in range(counts[r]):
-                mw = need_ehs[r] / counts[r] * a.j_per_th
-                conv = float(table.column("convertible_share")[r])
-                specs.append(_spec(a, int(r), mw, a.j_per_th, conv, unbuilt, rng, jitter=True))
-        placed_ehs += need_ehs
+    room = np.maximum(target - placed_ehs, 0.0)
+    for scope in ("us", "non_us"):
+        group = [a for a in scenario.miners if a.spread == scope and a.count > 0]
+        in_scope = table.is_us if scope == "us" else ~table.is_us
+        total = sum(a.count for a in group)
+        for a in group:  # archetypes sharing a scope share its room in proportion to their counts
+            need_ehs = np.where(in_scope, room, 0.0) * a.count / total
+            counts = _largest_remainder(need_ehs, a.count)
+            for r in np.flatnonzero(counts):
+                for _ in range(counts[r]):
+                    mw = need_ehs[r] / counts[r] * a.j_per_th
+                    conv = float(table.column("convertible_share")[r])
+                    specs.append(_spec(a, int(r), mw, a.j_per_th, conv, unbuilt, rng, jitter=True))
     return specs
 
 

@@ -138,5 +138,6 @@ def agent_rows(m) -> list[dict]:
             "npv_exit_usd": values.get("exit", float("nan")),
             "reason": miner.last_choice.reason if miner.last_choice else "",
             "ev_usd": float(m.ev_usd[i]), "first_lease_day": miner.first_lease_day, "exit_day": miner.exit_day,
+            "first_move_day": miner.first_move_day, "initial_j_per_th": getattr(miner, "initial_j_per_th", float("nan")),
         })
     return rows

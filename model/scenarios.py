@@ -22,6 +22,7 @@ Every failure is a one-line ``ConfigError``, ``PriceInputError`` or ``RegionData
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -135,7 +136,10 @@ def load_scenario(path: Path | None, overrides: Sequence[str] = ()) -> LoadedSce
         return _load_builtin(overrides)
     path = DEFAULT_SCENARIO if path is None else find_scenario(path)
     _check_exists(path)
-    _, data, chain = load_config(Scenario, path, overrides, builtin_dir=RUNS_DIR)
+    try:
+        _, data, chain = load_config(Scenario, path, overrides, builtin_dir=RUNS_DIR)
+    except ConfigError as exc:
+        raise _blame_override(exc, overrides) from exc
     # Re-read the chain's files (small, already parsed once) to know who wrote which key.
     layers = [(str(path) if i == 0 else str(file), load_toml(file)) for i, file in enumerate(chain)]
     return _finish(data, chain, layers, overrides, str(path))
@@ -147,6 +151,31 @@ def _load_builtin(overrides: tuple[str, ...]) -> LoadedScenario:
     origins = {parse_override(o)[0]: f"--set {o}" for o in overrides}
     validate(Scenario, data, BUILTIN, origins=origins)
     return _finish(data, [], [], overrides, BUILTIN)
+
+
+def _blame_override(exc: ConfigError, overrides: tuple[str, ...]) -> ConfigError:
+    """Blame the override that created an unknown key rather than the scenario file.
+
+    ``load_config`` blames the writer of the error's exact key or a parent of it; an override
+    that adds ``nosuch.key`` is reported at ``nosuch``, which no one "wrote", so it would name
+    the file. Here the last override writing at or below the error's key takes the blame.
+    """
+    if exc.field is None or exc.source.startswith("--set"):
+        return exc
+    for override in reversed(overrides):
+        try:
+            keys, _ = parse_override(override)
+        except ConfigError:
+            continue
+        if _dotted_starts_with(keys, exc.field):
+            return ConfigError(f"--set {override}", exc.problem, exc.field, exc.accepted)
+    return exc
+
+
+def _dotted_starts_with(keys: tuple[str, ...], dotted: str) -> bool:
+    """Whether the key path ``keys`` lies at or below the dotted field ``dotted``."""
+    parts = dotted.split(".")
+    return list(keys[: len(parts)]) == parts
 
 
 def _check_exists(path: Path) -> None:
@@ -178,11 +207,37 @@ def _finish(
         scenario=scenario,
         data=data,
         chain=list(chain),
-        sha256=file_sha256(scenario.model_dump(mode="json")),
+        sha256=fingerprint(scenario, data_paths),
         source=source,
         overrides=overrides,
         data_paths=data_paths,
     )
+
+
+def fingerprint(scenario: Scenario, data_paths: dict[str, str]) -> str:
+    """SHA-256 of the fully resolved scenario, data files standing in by their content.
+
+    Each data path is replaced by ``sha256:<hash of the file's bytes>`` before hashing, so the
+    fingerprint changes when a data file changes and not when the checkout moves.
+
+    Args:
+        scenario: The validated scenario.
+        data_paths: Absolute data file paths by dotted key (see ``LoadedScenario.data_paths``).
+
+    Returns:
+        64 lowercase hex digits.
+    """
+    dumped = scenario.model_dump(mode="json")
+    for dotted, path in data_paths.items():
+        section, key = dotted.split(".")
+        if dumped[section][key]:  # an empty regions_file means the packaged file: keep ""
+            dumped[section][key] = f"sha256:{data_file_sha256(path)}"
+    return file_sha256(dumped)
+
+
+def data_file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a data file's bytes (for fingerprints and the run manifest)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 # --------------------------------------------------------------------------------------------
@@ -262,18 +317,68 @@ def _check_data_files(
     """Read the data files the run will read and check region ids against the regions file."""
     paths: dict[str, str] = {}
     if scenario.price.kind == "csv":
+        _check_data_file(scenario.price.csv_path, ("price", "csv_path"), layers, overrides, source)
         read_price_csv(Path(scenario.price.csv_path))
         paths["price.csv_path"] = scenario.price.csv_path
     regions_file = scenario.grid.regions_file
+    if regions_file:
+        _check_data_file(regions_file, ("grid", "regions_file"), layers, overrides, source)
     regions = load_regions(Path(regions_file) if regions_file else None)
     paths["grid.regions_file"] = regions_file or _packaged_regions_file()
+    _check_required_regions(list(regions), layers, overrides, source)
     _check_region_ids(scenario, list(regions), layers, overrides, source)
     return paths
+
+
+_DATA_FORMS = {
+    ("price", "csv_path"): "a CSV file 'date,price_usd', relative to the scenario file "
+    "(to the working directory in --set)",
+    ("grid", "regions_file"): "a regions TOML file like model/data/regions.toml, relative to "
+    "the scenario file (to the working directory in --set), or \"\" for that packaged file",
+}
+
+
+def _check_data_file(
+    path: str,
+    keys: tuple[str, ...],
+    layers: list[tuple[str, dict]],
+    overrides: tuple[str, ...],
+    source: str,
+) -> None:
+    """A data path must name an existing file: report it against the scenario key."""
+    if Path(path).is_file():
+        return
+    problem = "is a directory, not a file" if Path(path).is_dir() else "file not found"
+    raise ConfigError(
+        _blame(keys, layers, overrides, source),
+        f"{path}: {problem}",
+        field=".".join(keys),
+        accepted=_DATA_FORMS[keys],
+    )
 
 
 def _packaged_regions_file() -> str:
     """Where the packaged regions file is, for the manifest."""
     return str(resources.files(DATA_PACKAGE).joinpath(PACKAGED_FILE))
+
+
+REQUIRED_REGIONS = ("ERCOT",)
+"""Regions the model itself refers to by id (the Texas metrics and rules use ERCOT)."""
+
+
+def _check_required_regions(
+    known: list[str], layers: list[tuple[str, dict]], overrides: tuple[str, ...], source: str
+) -> None:
+    """A custom regions file must still hold the regions the model names."""
+    for region in REQUIRED_REGIONS:
+        if region not in known:
+            raise ConfigError(
+                _blame(("grid", "regions_file"), layers, overrides, source),
+                f"the regions file has no region {region!r}, which the model's Texas metrics "
+                "and rules need",
+                field="grid.regions_file",
+                accepted=f"a regions file with the regions {', '.join(REQUIRED_REGIONS)}",
+            )
 
 
 def _check_region_ids(

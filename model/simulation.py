@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 
 import mesa
-from mesa.agentset import AgentSet
 import numpy as np
+from mesa.agentset import AgentSet
 
 from agents.grid_operator import GridOperator
 from agents.hyperscaler import Hyperscaler
@@ -27,8 +27,8 @@ from model.markets.auction import AUCTIONS, SiteBid
 from model.markets.leasing import Bid, ContractKind, Lease
 from model.metrics import Recorder
 from model.population import miner_specs, place_sites
-from model.recording import PANEL_INTERVAL_DAYS, agent_rows, daily_row
 from model.price import build_price_path
+from model.recording import PANEL_INTERVAL_DAYS, agent_rows, daily_row
 from model.regions import RegionTable, load_regions
 from model.scenario import Scenario
 from model.sites import Cooling, Owner, SiteBook
@@ -395,14 +395,16 @@ class HashpivotModel(mesa.Model):
 
     def developer_bid_usd(self, site: int) -> float:
         """The developer fringe's bid for a site: powered-land value of its convertible MW where data-centre
-        tenants go (scaled by the region's hyperscaler access; no developer buys where hyperscalers do not)."""
+        tenants go (scaled by the region's hyperscaler access; no developer buys where hyperscalers do not).
+        """
         s = self.sites
         access = float(self.regions.column("hyperscaler_access")[s.region[site]])
         return self.config.grid.developer_bid_usd_per_mw * access * float(s.convertible_mw[site])
 
     def site_sale_estimate_usd(self, site: int) -> float:
         """What a site would fetch, judged from the market: the developers' reserve per MW, plus the premium
-        per convertible MW that comparable sites in the region fetched at auction in the last year."""
+        per convertible MW that comparable sites in the region fetched at auction in the last year.
+        """
         s = self.sites
         floor = self.developer_bid_usd(site)
         conv = float(s.convertible_mw[site])
@@ -483,7 +485,8 @@ class HashpivotModel(mesa.Model):
 
     def sign_lease(self, award, rfp, hs: Hyperscaler) -> Lease:
         """Sign a contract: reserve the MW, receive any prepayment, finance and schedule the conversion capex,
-        and ask the grid for firm service. The MW become AI only once built *and* approved."""
+        and ask the grid for firm service. The MW become AI only once built *and* approved.
+        """
         sc, s, bid = self.config, self.sites, award.bid
         terms = sc.ai.gpu_cloud if rfp.kind == ContractKind.GPU_CLOUD else sc.ai.colocation
         miner = self._miner_by_uid(bid.miner)

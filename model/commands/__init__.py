@@ -150,9 +150,15 @@ def horizon_days(start: dt.date, scenario_days: int, days: int | None, until: dt
         return scenario_days
     first = start + dt.timedelta(days=1)
     last = start + dt.timedelta(days=MAX_DAYS - 1)
-    if not first <= until <= last:
+    accepted = f"accepted: a date from {first.isoformat()} to {last.isoformat()}"
+    if until < first:
         raise CommandError(
-            f"--until {until.isoformat()}: not within the run starting run.start_date = "
-            f"{start.isoformat()} (accepted: a date from {first.isoformat()} to {last.isoformat()})"
+            f"--until {until.isoformat()}: is not after the scenario's run.start_date "
+            f"{start.isoformat()} ({accepted})"
+        )
+    if until > last:
+        raise CommandError(
+            f"--until {until.isoformat()}: is more than {MAX_DAYS} days after the scenario's "
+            f"run.start_date {start.isoformat()} ({accepted})"
         )
     return (until - start).days + 1

@@ -131,19 +131,25 @@ def summary(name: str, seed: int, days: int, result: RunResult) -> str:
         values = ts.get(column)
         return float(values[-1]) if values is not None and len(values) else math.nan
 
-    lines = [
-        f"{name}: seed {seed}, {days} days, {ts['date'][0]} .. {ts['date'][-1]}",
-        f"  network hashrate       {_num(last('network_hashrate_ehs'), 1)} EH/s",
-        f"  hashprice              {_num(last('hashprice_usd_per_ph_day'), 2)} USD/PH/day",
-        f"  MW mining / AI leased  {_num(last('mw_mining'), 0)} / {_num(last('mw_ai_leased'), 0)} MW",
-        "  miners hold/hybrid/exit "
-        f"{_num(last('miners_hold'), 0)} / {_num(last('miners_hybrid'), 0)} / "
-        f"{_num(last('miners_exit'), 0)}",
-        f"  leases signed          {_num(last('leases_signed_total'), 0)}",
-        f"  hashrate share US / TX {_pct(last('hashrate_share_us'))} / "
-        f"{_pct(last('hashrate_share_texas'))}",
-        f"  BTC revenue share      {_pct(last('btc_revenue_share'))}",
+    rows = [
+        ("final date", str(ts["date"][-1])),
+        ("network hashrate", f"{_num(last('network_hashrate_ehs'), 1)} EH/s"),
+        ("hashprice", f"{_num(last('hashprice_usd_per_ph_day'), 2)} USD/PH/day"),
+        ("MW mining / AI leased", f"{_num(last('mw_mining'), 0)} / {_num(last('mw_ai_leased'), 0)}"),
+        (
+            "miners hold/hybrid/exit",
+            " / ".join(_num(last(f"miners_{s}"), 0) for s in ("hold", "hybrid", "exit")),
+        ),
+        ("leases signed", _num(last("leases_signed_total"), 0)),
+        (
+            "hashrate share US / TX",
+            f"{_pct(last('hashrate_share_us'))} / {_pct(last('hashrate_share_texas'))}",
+        ),
+        ("BTC revenue share", _pct(last("btc_revenue_share"))),
     ]
+    width = max(len(label) for label, _ in rows)
+    lines = [f"{name}: seed {seed}, {days} days from {ts['date'][0]}"]
+    lines += [f"  {label:<{width}}  {value}" for label, value in rows]
     return "\n".join(lines)
 
 
