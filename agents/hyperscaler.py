@@ -20,6 +20,7 @@ from model.markets.leasing import (
     RFP,
     ContractKind,
     clear_rfp,
+    effective_capex_usd_per_mw,
     hyperscaler_reservation_rent,
 )
 from model.sites import Owner
@@ -135,7 +136,8 @@ class Hyperscaler(mesa.Agent):
         go = m.grid_operators_by_region[region]
         preference = (1.0 - ai.us_preference * (1.0 - access)) * (1.0 - go.firmness_discount(bid.mw, bid.keeps_flexible_load))
         preference *= m.counterparty_factor(bid.miner)
-        own_capex = ai.greenfield_capex_usd_per_mw + terms.equipment_capex_usd_per_mw
+        own_capex = ai.greenfield_capex_usd_per_mw + effective_capex_usd_per_mw(terms, ai.rate_hyperscaler,
+                                                                                conversion=False)
         return hyperscaler_reservation_rent(own_capex, ai.rate_hyperscaler, terms.term_years, terms.margin,
                                             days_saved, ai.value_of_time_usd_per_mw_year, preference)
 

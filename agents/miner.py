@@ -19,7 +19,13 @@ import numpy as np
 
 from agents.rules import STRATEGY_RULES, StrategyView
 from model.markets.auction import SiteBid
-from model.markets.leasing import Bid, ContractKind, lease_npv_usd_per_mw, miner_reservation_rent
+from model.markets.leasing import (
+    Bid,
+    ContractKind,
+    effective_capex_usd_per_mw,
+    lease_npv_usd_per_mw,
+    miner_reservation_rent,
+)
 from model.sites import Owner
 
 
@@ -204,6 +210,7 @@ class Miner(mesa.Agent):
             if mw < rfp.min_block_mw:
                 continue
             capex = terms.conversion_capex_usd_per_mw * s.capex_multiplier[site] + terms.equipment_capex_usd_per_mw
+            capex_net = effective_capex_usd_per_mw(terms, rate, float(s.capex_multiplier[site]))
             # Prepayment is a share of contract value, about (share x term) of a year's rent per MW: here
             # approximated by the share of capex, conservative for long terms.
             equity_per_mw = capex * (1.0 - sc.finance.loan_to_cost_backstopped - terms.prepayment_share)
@@ -213,7 +220,7 @@ class Miner(mesa.Agent):
                 continue
             equity -= mw * max(equity_per_mw, 0.0)
             foregone = m.valuations.site_own_npv_per_mw(int(site))
-            ask = miner_reservation_rent(capex, rate, terms.term_years, terms.margin, foregone)
+            ask = miner_reservation_rent(capex_net, rate, terms.term_years, terms.margin, foregone)
             approval = m.grid_operators_by_region[s.region[site]].expected_wait_days(
                 mw * sc.grid.flexible_headroom_credit, firm=False)
             ready = m.day + int(max(terms.build_days, approval))

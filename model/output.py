@@ -159,7 +159,10 @@ def _swap_into_place(tmp: Path, out_dir: Path) -> None:
     except BaseException:
         os.replace(old, out_dir)  # put the previous run back
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    if old.is_symlink():  # --out named a link to a previous run: drop the link, not its target
+        old.unlink()
+    else:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_all(result: RunResult, folder: Path, manifest: Mapping[str, Any]) -> None:
@@ -210,7 +213,7 @@ def format_value(value: Any) -> str:
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Write a CSV with ``\\n`` line ends and deterministic cell text (see ``format_value``).
+    """Write a CSV with Unix line ends and deterministic cell text (see ``format_value``).
 
     Args:
         path: The file to write.

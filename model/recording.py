@@ -127,8 +127,11 @@ def agent_rows(m) -> list[dict]:
         rev = m.panel_revenue[i]
         total = rev.sum()
         values = miner.last_choice.values_usd if miner.last_choice else {}
+        held = miner.sites
+        main = int(s.region[held[np.argmax(s.capacity_mw[held])]]) if held.size else -1
         rows.append({
             "day": m.day, "date": m.date.isoformat(), "agent_id": miner.unique_id, "archetype": miner.archetype,
+            "region": m.regions.ids[main] if main >= 0 else "",
             "strategy": miner.strategy, "converting": bool(per["converting"][i] > 0),
             **{f"mw_{k}": float(v[i]) for k, v in per.items()},
             "cash_usd": float(acc.cash_usd[i]), "debt_usd": float(acc.debt_usd[i]), "btc": float(acc.btc[i]),

@@ -114,7 +114,9 @@ class FinanceSection(Section):
 
     rate_mining: float = P(0.25, "1/yr", "econ: mining margin discounted at ~20-30%", gt=0, le=1)
     rate_contracted: float = P(0.09, "1/yr", "econ: IG-tenant rent discounted at ~8-10%", gt=0, le=1)
-    rate_gpu_cloud: float = P(0.14, "1/yr", "assumption: between contracted rent and mining", gt=0, le=1)
+    rate_gpu_cloud: float = P(
+        0.10, "1/yr", "assumption: contracted revenue from an IG buyer (IREN-Microsoft) plus operating risk: "
+        "just above the contracted-rent rate", gt=0, le=1)
     expected_btc_growth_per_year: float = P(
         0.10, "1/yr", "assumption: BTC growth miners plan with (martingale = 0); sweep -0.3..0.5", ge=-0.9, le=2
     )
@@ -146,6 +148,9 @@ class ContractTerms(Section):
         9_000_000.0, "USD/MW IT", "cal: conversion 8-10 M$/MW typical (3-15)", ge=0
     )
     equipment_capex_usd_per_mw: float = P(0.0, "USD/MW IT", "GPUs bought by the operator", ge=0)
+    equipment_residual_share: float = P(
+        0.0, "share of equipment capex", "value of the GPUs at the end of the term (resale or re-contracting)",
+        ge=0, le=1)
     build_days: int = P(365, "days", "cal: 8-18 months signing to first hall", ge=0, le=3650)
     late_penalty_share_per_day: float = P(
         0.001, "share of annual rent per day late", "assumption: liquidated damages", ge=0, le=0.1
@@ -195,9 +200,11 @@ class AiMarketSection(Section):
             prepayment_share=0.2,
             conversion_capex_usd_per_mw=9_000_000.0,
             equipment_capex_usd_per_mw=29_000_000.0,
+            equipment_residual_share=0.3,
             build_days=365,
         ),
-        description="cal: IREN-Microsoft 5 yr, 20% prepayment, ~29 M$ of GPUs per MW",
+        description="cal: IREN-Microsoft 5 yr, 20% prepayment, ~29 M$ of GPUs per MW; assumption: GPUs keep "
+        "~30% of their cost after 5 years (resale or a follow-on contract)",
     )
     reference_rent_usd_per_kw_month: float = P(
         140.0, "USD/kW-month", "cal: recent miner leases ~100-160 $/kW-month", gt=0

@@ -22,6 +22,7 @@ Every failure is a one-line ``ConfigError``, ``PriceInputError`` or ``RegionData
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 from collections.abc import Iterable, Sequence
@@ -30,7 +31,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from model.config_io import (
+    BASE_KEY,
     ConfigError,
     apply_overrides,
     file_sha256,
@@ -136,8 +140,11 @@ def load_scenario(path: Path | None, overrides: Sequence[str] = ()) -> LoadedSce
         return _load_builtin(overrides)
     path = DEFAULT_SCENARIO if path is None else find_scenario(path)
     _check_exists(path)
+    seeds = _default_arrays(overrides)
     try:
-        _, data, chain = load_config(Scenario, path, overrides, builtin_dir=RUNS_DIR)
+        _, data, chain = load_config(
+            Scenario, path, overrides, builtin_dir=RUNS_DIR, loader=_seeding_loader(seeds)
+        )
     except ConfigError as exc:
         raise _blame_override(exc, overrides) from exc
     # Re-read the chain's files (small, already parsed once) to know who wrote which key.
@@ -147,10 +154,62 @@ def load_scenario(path: Path | None, overrides: Sequence[str] = ()) -> LoadedSce
 
 def _load_builtin(overrides: tuple[str, ...]) -> LoadedScenario:
     """The schema defaults, with overrides (there is no file to blame or resolve against)."""
-    data = apply_overrides({}, overrides)
+    data = apply_overrides(_seed({}, _default_arrays(overrides)), overrides)
     origins = {parse_override(o)[0]: f"--set {o}" for o in overrides}
     validate(Scenario, data, BUILTIN, origins=origins)
     return _finish(data, [], [], overrides, BUILTIN)
+
+
+def _default_arrays(overrides: Iterable[str]) -> dict[tuple[str, ...], list]:
+    """Default arrays that overrides index into, by key path (``miners.0.count`` -> ``miners``).
+
+    Files only hold what they set, so ``--set miners.0.count=3`` on a scenario relying on the
+    default miners would find no array to index. The arrays found here are put under the root
+    file's settings as if it had written the schema defaults (a file that sets the array
+    replaces it whole, as it would replace a base's array).
+    """
+    seeds: dict[tuple[str, ...], list] = {}
+    defaults = Scenario()
+    for override in overrides:
+        keys, _ = parse_override(override)  # a malformed one is reported by load_config
+        node: Any = defaults
+        for depth, key in enumerate(keys[:-1]):
+            value = getattr(node, key, None) if isinstance(node, BaseModel) else None
+            if isinstance(value, tuple) and keys[depth + 1].isdigit():
+                seeds.setdefault(keys[: depth + 1], _dump_items(value))
+                break
+            if not isinstance(value, BaseModel):
+                break
+            node = value
+    return seeds
+
+
+def _dump_items(items: tuple) -> list:
+    """A default array as TOML-like data (models as tables)."""
+    return [i.model_dump(mode="python") if isinstance(i, BaseModel) else i for i in items]
+
+
+def _seed(data: dict, seeds: dict[tuple[str, ...], list]) -> dict:
+    """Add each seeded array where ``data`` does not set it; return ``data``."""
+    for keys, items in seeds.items():
+        node = data
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+            if not isinstance(node, dict):
+                break  # the file wrote a non-table here: validation reports it
+        else:
+            node.setdefault(keys[-1], copy.deepcopy(items))
+    return data
+
+
+def _seeding_loader(seeds: dict[tuple[str, ...], list]):
+    """A file loader that seeds default arrays into the root of the chain (no ``base``)."""
+
+    def load(path: Path) -> dict:
+        data = load_toml(path)
+        return data if not seeds or BASE_KEY in data else _seed(data, seeds)
+
+    return load
 
 
 def _blame_override(exc: ConfigError, overrides: tuple[str, ...]) -> ConfigError:
@@ -334,7 +393,7 @@ _DATA_FORMS = {
     ("price", "csv_path"): "a CSV file 'date,price_usd', relative to the scenario file "
     "(to the working directory in --set)",
     ("grid", "regions_file"): "a regions TOML file like model/data/regions.toml, relative to "
-    "the scenario file (to the working directory in --set), or \"\" for that packaged file",
+    'the scenario file (to the working directory in --set), or "" for that packaged file',
 }
 
 

@@ -19,6 +19,7 @@ shows a one-line error.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import subprocess
@@ -505,8 +506,12 @@ def largest_miners(model: HashpivotModel, n: int = TABLE_ROWS) -> list[dict]:
 
 
 # ------------------------------------------------------------------------------------------------
-# Charts (Altair, validated in the tests; sent without re-validation to keep a step fast)
+# Charts: an Altair template per chart, built and compiled once; each step only swaps its data
 # ------------------------------------------------------------------------------------------------
+# Building and compiling Altair charts costs 10-60 ms each, so doing it every step for eight
+# charts would blow the ~200 ms budget of a step. A template reads named data sets ("series",
+# "nodes", "edges"); ``chart_spec`` puts the model's current rows into the compiled template's
+# ``datasets``. The tests validate every filled spec against the Vega-Lite schema.
 
 CONVERTING = "Converting (also in hybrid/exit)"
 STRATEGY_COLORS = {"Hold": "#f2a900", "Hybrid": "#4c78a8", "Exit": "#9d755d"}
@@ -518,19 +523,19 @@ CONCENTRATION_COLORS = {
     "Hashrate share, US": "#f2a900", "Hashrate share, Texas": "#e45756",
     "AI MW share, US": "#4c78a8", "AI MW share, Texas": "#72b7b2",
 }
+CONCENTRATION_COLUMNS = ("hhi_hashrate_region", "hashrate_share_us", "hashrate_share_texas",
+                         "ai_mw_share_us", "ai_mw_share_texas")
 
 
 def _date_x() -> alt.X:
     return alt.X("date:T", title="Date", axis=alt.Axis(format="%Y-%m", labelOverlap=True))
 
 
-def _empty(title: str, text: str = "No data yet: press Step") -> alt.Chart:
-    data = alt.Data(values=[{"text": text}])
-    return alt.Chart(data).mark_text(size=14, color="#666").encode(text="text:N").properties(
-        title=title, width="container", height=CHART_HEIGHT)
+def _titled(chart: alt.TopLevelMixin, title: str) -> alt.TopLevelMixin:
+    return chart.properties(title=title, width="container", height=CHART_HEIGHT)
 
 
-def _folded_marks(rows: list[dict], colors: dict[str, str], y_title: str, stacked: bool,
+def _folded_marks(colors: dict[str, str], y_title: str, stacked: bool,
                   names: list[str] | None = None) -> alt.Chart:
     """Several series of one unit as stacked areas or lines; the legend lists ``colors`` in order.
 
@@ -539,7 +544,7 @@ def _folded_marks(rows: list[dict], colors: dict[str, str], y_title: str, stacke
     """
     names = names or list(colors)
     domain = list(colors)
-    base = alt.Chart(alt.Data(values=rows)).transform_fold(names, as_=["series", "value"])
+    base = alt.Chart(alt.NamedData("series")).transform_fold(names, as_=["series", "value"])
     color = alt.Color("series:N", title=None, sort=domain,
                       scale=alt.Scale(domain=domain, range=list(colors.values())),
                       legend=alt.Legend(orient="bottom", columns=3))
@@ -552,104 +557,109 @@ def _folded_marks(rows: list[dict], colors: dict[str, str], y_title: str, stacke
     ).transform_calculate(order=order)
 
 
-def _folded(title: str, rows: list[dict], colors: dict[str, str], y_title: str,
-            stacked: bool) -> alt.Chart:
-    if not rows:
-        return _empty(title)
-    return _folded_marks(rows, colors, y_title, stacked).properties(
-        title=title, width="container", height=CHART_HEIGHT)
-
-
-def _dual(title: str, rows: list[dict], left: tuple[str, str, str],
-          right: tuple[str, str, str]) -> alt.Chart:
+def _dual(title: str, left: tuple[str, str, str], right: tuple[str, str, str]) -> alt.LayerChart:
     """Two series with their own y axes: (field, axis title, colour) each."""
-    if not rows:
-        return _empty(title)
-    base = alt.Chart(alt.Data(values=rows)).encode(x=_date_x())
+    base = alt.Chart(alt.NamedData("series")).encode(x=_date_x())
     layers = []
     for (field, axis_title, color), orient in ((left, "left"), (right, "right")):
         axis = alt.Axis(title=axis_title, titleColor=color, orient=orient, format="~s")
         layers.append(base.mark_line(color=color).encode(
             y=alt.Y(f"{field}:Q", axis=axis, scale=alt.Scale(zero=False)),
             tooltip=[alt.Tooltip("date:T"), alt.Tooltip(f"{field}:Q", format=",.4~r")]))
-    return alt.layer(*layers).resolve_scale(y="independent").properties(
-        title=title, width="container", height=CHART_HEIGHT)
+    return _titled(alt.layer(*layers).resolve_scale(y="independent"), title)
 
 
-def price_chart(model: HashpivotModel) -> alt.Chart:
-    """BTC price (USD/BTC) and hashprice (USD per PH/s per day)."""
-    rows = series_rows(model, {"price": ("btc_price_usd", 1.0),
-                               "hashprice": ("hashprice_usd_per_ph_day", 1.0)})
-    return _dual("BTC price and hashprice", rows,
-                 ("price", "BTC price (USD/BTC)", "#f2a900"),
+def price_template() -> alt.TopLevelMixin:
+    """BTC price (USD/BTC) and hashprice (USD per PH/s per day), two axes."""
+    return _dual("BTC price and hashprice", ("price", "BTC price (USD/BTC)", "#f2a900"),
                  ("hashprice", "Hashprice (USD per PH/s per day)", "#4c78a8"))
 
 
-def hashrate_chart(model: HashpivotModel) -> alt.Chart:
-    """Network hashrate (EH/s) and difficulty (trillions)."""
-    rows = series_rows(model, {"hashrate": ("network_hashrate_ehs", 1.0),
-                               "difficulty": ("difficulty", 1e12)})
-    return _dual("Network hashrate and difficulty", rows,
+def price_data(model: HashpivotModel) -> dict[str, list]:
+    """Rows for ``price_template``."""
+    return {"series": series_rows(model, {"price": ("btc_price_usd", 1.0),
+                                          "hashprice": ("hashprice_usd_per_ph_day", 1.0)})}
+
+
+def hashrate_template() -> alt.TopLevelMixin:
+    """Network hashrate (EH/s) and difficulty (trillions), two axes."""
+    return _dual("Network hashrate and difficulty",
                  ("hashrate", "Network hashrate (EH/s)", "#e45756"),
                  ("difficulty", "Difficulty (T)", "#333333"))
 
 
-def strategy_chart(model: HashpivotModel) -> alt.Chart:
-    """Miners by strategy (stacked), with those converting sites to AI as a line.
+def hashrate_data(model: HashpivotModel) -> dict[str, list]:
+    """Rows for ``hashrate_template``."""
+    return {"series": series_rows(model, {"hashrate": ("network_hashrate_ehs", 1.0),
+                                          "difficulty": ("difficulty", 1e12)})}
 
-    Converting miners are also counted in their strategy (hybrid or exit), so stacking them on
-    top would count them twice.
+
+def strategy_template() -> alt.TopLevelMixin:
+    """Miners by strategy (stacked areas), and those converting sites to AI (dashed line).
+
+    Converting miners are also counted in their strategy (hybrid or exit): stacking them on top
+    would count them twice.
     """
-    title = "Strategy mix (miners)"
-    rows = series_rows(model, {"Hold": ("miners_hold", 1.0), "Hybrid": ("miners_hybrid", 1.0),
-                               "Exit": ("miners_exit", 1.0),
-                               CONVERTING: ("miners_converting", 1.0)})
-    if not rows:
-        return _empty(title)
     colors = {**STRATEGY_COLORS, CONVERTING: "#e45756"}
-    stack = _folded_marks(rows, colors, "Miners (count)", True, list(STRATEGY_COLORS))
-    line = _folded_marks(rows, colors, "Miners (count)", False, [CONVERTING])
-    return alt.layer(stack, line.mark_line(strokeDash=[4, 2], strokeWidth=2)).properties(
-        title=title, width="container", height=CHART_HEIGHT)
+    stack = _folded_marks(colors, "Miners (count)", True, list(STRATEGY_COLORS))
+    line = _folded_marks(colors, "Miners (count)", False, [CONVERTING]).mark_line(
+        strokeDash=[4, 2], strokeWidth=2)
+    return _titled(alt.layer(stack, line), "Strategy mix (miners)")
 
 
-def mw_chart(model: HashpivotModel) -> alt.Chart:
-    """MW on miners' (pivot) sites by state, stacked."""
-    rows = series_rows(model, {"Mining": ("mw_mining", 1e3), "Curtailed": ("mw_curtailed", 1e3),
-                               "Idle": ("mw_idle", 1e3), "Converting": ("mw_converting", 1e3),
-                               "AI leased": ("mw_ai_leased", 1e3)})
-    return _folded("Capacity by state (pivot sites)", rows, STATE_COLORS, "Capacity (GW)", True)
+def strategy_data(model: HashpivotModel) -> dict[str, list]:
+    """Rows for ``strategy_template``."""
+    return {"series": series_rows(model, {
+        "Hold": ("miners_hold", 1.0), "Hybrid": ("miners_hybrid", 1.0),
+        "Exit": ("miners_exit", 1.0), CONVERTING: ("miners_converting", 1.0)})}
 
 
-def revenue_chart(model: HashpivotModel) -> alt.Chart:
-    """Miners' daily revenue by source (M$/day), stacked."""
-    rows = series_rows(model, {"Mining": ("mining_revenue_usd", 1e6),
-                               "AI leases": ("ai_revenue_usd", 1e6),
-                               "Demand response": ("dr_payments_usd", 1e6)})
-    return _folded("Revenue mix (all miners)", rows, REVENUE_COLORS, "Revenue (M$/day)", True)
+def mw_template() -> alt.TopLevelMixin:
+    """Capacity on pivot sites by state, stacked (GW)."""
+    return _titled(_folded_marks(STATE_COLORS, "Capacity (GW)", True),
+                   "Capacity by state (pivot sites)")
 
 
-def concentration_chart(model: HashpivotModel) -> alt.Chart:
-    """Regional concentration of hashrate and of AI MW (shares, 0-1)."""
-    names = list(CONCENTRATION_COLORS)
-    columns = ("hhi_hashrate_region", "hashrate_share_us", "hashrate_share_texas",
-               "ai_mw_share_us", "ai_mw_share_texas")
-    rows = series_rows(model, {n: (c, 1.0) for n, c in zip(names, columns, strict=True)})
-    return _folded("Concentration", rows, CONCENTRATION_COLORS, "Share / HHI (0-1)", False)
+def mw_data(model: HashpivotModel) -> dict[str, list]:
+    """Rows for ``mw_template`` (MW columns shown in GW)."""
+    return {"series": series_rows(model, {
+        "Mining": ("mw_mining", 1e3), "Curtailed": ("mw_curtailed", 1e3),
+        "Idle": ("mw_idle", 1e3), "Converting": ("mw_converting", 1e3),
+        "AI leased": ("mw_ai_leased", 1e3)})}
 
 
-def region_map(model: HashpivotModel) -> alt.Chart:
+def revenue_template() -> alt.TopLevelMixin:
+    """Miners' daily revenue by source, stacked (M$/day)."""
+    return _titled(_folded_marks(REVENUE_COLORS, "Revenue (M$/day)", True),
+                   "Revenue mix (all miners)")
+
+
+def revenue_data(model: HashpivotModel) -> dict[str, list]:
+    """Rows for ``revenue_template``."""
+    return {"series": series_rows(model, {
+        "Mining": ("mining_revenue_usd", 1e6), "AI leases": ("ai_revenue_usd", 1e6),
+        "Demand response": ("dr_payments_usd", 1e6)})}
+
+
+def concentration_template() -> alt.TopLevelMixin:
+    """Regional concentration of hashrate and of AI MW (shares and HHI, 0-1)."""
+    return _titled(_folded_marks(CONCENTRATION_COLORS, "Share / HHI (0-1)", False),
+                   "Concentration")
+
+
+def concentration_data(model: HashpivotModel) -> dict[str, list]:
+    """Rows for ``concentration_template``."""
+    return {"series": series_rows(model, {
+        n: (c, 1.0) for n, c in zip(CONCENTRATION_COLORS, CONCENTRATION_COLUMNS, strict=True)})}
+
+
+def region_template() -> alt.TopLevelMixin:
     """Regions at their longitude/latitude: size = hashrate, colour = AI share of site MW."""
-    rows = region_rows(model)
-    pos = {r["region"]: r for r in rows}
-    edges = [{"lon": pos[a]["lon"], "lat": pos[a]["lat"], "lon2": pos[b]["lon"],
-              "lat2": pos[b]["lat"]} for a, b in region_graph(model.region_set).edges
-             if a in pos and b in pos]
     x = alt.X("lon:Q", title="Longitude (°)", scale=alt.Scale(domain=[-180, 180]))
     y = alt.Y("lat:Q", title="Latitude (°)", scale=alt.Scale(domain=[-60, 80]))
-    lines = alt.Chart(alt.Data(values=edges)).mark_rule(color="#bbb", strokeWidth=1).encode(
+    lines = alt.Chart(alt.NamedData("edges")).mark_rule(color="#bbb", strokeWidth=1).encode(
         x=x, y=y, x2="lon2:Q", y2="lat2:Q")
-    nodes = alt.Chart(alt.Data(values=rows)).mark_circle(stroke="#333", strokeWidth=0.5).encode(
+    nodes = alt.Chart(alt.NamedData("nodes")).mark_circle(stroke="#333", strokeWidth=0.5).encode(
         x=x, y=y,
         size=alt.Size("hashrate_ehs:Q", title="Hashrate (EH/s)",
                       scale=alt.Scale(range=[15, 1200], zero=True)),
@@ -659,20 +669,49 @@ def region_map(model: HashpivotModel) -> alt.Chart:
                  alt.Tooltip("hashrate_ehs:Q", title="Hashrate (EH/s)"),
                  alt.Tooltip("ai_mw:Q", title="AI MW (converting + leased)"),
                  alt.Tooltip("ai_share:Q", title="AI share of site MW", format=".0%")])
-    labels = alt.Chart(alt.Data(values=rows)).mark_text(dy=-10, fontSize=9, color="#333").encode(
+    labels = alt.Chart(alt.NamedData("nodes")).mark_text(dy=-10, fontSize=9, color="#333").encode(
         x=x, y=y, text="region:N")
-    return alt.layer(lines, nodes, labels).properties(
-        title="Regions: hashrate and AI share", width="container", height=CHART_HEIGHT)
+    return _titled(alt.layer(lines, nodes, labels), "Regions: hashrate and AI share")
 
 
-def lease_chart(model: HashpivotModel) -> alt.Chart:
+def region_data(model: HashpivotModel) -> dict[str, list]:
+    """Rows for ``region_template``: regions, and the interties of the region graph."""
+    nodes = region_rows(model)
+    pos = {r["region"]: r for r in nodes}
+    edges = [{"lon": pos[a]["lon"], "lat": pos[a]["lat"], "lon2": pos[b]["lon"],
+              "lat2": pos[b]["lat"]} for a, b in region_graph(model.region_set).edges
+             if a in pos and b in pos]
+    return {"nodes": nodes, "edges": edges}
+
+
+def lease_template() -> alt.TopLevelMixin:
     """The lease network drawn bipartite: miners left, hyperscalers right, line width = MW."""
-    title = "AI leases: miners ↔ hyperscalers"
+    x = alt.X("x:Q", axis=None, scale=alt.Scale(domain=[-0.9, 1.5]))
+    y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[-0.08, 1.08]))
+    lines = alt.Chart(alt.NamedData("edges")).mark_rule(color="#4c78a8", opacity=0.6).encode(
+        x=x, y=y, x2="x2:Q", y2="y2:Q",
+        strokeWidth=alt.StrokeWidth("mw:Q", title="Leased MW", scale=alt.Scale(range=[0.5, 8])),
+        tooltip=[alt.Tooltip("pair:N", title="Lease"), alt.Tooltip("mw:Q", title="MW")])
+    dots = alt.Chart(alt.NamedData("nodes")).mark_circle(size=60, opacity=1).encode(
+        x=x, y=y, color=alt.Color("kind:N", title=None,
+                                  scale=alt.Scale(domain=["miner", "hyperscaler"],
+                                                  range=["#f2a900", "#4c78a8"])),
+        tooltip=[alt.Tooltip("name:N", title="Agent"), alt.Tooltip("mw:Q", title="Leased MW")])
+    text = alt.Chart(alt.NamedData("nodes")).encode(x=x, y=y, text="label:N")
+    left = text.mark_text(fontSize=9, align="right", dx=-7).transform_filter(
+        "datum.kind == 'miner'")
+    right = text.mark_text(fontSize=9, align="left", dx=7).transform_filter(
+        "datum.kind == 'hyperscaler'")
+    return _titled(alt.layer(lines, dots, left, right), "AI leases: miners ↔ hyperscalers")
+
+
+def lease_data(model: HashpivotModel) -> dict[str, list]:
+    """Rows for ``lease_template``: ``lease_graph`` laid out in two columns, biggest on top."""
     g = lease_graph(model)
     miners = sorted((n for n, d in g.nodes(data=True) if d["kind"] == "miner"),
                     key=lambda n: -g.nodes[n]["mw"])
-    if not miners:
-        return _empty(title, "No AI leases signed yet")
+    if not miners:  # no lease yet: an empty chart says so more plainly than idle hyperscalers
+        return {"nodes": [], "edges": []}
     hyperscalers = [n for n, d in g.nodes(data=True) if d["kind"] == "hyperscaler"]
     pos = {n: (0.0, 1.0 - i / max(len(miners) - 1, 1)) for i, n in enumerate(miners)}
     pos.update({n: (1.0, 1.0 - i / max(len(hyperscalers) - 1, 1))
@@ -680,41 +719,50 @@ def lease_chart(model: HashpivotModel) -> alt.Chart:
     edges = [{"x": pos[a][0], "y": pos[a][1], "x2": pos[b][0], "y2": pos[b][1],
               "mw": round(d["mw"]), "pair": f"{g.nodes[a]['label']} - {g.nodes[b]['label']}"}
              for a, b, d in g.edges(data=True)]
-    nodes = [{"x": pos[n][0], "y": pos[n][1], "mw": round(g.nodes[n]["mw"]),
-              "label": g.nodes[n]["label"] if g.nodes[n]["kind"] == "hyperscaler"
-              or rank < LABELLED_MINERS else "", "name": g.nodes[n]["label"],
-              "kind": g.nodes[n]["kind"]}
-             for rank, n in enumerate(miners + hyperscalers)]
-    x = alt.X("x:Q", axis=None, scale=alt.Scale(domain=[-0.9, 1.5]))
-    y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[-0.08, 1.08]))
-    lines = alt.Chart(alt.Data(values=edges)).mark_rule(color="#4c78a8", opacity=0.6).encode(
-        x=x, y=y, x2="x2:Q", y2="y2:Q",
-        strokeWidth=alt.StrokeWidth("mw:Q", title="Leased MW", scale=alt.Scale(range=[0.5, 8])),
-        tooltip=[alt.Tooltip("pair:N", title="Lease"), alt.Tooltip("mw:Q", title="MW")])
-    dots = alt.Chart(alt.Data(values=nodes)).mark_circle(size=60, opacity=1).encode(
-        x=x, y=y, color=alt.Color("kind:N", title=None,
-                                  scale=alt.Scale(domain=["miner", "hyperscaler"],
-                                                  range=["#f2a900", "#4c78a8"])),
-        tooltip=[alt.Tooltip("name:N", title="Agent"), alt.Tooltip("mw:Q", title="Leased MW")])
-    text = alt.Chart(alt.Data(values=nodes)).encode(x=x, y=y, text="label:N")
-    left = text.mark_text(fontSize=9, align="right", dx=-7).transform_filter(
-        "datum.kind == 'miner'")
-    right = text.mark_text(fontSize=9, align="left", dx=7).transform_filter(
-        "datum.kind == 'hyperscaler'")
-    return alt.layer(lines, dots, left, right).properties(title=title, width="container",
-                                                   height=CHART_HEIGHT)
+    nodes = []
+    for rank, n in enumerate(miners + hyperscalers):
+        d = g.nodes[n]
+        shown = d["kind"] == "hyperscaler" or rank < LABELLED_MINERS
+        nodes.append({"x": pos[n][0], "y": pos[n][1], "mw": round(d["mw"]), "kind": d["kind"],
+                      "name": d["label"], "label": d["label"] if shown else ""})
+    return {"nodes": nodes, "edges": edges}
 
 
-CHARTS: dict[str, Callable[[HashpivotModel], alt.Chart]] = {
-    "price": price_chart,
-    "hashrate": hashrate_chart,
-    "strategy": strategy_chart,
-    "mw": mw_chart,
-    "revenue": revenue_chart,
-    "concentration": concentration_chart,
-    "regions": region_map,
-    "leases": lease_chart,
+@dataclass(frozen=True)
+class ChartDef:
+    """A chart: its Altair template and the function giving its named data sets."""
+
+    template: Callable[[], alt.TopLevelMixin]
+    data: Callable[[HashpivotModel], dict[str, list]]
+
+
+CHARTS: dict[str, ChartDef] = {
+    "price": ChartDef(price_template, price_data),
+    "hashrate": ChartDef(hashrate_template, hashrate_data),
+    "strategy": ChartDef(strategy_template, strategy_data),
+    "mw": ChartDef(mw_template, mw_data),
+    "revenue": ChartDef(revenue_template, revenue_data),
+    "concentration": ChartDef(concentration_template, concentration_data),
+    "regions": ChartDef(region_template, region_data),
+    "leases": ChartDef(lease_template, lease_data),
 }
+
+
+@functools.cache
+def compiled_template(name: str) -> dict:
+    """The chart's Vega-Lite spec without data (compiled once; callers must not modify it)."""
+    return CHARTS[name].template().to_dict(validate=False)
+
+
+def chart_spec(name: str, model: HashpivotModel | None) -> dict:
+    """The chart's Vega-Lite spec with the model's current data (empty data when no model)."""
+    spec = dict(compiled_template(name))
+    if model is None:
+        names = {"series"} if name not in ("regions", "leases") else {"nodes", "edges"}
+        spec["datasets"] = {n: [] for n in names}
+    else:
+        spec["datasets"] = CHARTS[name].data(model)
+    return spec
 
 
 # ------------------------------------------------------------------------------------------------
@@ -722,21 +770,37 @@ CHARTS: dict[str, Callable[[HashpivotModel], alt.Chart]] = {
 # ------------------------------------------------------------------------------------------------
 
 
-def vega_spec(chart: alt.TopLevelMixin) -> dict:
-    """The chart's Vega-Lite spec, without Altair's JSON-schema validation.
+@solara.component
+def VegaChart(name: str, model: HashpivotModel, day: int):  # noqa: N802 - a component
+    """Chart ``name`` of ``model``, redrawn when the model or its day changes.
 
-    Validation costs ~25 ms a chart, a step redraws eight, and the tests validate every chart.
+    The spec is pushed to the widget in an effect rather than passed as a prop: reacton walks
+    every prop value looking for nested elements, which for a spec holding hundreds of rows costs
+    more than building it.
     """
-    return chart.to_dict(validate=False)
+    element = solara.widgets.VegaLite.element(spec=_placeholder(name))
+
+    def push():
+        solara.get_widget(element).spec = chart_spec(name, model)
+
+    solara.use_effect(push, [model, day])
+    return element
 
 
-def _chart_view(make: Callable[[HashpivotModel], alt.Chart]) -> Callable:
+def _chart_view(name: str) -> Callable:
+    """A page view (function of the model, as Mesa's ``components`` take) drawing chart ``name``."""
+
     def view(model: HashpivotModel):
-        return solara.widgets.VegaLite.element(spec=vega_spec(make(model)))
+        return VegaChart(name, model, model.day)
 
-    view.__name__ = f"{make.__name__}_view"
-    view.__doc__ = f"Page view of ``{make.__name__}``."
+    view.__name__ = f"{name}_chart_view"
+    view.__doc__ = f"Page view of the {name!r} chart."
     return view
+
+
+@functools.cache
+def _placeholder(name: str) -> dict:
+    return chart_spec(name, None)
 
 
 def _fmt(value: float, digits: int = 0) -> str:
@@ -798,7 +862,7 @@ def miners_table_view(model: HashpivotModel):
 
 COMPONENTS: list[Callable] = [
     status_view,
-    *(_chart_view(make) for make in CHARTS.values()),
+    *(_chart_view(name) for name in CHARTS),
     miners_table_view,
 ]
 """The main area, in order (Mesa lays them out two to a row)."""

@@ -129,7 +129,9 @@ def default_out_dir(name: str) -> Path:
     return OUT_ROOT / safe
 
 
-def horizon_days(start: dt.date, scenario_days: int, days: int | None, until: dt.date | None) -> int:
+def horizon_days(
+    start: dt.date, scenario_days: int, days: int | None, until: dt.date | None
+) -> int:
     """Number of days to simulate from ``--days``, ``--until`` or the scenario.
 
     Args:

@@ -36,7 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     horizon = parser.add_mutually_exclusive_group()
     horizon.add_argument(
-        "--days", type=days_type, help="days to simulate, 1..36500 (default: the scenario's run.days)"
+        "--days",
+        type=days_type,
+        help="days to simulate, 1..36500 (default: the scenario's run.days)",
     )
     horizon.add_argument(
         "--until",
@@ -48,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         metavar="DIR",
-        help="output folder, replaced if it holds a previous run (default runs/out/<scenario name>)",
+        help="output folder, replaced if it holds a previous run (default runs/out/<name>)",
     )
     add_set_argument(parser)
     parser.add_argument(
@@ -135,7 +137,10 @@ def summary(name: str, seed: int, days: int, result: RunResult) -> str:
         ("final date", str(ts["date"][-1])),
         ("network hashrate", f"{_num(last('network_hashrate_ehs'), 1)} EH/s"),
         ("hashprice", f"{_num(last('hashprice_usd_per_ph_day'), 2)} USD/PH/day"),
-        ("MW mining / AI leased", f"{_num(last('mw_mining'), 0)} / {_num(last('mw_ai_leased'), 0)}"),
+        (
+            "MW mining / AI leased",
+            f"{_num(last('mw_mining'), 0)} / {_num(last('mw_ai_leased'), 0)}",
+        ),
         (
             "miners hold/hybrid/exit",
             " / ".join(_num(last(f"miners_{s}"), 0) for s in ("hold", "hybrid", "exit")),

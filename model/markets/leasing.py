@@ -99,6 +99,22 @@ class Lease:
         return float(sum(annual * (1 + self.escalator_per_year) ** y for y in range(years)))
 
 
+def effective_capex_usd_per_mw(terms, rate: float, capex_multiplier: float = 1.0,
+                               conversion: bool = True) -> float:
+    """Capex per MW of a contract net of the present value of the equipment left at the end of the term.
+
+    Args:
+        terms: the contract kind's ``ContractTerms``.
+        rate: the annual rate the owner discounts at.
+        capex_multiplier: the site's conversion-capex multiplier.
+        conversion: include the conversion (shell and fit-out) capex.
+    """
+    equipment = terms.equipment_capex_usd_per_mw
+    residual = equipment * terms.equipment_residual_share / (1.0 + rate) ** terms.term_years
+    shell = terms.conversion_capex_usd_per_mw * capex_multiplier if conversion else 0.0
+    return shell + equipment - residual
+
+
 def miner_reservation_rent(capex_usd_per_mw: float, rate: float, term_years: float, margin: float,
                            foregone_mining_npv_usd_per_mw: float) -> float:
     """The least rent a miner accepts, USD/kW-month.

@@ -81,8 +81,8 @@ class Parameter(Strict):
 
     name: str = Field(min_length=1, max_length=200, description="dotted scenario key")
     kind: Literal["float", "int", "bool", "choice"] = "float"
-    low: float | None = None
-    high: float | None = None
+    low: int | float | None = None  # an int stays an int in the manifest
+    high: int | float | None = None
     levels: tuple[Level, ...] | None = Field(None, min_length=2, max_length=1000)
 
     def choices(self) -> tuple[Level, ...]:
@@ -225,7 +225,9 @@ def plan_from_manifest(manifest: Mapping[str, Any], source: str) -> SweepPlan:
     """
     for key in ("sweep", "base_scenario", "definition_sha256"):
         if key not in manifest:
-            raise ConfigError(source, "required key is missing", field=key, accepted="a sweep manifest")
+            raise ConfigError(
+                source, "required key is missing", field=key, accepted="a sweep manifest"
+            )
     spec = validate(SweepSpec, manifest["sweep"], source)
     check_spec(spec, source)
     base = dict(manifest["base_scenario"])
@@ -396,7 +398,9 @@ def _unknown_key(
     close = difflib.get_close_matches(part, keys, n=1)
     if close:
         problem += f", did you mean {'.'.join([*walked, close[0]])!r}?"
-    return ConfigError(source, problem, field=field, accepted=f"keys of {section}: {', '.join(keys)}")
+    return ConfigError(
+        source, problem, field=field, accepted=f"keys of {section}: {', '.join(keys)}"
+    )
 
 
 def _unwrap(ann: Any) -> tuple[Any, list]:
@@ -426,7 +430,9 @@ def _bounds(meta: Sequence[Any]) -> str:
         for item in meta:
             value = getattr(item, attr, None)
             if value is not None:
-                found.append(f"{symbol} {value:g}" if isinstance(value, float) else f"{symbol} {value}")
+                found.append(
+                    f"{symbol} {value:g}" if isinstance(value, float) else f"{symbol} {value}"
+                )
     return " and ".join(found)
 
 
@@ -469,7 +475,9 @@ def _check_range(param: Parameter, setting: _Setting, source: str, where: str) -
 def _range_words(param: Parameter, setting: _Setting) -> str:
     if param.kind in ("float", "int"):
         within = f" within {setting.bounds}" if setting.bounds else ""
-        return f"low and high, {'integers' if param.kind == 'int' else 'numbers'}{within}, low < high"
+        return (
+            f"low and high, {'integers' if param.kind == 'int' else 'numbers'}{within}, low < high"
+        )
     if param.kind == "bool":
         return "no low, high or levels: a bool parameter takes false and true"
     return "levels = [at least two distinct values], no low or high"
@@ -599,7 +607,10 @@ def _check_outputs(spec: SweepSpec, source: str) -> None:
     from model.simulation import COLUMNS  # the model's daily columns
 
     known = ", ".join(COLUMNS)
-    taken = {**dict.fromkeys(RESERVED_COLUMNS, "a results column"), **dict.fromkeys(spec.names, "a parameter")}
+    taken = {
+        **dict.fromkeys(RESERVED_COLUMNS, "a results column"),
+        **dict.fromkeys(spec.names, "a parameter"),
+    }
     for i, metric in enumerate(spec.outputs.metrics):
         where = f"outputs.metrics.{i}"
         if metric.name in taken:
@@ -607,7 +618,8 @@ def _check_outputs(spec: SweepSpec, source: str) -> None:
                 source,
                 f"name {metric.name!r} is already {taken[metric.name]}",
                 field=f"{where}.name",
-                accepted=f"a name that is not one of {', '.join(RESERVED_COLUMNS)}, a parameter or another metric",
+                accepted=f"a name other than {', '.join(RESERVED_COLUMNS)}, "
+                "the parameters and the other metrics",
             )
         taken[metric.name] = "another metric"
         if metric.column not in COLUMNS:
@@ -627,7 +639,9 @@ def _check_outputs(spec: SweepSpec, source: str) -> None:
     seen: set[str] = set()
     for j, column in enumerate(spec.outputs.keep_series):
         if column not in COLUMNS or column == "day" or column in seen:
-            problem = "listed twice" if column in seen else f"unknown column{_suggest(column, COLUMNS)}"
+            problem = (
+                "listed twice" if column in seen else f"unknown column{_suggest(column, COLUMNS)}"
+            )
             raise ConfigError(
                 source,
                 f"{column!r}: {problem}",
@@ -680,7 +694,8 @@ def check_values(spec: SweepSpec, base: Mapping[str, Any], source: str) -> None:
                 other = f" ({err.field})" if err.field and err.field != param.name else ""
                 raise ConfigError(
                     source,
-                    f"{param.name} = {_show(value)} is rejected by the scenario{other}: {err.problem}",
+                    f"{param.name} = {_show(value)} is rejected by the scenario{other}: "
+                    f"{err.problem}",
                     field=f"parameters.{i}.{field}",
                     accepted=err.accepted,
                 ) from None
@@ -692,7 +707,9 @@ def _ends(param: Parameter) -> list[tuple[str, Any]]:
     if param.kind == "int":
         return [("low", int(param.low)), ("high", int(param.high))]
     field = "levels" if param.kind == "choice" else "kind"
-    return [(f"{field}.{j}" if field == "levels" else field, v) for j, v in enumerate(param.choices())]
+    return [
+        (f"{field}.{j}" if field == "levels" else field, v) for j, v in enumerate(param.choices())
+    ]
 
 
 def set_dotted(data: dict, name: str, value: Any) -> None:

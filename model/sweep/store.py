@@ -206,7 +206,9 @@ def read_manifest(folder: Path) -> dict:
     path = Path(folder) / MANIFEST
     if not path.is_file():
         raise ConfigError(
-            folder, f"not a sweep folder: no {MANIFEST}", accepted="a folder written by hashpivot sweep"
+            folder,
+            f"not a sweep folder: no {MANIFEST}",
+            accepted="a folder written by hashpivot sweep",
         )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
@@ -264,7 +266,9 @@ class SweepFolder:
             path.mkdir(parents=True, exist_ok=True)
             lock = _lock(path)
         except OSError as exc:
-            raise ConfigError(path, f"cannot create the output folder: {exc.strerror or exc}") from None
+            raise ConfigError(
+                path, f"cannot create the output folder: {exc.strerror or exc}"
+            ) from None
         try:
             if resuming:
                 _check_folder(path, plan, must_exist)  # again, now that we hold the lock
@@ -331,7 +335,9 @@ class SweepFolder:
 def _check_folder(path: Path, plan: SweepPlan, must_exist: bool) -> bool:
     """Whether ``path`` holds this sweep's earlier results (resume) or is free to use."""
     if path.exists() and not path.is_dir():
-        raise ConfigError(path, "is a file", accepted="a new folder, an empty one or this sweep's results folder")
+        raise ConfigError(
+            path, "is a file", accepted="a new folder, an empty one or this sweep's results folder"
+        )
     if (path / MANIFEST).exists():
         manifest = read_manifest(path)
         if manifest.get("definition_sha256") != plan.definition_sha256:
@@ -345,7 +351,9 @@ def _check_folder(path: Path, plan: SweepPlan, must_exist: bool) -> bool:
         return True
     if must_exist:
         raise ConfigError(
-            path, f"nothing to resume: no {MANIFEST}", accepted="a folder written by hashpivot sweep"
+            path,
+            f"nothing to resume: no {MANIFEST}",
+            accepted="a folder written by hashpivot sweep",
         )
     if path.is_dir() and any(path.iterdir()):
         raise ConfigError(
@@ -501,7 +509,9 @@ class PartWriter:
 
     def add(self, row: Mapping[str, Any], series: Mapping[str, list] | None = None) -> None:
         """Buffer one finished run: its results row and (optionally) its daily series."""
-        self._rows.append({name: _cell(self._types[name], row.get(name)) for name in self.schema.names})
+        self._rows.append(
+            {name: _cell(self._types[name], row.get(name)) for name in self.schema.names}
+        )
         if self.series_schema is not None and series:
             days = series["day"]
             self._series["run_id"].extend([row["run_id"]] * len(days))
@@ -513,7 +523,10 @@ class PartWriter:
         """Write a part if enough rows or time have accumulated; whether one was written."""
         if not self._rows:
             return False
-        if len(self._rows) >= self.flush_rows or time.monotonic() - self._last >= self.flush_seconds:
+        if (
+            len(self._rows) >= self.flush_rows
+            or time.monotonic() - self._last >= self.flush_seconds
+        ):
             self.flush()
             return True
         return False
@@ -556,7 +569,9 @@ def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON (indented, no NaN) so that it appears complete or not at all."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", "utf-8")
+        tmp.write_text(
+            json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", "utf-8"
+        )
         _commit(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
