@@ -53,6 +53,7 @@ class Miner(mesa.Agent):
         self.exit_day = -1
         self.first_lease_day = -1
         self.first_move_day = -1  # first day it left "hold" (for hybrid or exit)
+        self.equity_issued: list[tuple[int, float]] = []
 
     # --- what it holds ----------------------------------------------------------------------------------------
     @property
@@ -129,7 +130,9 @@ class Miner(mesa.Agent):
                                          capex, terms.build_days / 365.0)
         margin_day = float((m.valuations.batch_margin_per_mw_day(b) * m.fleet.mw[b]).sum())
         acc = m.accounts
-        site_value = float(sum(m.site_sale_estimate_usd(s) for s in self.sites))
+        # Only sites without contracts can be sold (contracts bind); both hold and exit keep the rest.
+        sellable = [s for s in self.sites if m.sites.converting_mw[s] + m.sites.ai_mw[s] <= 0]
+        site_value = float(sum(m.site_sale_estimate_usd(s) for s in sellable))
         exit_cost = sc.finance.exit_cost_usd_per_mw * float(m.sites.capacity_mw[self.sites].sum())
         # Holding keeps the sites: their value comes back when the machines are spent (continuation value).
         life = sc.mining.machine_life_years
@@ -167,15 +170,35 @@ class Miner(mesa.Agent):
         return float(np.average(s.capex_multiplier[sites], weights=w)) if w.sum() > 0 else 1.0
 
     def lease_access(self, sites: np.ndarray) -> float:
-        """Chance of signing a tenant for these sites: the regions' hyperscaler access (MW-weighted) times the
-        fill rate the market has shown in recent RFP rounds (learned, not assumed).
-        """
+        """Chance of signing a tenant for these sites within a year: the regions' hyperscaler access (MW-weighted)
+        times the chance of winning at least once in a year of rounds at the fill rate recent RFPs have shown
+        (learned from the market, not assumed)."""
         s, t = self.model.sites, self.model.regions
         w = s.convertible_mw[sites]
         if w.sum() <= 0:
             return 0.0
         access = float(np.average(t.column("hyperscaler_access")[s.region[sites]], weights=w))
-        return access * self.model.lease_win_rate
+        # A bidder re-bids every round: the chance of a tenant within a year of monthly rounds.
+        rounds = 365.0 / self.model.config.ai.rfp_interval_days
+        return access * (1.0 - (1.0 - self.model.lease_win_rate) ** rounds)
+
+    def investable_usd(self) -> float:
+        """What it can put into machines now: free cash plus the equity it could still issue this year.
+
+        Capital markets fund miners whose investments pay back (the payback rule decides that); issuance is
+        capped at a share of the firm's enterprise value per year.
+        """
+        m = self.model
+        cap = m.config.finance.equity_issuance_share_per_year * max(float(m.ev_usd[self.idx]), 0.0)
+        issued = sum(x for day, x in self.equity_issued if m.day - day < 365)
+        return self.free_equity_usd() + max(cap - issued, 0.0)
+
+    def fund(self, amount_usd: float) -> None:
+        """Issue equity for whatever part of ``amount_usd`` free cash does not cover."""
+        shortfall = amount_usd - max(self.free_equity_usd(), 0.0)
+        if shortfall > 0:
+            self.equity_issued.append((self.model.day, shortfall))
+            self.model.accounts.post(self.idx, "equity_raised", shortfall)
 
     def free_equity_usd(self) -> float:
         """Cash above the reserve and above the equity already promised to signed conversions."""
@@ -245,9 +268,8 @@ class Miner(mesa.Agent):
             self._expand(int(site))
 
     def _upgrade(self) -> None:
-        """Replace the least efficient batch when the new generation's extra margin repays its cost within the
-        payback threshold (the machine sold second-hand helps pay). One batch per decision: capital is lumpy.
-        """
+        """Replace the least efficient machines when the new generation's extra margin repays its cost within
+        the payback threshold -- as many MW of the worst batch as it can fund, one batch per decision."""
         m, sc = self.model, self.model.config
         b = self.batches()
         if not b.size:
@@ -262,11 +284,12 @@ class Miner(mesa.Agent):
         cost = gen.usd_per_th * 1e6 / gen.j_per_th
         if gain <= 0 or cost / gain >= sc.mining.expansion_payback_years:
             return
-        budget = self.cash_usd - self.cash_reserve_usd()
-        affordable = budget / (cost * (1.0 - sc.finance.loan_to_cost_mining)) if budget > 0 else 0.0
-        if affordable < mw:
+        equity_share = 1.0 - sc.finance.loan_to_cost_mining
+        mw = min(mw, self.investable_usd() / (cost * equity_share))
+        if mw < 1.0:
             return
-        m.retire_batch(worst)
+        self.fund(cost * mw * equity_share)
+        m.retire_batch(worst, mw)
         m.build_and_equip(self, site, mw, 0.0, gen)
 
     def _expand(self, site: int) -> None:
@@ -290,12 +313,13 @@ class Miner(mesa.Agent):
             return
         unit = cost_per_mw + (sc.mining.build_capex_usd_per_mw if built > 0 else 0.0) * built / mw
         equity_share = 1.0 - sc.finance.loan_to_cost_mining
-        budget = self.cash_usd - self.cash_reserve_usd()
+        budget = self.investable_usd()
         affordable = budget / (unit * equity_share) if budget > 0 else 0.0
         mw = min(mw, affordable)
         if mw < 1.0:
             return
         build_mw = min(built, mw * built / (idle + built))
+        self.fund(unit * mw * equity_share)
         m.build_and_equip(self, site, mw, build_mw, gen)
 
     def salvage_value_usd(self, batches: np.ndarray) -> float:

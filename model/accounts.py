@@ -21,6 +21,7 @@ FLOWS = (
     "interest",
     "principal",
     "debt_drawn",
+    "equity_raised",  # shares sold (at-the-market programmes, converts)
     "capex",  # mining builds, conversions, GPUs
     "machines",  # ASIC purchases
     "salvage",  # machines sold

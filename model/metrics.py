@@ -5,8 +5,9 @@ regions = the fewest regions whose combined share exceeds 50%.
 
 Valuation per MW (SF-4): a firm's enterprise value is the NPV of its expected cash flows at risk-adjusted
 rates -- its machines' mining margin at the mining rate plus its contracts' net rent at the contracted rate,
-less the conversion capex still to be spent -- divided by its MW. A firm is *AI-focused* when at least
-``AI_FOCUS_SHARE`` of its MW are converting or leased to AI. The gap between the two groups is measured, not
+less the conversion capex still to be spent -- divided by its MW. Both groups are *miners*: firms still running machines (a firm that has left mining is a data-centre
+landlord, not a miner). A miner is *AI-focused* when at least ``AI_FOCUS_SHARE`` of its MW are converting or
+leased to AI. The gap between the two groups is measured, not
 set: it comes out of the cash flows and rates.
 """
 
@@ -37,9 +38,10 @@ def nakamoto_coefficient(weights: np.ndarray) -> int:
     return int(np.searchsorted(np.cumsum(s), 0.5, side="right") + 1)
 
 
-def valuation_per_mw(ev_usd: np.ndarray, mw: np.ndarray, ai_mw: np.ndarray) -> tuple[float, float]:
-    """MW-weighted enterprise value per MW of AI-focused and of BTC-focused firms (NaN for an empty group)."""
-    live = mw > 0
+def valuation_per_mw(ev_usd: np.ndarray, mw: np.ndarray, ai_mw: np.ndarray,
+                     mining_mw: np.ndarray) -> tuple[float, float]:
+    """MW-weighted enterprise value per MW of AI-focused and of BTC-focused miners (NaN for an empty group)."""
+    live = (mw > 0) & (mining_mw > 0)
     ai_focused = live & (ai_mw >= AI_FOCUS_SHARE * mw)
     btc_focused = live & ~ai_focused
 

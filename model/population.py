@@ -79,8 +79,10 @@ def miner_specs(scenario, regions, rng: np.random.Generator) -> list[MinerSpec]:
 
 def _spec(a, region: int, mw: float, j_per_th: float, convertible_share: float, unbuilt_share: float,
           rng: np.random.Generator, jitter: bool) -> MinerSpec:
-    if jitter:
-        j_per_th *= 1.0 + TAIL_EFFICIENCY_SPREAD * (2.0 * rng.random() - 1.0)
+    if jitter:  # vintages differ; keep the hashrate the region needs by scaling MW with J/TH
+        factor = 1.0 + TAIL_EFFICIENCY_SPREAD * (2.0 * rng.random() - 1.0)
+        j_per_th *= factor
+        mw *= factor
     per_site = mw / a.sites
     cooling = Cooling.HYDRO if a.capex_multiplier < 1.0 else Cooling.AIR
     sites = tuple(

@@ -68,7 +68,7 @@ def _revenue(m, states) -> dict[str, float]:
     machine_mw = float(s.machine_mw[:n].sum())
     capacity = _per_miner(m, s.capacity_mw[:n])
     ai_mw = _per_miner(m, s.ai_mw[:n] + s.converting_mw[:n])
-    v_ai, v_btc = valuation_per_mw(m.ev_usd, capacity, ai_mw)
+    v_ai, v_btc = valuation_per_mw(m.ev_usd, capacity, ai_mw, _per_miner(m, s.machine_mw[:n]))
     return {
         "btc_revenue_share": mining / total if total > 0 else float("nan"),
         "mining_revenue_usd": mining,

@@ -120,6 +120,10 @@ class FinanceSection(Section):
     expected_btc_growth_per_year: float = P(
         0.10, "1/yr", "assumption: BTC growth miners plan with (martingale = 0); sweep -0.3..0.5", ge=-0.9, le=2
     )
+    construction_risk_premium: float = P(
+        0.06, "1/yr", "assumption: contracts not yet delivering carry onboarding, construction and grid-approval "
+        "risk (seed: CleanSpark's AI revenue only in 2026-27); added to the contracted rate until they start",
+        ge=0, le=1)
     npv_horizon_years: float = P(10.0, "years", "assumption: valuation horizon", gt=0, le=40)
     loan_to_cost_backstopped: float = P(
         0.85, "share", "econ: up to ~85% loan-to-cost with a hyperscaler backstop", ge=0, le=1
@@ -131,6 +135,9 @@ class FinanceSection(Section):
         gt=0, le=40)
     exit_cost_usd_per_mw: float = P(
         50_000.0, "USD/MW", "assumption: decommissioning, PPA and hosting-contract termination on exit", ge=0)
+    equity_issuance_share_per_year: float = P(
+        0.15, "share of enterprise value per year", "assumption: public miners sold ~10-20% of their value a year "
+        "in at-the-market programmes and converts to fund fleets (2024-25 filings)", ge=0, le=2)
     cash_reserve_months: float = P(3.0, "months of opex", "assumption: liquidity buffer", ge=0, le=60)
     switch_hysteresis: float = P(
         0.10, "share", "assumption: a strategy must beat the current one by 10% to switch", ge=0, le=2
@@ -262,28 +269,31 @@ class Archetype(Section):
 
 
 def _default_miners() -> tuple[Archetype, ...]:
-    # Seed archetypes (SF-5, seed: The deals) plus a US long tail and a rest-of-world fringe. MW are
-    # ballpark 2024 public figures; cash/debt/BTC per MW are assumptions that separate the archetypes.
+    # Seed archetypes (SF-5, seed: The deals) plus a US long tail and a rest-of-world fringe. MW are ballpark
+    # 2024 public figures (IREN Childress ~400 MW; Core Scientific's Denton, the anchor CoreWeave campus;
+    # CleanSpark mostly in the South-East, here MISO; MARA's Texas sites), kept within ERCOT's ~10% share of
+    # 2024 hashrate; cash/debt/BTC per MW are assumptions that separate the archetypes. Where the 2024
+    # campuses stood is an initial condition; where AI capacity goes from there is decided in the run.
     return (
-        Archetype(name="early_pivoter_texas", region="ERCOT", mw=750, j_per_th=20.0, convertible_share=0.4,
+        Archetype(name="early_pivoter_texas", region="ERCOT", mw=400, j_per_th=20.0, convertible_share=0.6,
                   capex_multiplier=0.9, cash_usd_per_mw=500_000, debt_usd_per_mw=100_000, btc_per_mw=0.5,
                   hodl_share=0.0, power_adder_usd_per_mwh=6, sites=2),
-        Archetype(name="long_lease_landlord", region="PJM", mw=500, j_per_th=24.0, convertible_share=0.5,
+        Archetype(name="long_lease_landlord", region="ERCOT", mw=500, j_per_th=24.0, convertible_share=0.5,
                   capex_multiplier=0.85, cash_usd_per_mw=400_000, debt_usd_per_mw=300_000, btc_per_mw=0.5,
                   hodl_share=0.1, power_adder_usd_per_mwh=6, sites=3),
-        Archetype(name="hybrid_gigawatt", region="ERCOT", mw=1100, j_per_th=19.0, convertible_share=0.3,
+        Archetype(name="hybrid_gigawatt", region="MISO", mw=800, j_per_th=19.0, convertible_share=0.3,
                   capex_multiplier=1.0, cash_usd_per_mw=300_000, debt_usd_per_mw=150_000, btc_per_mw=0.7,
                   hodl_share=0.2, power_adder_usd_per_mwh=4, sites=4),
         Archetype(name="exiter_under_losses", region="QUEBEC", mw=400, j_per_th=32.0, convertible_share=0.15,
                   capex_multiplier=1.3, cash_usd_per_mw=60_000, debt_usd_per_mw=350_000, btc_per_mw=0.2,
                   hodl_share=0.0, power_adder_usd_per_mwh=16, sites=3),
-        Archetype(name="holder_treasury", region="ERCOT", mw=1100, j_per_th=22.0, convertible_share=0.1,
+        Archetype(name="holder_treasury", region="ERCOT", mw=450, j_per_th=22.0, convertible_share=0.1,
                   capex_multiplier=1.4, cash_usd_per_mw=400_000, debt_usd_per_mw=600_000, btc_per_mw=18.0,
                   hodl_share=1.0, power_adder_usd_per_mwh=12, sites=5),
-        Archetype(name="us_tail", count=24, region="ERCOT", mw=120, j_per_th=27.0, convertible_share=0.2,
+        Archetype(name="us_tail", count=24, region="ERCOT", mw=120, j_per_th=28.0, convertible_share=0.2,
                   cash_usd_per_mw=200_000, debt_usd_per_mw=250_000, btc_per_mw=1.0, hodl_share=0.2,
                   power_adder_usd_per_mwh=10, spread="us"),
-        Archetype(name="row_fringe", count=36, region="RUSSIA", mw=350, j_per_th=27.0, convertible_share=0.05,
+        Archetype(name="row_fringe", count=36, region="RUSSIA", mw=350, j_per_th=30.0, convertible_share=0.05,
                   cash_usd_per_mw=150_000, debt_usd_per_mw=100_000, btc_per_mw=0.5, hodl_share=0.1,
                   power_adder_usd_per_mwh=-5, spread="non_us"),
     )

@@ -15,7 +15,8 @@ Beyond what the schema checks, loading also
   it was started from;
 * reads the price CSV (when ``price.kind = "csv"``) and the regions file, so a bad data file is
   reported before a run starts rather than in the middle of one;
-* checks that every region id a miner archetype or a shock names exists in that regions file.
+* checks that every region id a miner archetype or a shock names exists in that regions file;
+* lets ``--set`` index into an array the files leave at its default (``miners.0.count=3``).
 
 Every failure is a one-line ``ConfigError``, ``PriceInputError`` or ``RegionDataError``.
 """
@@ -65,7 +66,8 @@ class LoadedScenario:
     Attributes:
         scenario: The validated, frozen scenario (data paths absolute).
         data: The resolved settings it was validated from: the chain merged, overrides applied,
-            data paths made absolute (only what was written, no defaults).
+            data paths made absolute. Only what was written, plus any default array an
+            override indexes into (``--set miners.0.count=3``), not the other defaults.
         chain: The scenario files used, absolute, the named file first and its root base last;
             empty for the built-in scenario.
         sha256: Fingerprint of the fully resolved scenario (every default filled in).
@@ -276,8 +278,9 @@ def _finish(
 def fingerprint(scenario: Scenario, data_paths: dict[str, str]) -> str:
     """SHA-256 of the fully resolved scenario, data files standing in by their content.
 
-    Each data path is replaced by ``sha256:<hash of the file's bytes>`` before hashing, so the
-    fingerprint changes when a data file changes and not when the checkout moves.
+    Each data path is replaced by ``sha256:<hash of the file's bytes>`` before hashing (the
+    packaged regions file too, when ``grid.regions_file`` is empty), so the fingerprint changes
+    when a data file changes and not when the checkout moves.
 
     Args:
         scenario: The validated scenario.
@@ -289,8 +292,7 @@ def fingerprint(scenario: Scenario, data_paths: dict[str, str]) -> str:
     dumped = scenario.model_dump(mode="json")
     for dotted, path in data_paths.items():
         section, key = dotted.split(".")
-        if dumped[section][key]:  # an empty regions_file means the packaged file: keep ""
-            dumped[section][key] = f"sha256:{data_file_sha256(path)}"
+        dumped[section][key] = f"sha256:{data_file_sha256(path)}"
     return file_sha256(dumped)
 
 

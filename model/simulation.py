@@ -425,9 +425,11 @@ class HashpivotModel(mesa.Model):
         v = view.v_hold_usd if view is not None else 0.0
         if view is not None and view.lease_npv_usd_per_mw > 0:
             v += view.convertible_mw * view.lease_access * view.lease_npv_usd_per_mw
-        rate = self.config.finance.rate_contracted
+        fin = self.config.finance
         for x in self.leases.for_miner(miner.unique_id):
-            start = x.start_day if x.start_day >= 0 else x.promised_day
+            started = x.start_day >= 0
+            rate = fin.rate_contracted + (0.0 if started else fin.construction_risk_premium)
+            start = x.start_day if started else x.promised_day
             end = start + x.term_years * 365
             remaining = max(0.0, (end - max(start, self.day)) / 365.0)
             wait = max(0.0, (start - self.day) / 365.0)
@@ -445,14 +447,18 @@ class HashpivotModel(mesa.Model):
 
     # ---------------------------------------------------------------------------------------------------------
     # transactions
-    def retire_batch(self, i: int) -> None:
-        """Take a batch offline for good and sell it second-hand."""
+    def retire_batch(self, i: int, mw: float | None = None) -> None:
+        """Take a batch (or ``mw`` of it) offline for good and sell the machines second-hand."""
         f, sc = self.fleet, self.config
+        share = 1.0 if mw is None or f.mw[i] <= 0 else min(1.0, mw / float(f.mw[i]))
         age_years = max(0.0, (self.day - f.online_day[i]) / 365.0)
         left = max(0.0, 1.0 - age_years / sc.mining.machine_life_years)
-        self.accounts.post(int(f.owner[i]), "salvage", float(f.cost_usd[i]) * sc.mining.salvage_share * left)
-        self.sites.machine_mw[f.site[i]] -= f.mw[i] if f.online_day[i] <= self.day else 0.0
-        f.mw[i] = 0.0
+        sold_cost = float(f.cost_usd[i]) * share
+        self.accounts.post(int(f.owner[i]), "salvage", sold_cost * sc.mining.salvage_share * left)
+        gone = float(f.mw[i]) * share
+        self.sites.machine_mw[f.site[i]] -= gone if f.online_day[i] <= self.day else 0.0
+        f.mw[i] -= gone
+        f.cost_usd[i] -= sold_cost
 
     def _take_machine_mw(self, site: int, mw: float) -> None:
         """Free ``mw`` of a site's machine MW for conversion: shrink its batches pro rata, salvaging the rest."""

@@ -303,7 +303,8 @@ class UiModel(HashpivotModel):
 
     Every setting defaults to None, "as in the scenario". A value that does not fit the schema
     does not raise: the model runs the scenario without the page's changes and ``ui_error`` says
-    why in one line.
+    why in one line. (The signature must take neither ``scenario`` nor ``**kwargs``: Mesa's
+    Reset would then pass in a Mesa ``Scenario`` of its own.)
 
     Args:
         scenario_name: A scenario in ``runs/`` (file stem) or a path; None: the default scenario.
@@ -770,37 +771,40 @@ def chart_spec(name: str, model: HashpivotModel | None) -> dict:
 # ------------------------------------------------------------------------------------------------
 
 
-@solara.component
-def VegaChart(name: str, model: HashpivotModel, day: int):  # noqa: N802 - a component
-    """Chart ``name`` of ``model``, redrawn when the model or its day changes.
+# Mesa re-renders every view that is a plain function after each step, one whole-page render pass
+# per view (about 10 ms each). So only the status view is a plain function; once per new day or
+# model it bumps ``redraws`` from an effect, and the charts and the table -- Solara components,
+# which Mesa leaves alone -- all redraw in the single render pass that follows.
+redraws = solara.reactive(0)
+"""Bumped by the status view whenever the model or its day changes (per browser session)."""
 
-    The spec is pushed to the widget in an effect rather than passed as a prop: reacton walks
-    every prop value looking for nested elements, which for a spec holding hundreds of rows costs
-    more than building it.
+
+@solara.component
+def VegaChart(name: str, model: HashpivotModel):  # noqa: N802 - a component
+    """Chart ``name`` of ``model``, redrawn on every ``redraws`` bump.
+
+    The spec is not a prop but set on the widget in an effect: reacton walks every prop value
+    looking for nested elements, and for a spec holding hundreds of rows that costs more than
+    building it. (A prop would also be set again on every re-render, overwriting the data.)
     """
-    element = solara.widgets.VegaLite.element(spec=_placeholder(name))
+    element = solara.widgets.VegaLite.element()
 
     def push():
         solara.get_widget(element).spec = chart_spec(name, model)
 
-    solara.use_effect(push, [model, day])
+    solara.use_effect(push, [model, redraws.value])
     return element
 
 
-def _chart_view(name: str) -> Callable:
-    """A page view (function of the model, as Mesa's ``components`` take) drawing chart ``name``."""
+def chart_component(name: str) -> Callable:
+    """A Solara component of the model (what Mesa's ``components`` take) drawing chart ``name``."""
 
-    def view(model: HashpivotModel):
-        return VegaChart(name, model, model.day)
+    @solara.component
+    def Chart(model: HashpivotModel):  # noqa: N802 - a component
+        return VegaChart(name, model)
 
-    view.__name__ = f"{name}_chart_view"
-    view.__doc__ = f"Page view of the {name!r} chart."
-    return view
-
-
-@functools.cache
-def _placeholder(name: str) -> dict:
-    return chart_spec(name, None)
+    Chart.name = f"{name.title()}Chart"
+    return Chart
 
 
 def _fmt(value: float, digits: int = 0) -> str:
@@ -819,7 +823,11 @@ def settings_line(model: HashpivotModel) -> str:
 
 
 def status_view(model: HashpivotModel):
-    """Date, scenario, headline numbers, the settings in force and any settings error."""
+    """Date, scenario, headline numbers, the settings in force and any settings error.
+
+    Mesa re-renders it after every step; it then tells the other views to redraw (``redraws``).
+    """
+    solara.use_effect(lambda: redraws.set(redraws.peek() + 1), [model, model.day])
     rec = model.recorder
     with solara.Column(gap="4px", style={"padding": "8px"}) as col:
         solara.HTML(tag="div", unsafe_innerHTML=(
@@ -841,8 +849,8 @@ def _pct(x: float) -> str:
     return f"{x:.0%}" if math.isfinite(x) else "—"
 
 
-def miners_table_view(model: HashpivotModel):
-    """The largest miners by MW: strategy, MW by state, BTC share of revenue, cash."""
+def miners_table_html(model: HashpivotModel) -> str:
+    """The largest miners by MW as an HTML table: strategy, MW by state, BTC share, cash."""
     head = ("Miner", "Strategy", "Mining MW", "Curtailed MW", "Idle MW", "Converting MW",
             "AI MW", "Unbuilt MW", "BTC share of revenue", "Cash (M$)")
     body = []
@@ -852,18 +860,24 @@ def miners_table_view(model: HashpivotModel):
                  _fmt(r["mw_ai_leased"]), _fmt(r["mw_unbuilt"]), _pct(r["btc_revenue_share"]),
                  _fmt(r["cash_usd"] / 1e6, 1))
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    html = ("<div style='font-weight:600;margin:4px 0'>Largest miners by MW</div>"
+    return ("<div style='font-weight:600;margin:4px 0'>Largest miners by MW</div>"
             "<table class='hp-miners' style='font-size:11px;border-collapse:collapse;width:100%'>"
             "<tr>" + "".join(f"<th style='text-align:left'>{h}</th>" for h in head) + "</tr>"
             + "".join(body) + "</table>")
+
+
+@solara.component
+def MinersTable(model: HashpivotModel):  # noqa: N802 - a component
+    """The largest miners by MW (see ``miners_table_html``), redrawn on every ``redraws`` bump."""
+    html = solara.use_memo(lambda: miners_table_html(model), [model, redraws.value])
     style = {"padding": "8px", "overflow": "auto"}
     return solara.HTML(tag="div", unsafe_innerHTML=html, style=style)
 
 
 COMPONENTS: list[Callable] = [
     status_view,
-    *(_chart_view(name) for name in CHARTS),
-    miners_table_view,
+    *(chart_component(name) for name in CHARTS),
+    MinersTable,
 ]
 """The main area, in order (Mesa lays them out two to a row)."""
 

@@ -457,6 +457,11 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
     }
     for name, text in files.items():
         (tmp / name).write_text(text, encoding="utf-8")
+    packaged = (REPO / "model" / "data" / "regions.toml").read_text(encoding="utf-8")
+    (tmp / "texasless.toml").write_text(packaged.replace("ERCOT", "TEXAS"), encoding="utf-8")
+    (tmp / "notexas.toml").write_text(
+        'name = "x"\n[grid]\nregions_file = "texasless.toml"\n', encoding="utf-8"
+    )
     (tmp / "notarun").mkdir()
     (tmp / "notarun" / "keep.txt").write_text("precious")
     t = str(tmp)
@@ -475,6 +480,12 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "duplicate csv dates": (["run", f"{t}/dupcsv.toml"], "dup.csv:3: date '2024-04-01'"),
         "missing csv": (["run", f"{t}/nocsv.toml"], "nocsv.toml: price.csv_path:"),
         "missing regions file": (["run", f"{t}/noregions.toml"], "grid.regions_file:"),
+        "regions file without ERCOT": (["run", f"{t}/notexas.toml"], "no region 'ERCOT'"),
+        "set unknown region": (
+            ["run", "--set", "miners.0.region=MARS"],
+            "--set miners.0.region=MARS: miners.0.region: unknown region 'MARS'",
+        ),
+        "set index out of range": (["run", "--set", "miners.99.count=1"], "not an index"),
         "seed negative": (["run", "--seed", "-1"], "argument --seed: '-1' is not valid"),
         "seed not int": (["run", "--seed", "1.5"], "argument --seed: '1.5' is not valid"),
         "days zero": (["run", "--days", "0"], "argument --days: '0' is not valid"),
