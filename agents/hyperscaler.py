@@ -99,7 +99,7 @@ class Hyperscaler(mesa.Agent):
         """
         m, ai = self.model, self.model.config.ai
         _, wait = self.best_greenfield(GREENFIELD_BLOCK_MW)
-        far_day = m.day + int(wait) + ai.greenfield_build_days
+        far_day = m.day + min(int(wait) + ai.greenfield_build_days, ai.planning_horizon_days)
         gap = self.demand_mw(far_day) - self.committed_mw()
         if gap >= ai.min_block_mw:
             self.go_greenfield(gap)
@@ -130,7 +130,7 @@ class Hyperscaler(mesa.Agent):
         m, ai = self.model, self.model.config.ai
         terms = ai.gpu_cloud if kind == ContractKind.GPU_CLOUD else ai.colocation
         _, wait = self.best_greenfield(bid.mw)
-        days_saved = wait + ai.greenfield_build_days - (bid.ready_day - m.day)
+        days_saved = min(wait + ai.greenfield_build_days, ai.planning_horizon_days) - (bid.ready_day - m.day)
         region = m.sites.region[bid.site]
         access = m.regions.column("hyperscaler_access")[region]
         go = m.grid_operators_by_region[region]

@@ -84,7 +84,9 @@ class Miner(mesa.Agent):
         choice = STRATEGY_RULES[self.model.config.rules.strategy](view)
         self.last_choice, self.last_view = choice, view
         if choice.strategy != self.strategy:
-            self.model.log_event(self, "strategy", f"{self.strategy} -> {choice.strategy}: {choice.reason}")
+            values = ", ".join(f"{k} {v / 1e6:,.1f} M$" for k, v in choice.values_usd.items() if np.isfinite(v))
+            self.model.log_event(self, "strategy",
+                                 f"{self.strategy} -> {choice.strategy}: {choice.reason} ({values})")
             self.strategy = choice.strategy
             if self.first_move_day < 0:
                 self.first_move_day = self.model.day

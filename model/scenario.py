@@ -185,6 +185,9 @@ class AiMarketSection(Section):
         11e6, "USD/MW IT", "assumption: powered shell + fit-out new build, above 8-10 M$ conversion", gt=0
     )
     greenfield_build_days: int = P(730, "days", "assumption: ~2 years site to energised hall", ge=0, le=3650)
+    planning_horizon_days: int = P(
+        1460, "days", "assumption: hyperscalers plan capacity ~4 years ahead (capex guidance horizons); "
+        "caps the greenfield look-ahead and the queue time a site can be credited with", ge=30, le=7300)
     value_of_time_usd_per_mw_year: float = P(
         1.5e6, "USD per MW-yr", "assumption: margin lost per year of delay (of ~9.7 M$ revenue)", ge=0
     )

@@ -395,7 +395,7 @@ def _write_chart(path: Path, result: Sensitivity) -> Path:
 
     names = result.ranking()[::-1]
     rows = result.rows[::-1]
-    height = 1.2 + 0.45 * len(names)
+    height = 1.6 + 0.45 * len(names)
     fig = Figure(figsize=(7.5, height), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
@@ -407,7 +407,7 @@ def _write_chart(path: Path, result: Sensitivity) -> Path:
             errors = [_zero(r[f"{key}_conf"]) for r in rows]
             ax.barh(positions + offset, values, height=bar, xerr=errors, capsize=3, label=label)
         ax.set_xlabel("Sobol index (share of output variance)")
-        ax.legend(loc="lower right")
+        fig.legend(loc="outside lower center", ncols=2, frameon=False)
     else:
         values = [_zero(r["mu_star"]) for r in rows]
         errors = [_zero(r["mu_star_conf"]) for r in rows]

@@ -409,9 +409,19 @@ class HashpivotModel(mesa.Model):
         floor = self.developer_bid_usd(site)
         conv = float(s.convertible_mw[site])
         region = self.regions.ids[s.region[site]]
-        recent = [x["price_usd"] / x["convertible_mw"] for x in self.sales
+        recent = [x for x in self.sales
                   if x["region"] == region and self.day - x["day"] <= 365 and x["convertible_mw"] > 0]
-        return max(floor, float(np.median(recent)) * conv) if recent else floor
+        to_ai = [x["price_usd"] / x["convertible_mw"] for x in recent if x["buyer_kind"] == "hyperscaler"]
+        if not to_ai or not self.hyperscaler_appetite_mw() >= self.config.ai.min_block_mw:
+            return floor
+        # The premium counts only as often as hyperscalers actually won the region's recent auctions.
+        chance = len(to_ai) / len(recent)
+        return floor + chance * max(0.0, float(np.median(to_ai)) * conv - floor)
+
+    def hyperscaler_appetite_mw(self) -> float:
+        """Near-term MW hyperscalers still need (what they would buy sites for today)."""
+        near = self.day + self.config.ai.colocation.build_days
+        return float(sum(max(0.0, h.demand_mw(near) - h.committed_mw(by_day=near)) for h in self.hyperscalers_list))
 
     def miner_ev_usd(self, miner: Miner) -> float:
         """Enterprise value (metrics.py): what its cash flows are worth at risk-adjusted rates --
@@ -590,7 +600,8 @@ class HashpivotModel(mesa.Model):
             acc.post(int(s.owner[site]), "site_sales", sale.price_usd)
         self.sales.append({"day": self.day, "site": site, "winner": sale.winner, "price_usd": sale.price_usd,
                            "mw": float(s.capacity_mw[site]), "convertible_mw": float(s.convertible_mw[site]),
-                           "region": self.regions.ids[s.region[site]]})
+                           "region": self.regions.ids[s.region[site]],
+                           "buyer_kind": self._buyer_kind(sale.winner)})
         if sale.winner < 0:  # the developer fringe: the site leaves the modelled market
             s.set_owner(site, Owner.NONE, -1)
             return
@@ -607,6 +618,11 @@ class HashpivotModel(mesa.Model):
                                      "done_day": self.day + self.config.ai.colocation.build_days})
             self.log_event(buyer, "site", f"bought site {site} ({s.capacity_mw[site]:.0f} MW) for "
                                           f"{sale.price_usd / 1e6:.1f} M$")
+
+    def _buyer_kind(self, uid: int) -> str:
+        if uid < 0:
+            return "developer"
+        return "miner" if isinstance(self._agent_by_uid(uid), Miner) else "hyperscaler"
 
     def _agent_by_uid(self, uid: int):
         for a in (*self.miners_list, *self.hyperscalers_list):

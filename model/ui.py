@@ -22,6 +22,7 @@ import datetime as dt
 import functools
 import math
 import os
+import signal
 import subprocess
 import sys
 import warnings
@@ -262,9 +263,10 @@ def model_params(scenario: str | None = None, seed: int = DEFAULT_SEED) -> dict[
     choices = scenario_choices(scenario)
     start = scenario or ("baseline" if "baseline" in choices else choices[0])
     try:
-        values = ui_values(load_base(start))
+        base = load_base(start)
     except ValueError:  # the page shows the loading error; start from the schema defaults
-        values = ui_values(Scenario())
+        base = Scenario()
+    values = ui_values(base)
     params: dict[str, Any] = {
         "scenario_name": {"type": "Select", "label": "Scenario", "value": start, "values": choices},
         "seed": {"type": "InputText", "label": "Seed (whole number)", "value": str(seed)},
@@ -274,7 +276,7 @@ def model_params(scenario: str | None = None, seed: int = DEFAULT_SEED) -> dict[
         params[name] = {"type": "SliderFloat", "label": knob.label, "value": value,
                         "min": min(knob.lo, value), "max": max(knob.hi, value), "step": knob.step}
     params["n_miners"] = {"type": "SliderInt", "label": "Number of miners",
-                          "value": values["n_miners"], "min": 1,
+                          "value": values["n_miners"], "min": named_miner_count(base),
                           "max": max(MINERS_MAX, values["n_miners"]), "step": 1}
     params["texas_rule_strict"] = {"type": "Checkbox", "value": values["texas_rule_strict"],
                                    "label": "Texas large-load rule strict (SB 6)"}
@@ -420,6 +422,17 @@ def series_rows(model: HashpivotModel, columns: Mapping[str, tuple[str, float]])
     return out
 
 
+def long_rows(rows: list[dict], names: list[str]) -> list[dict]:
+    """Wide rows -> one row per (date, series): ``date``, ``series``, ``value``, ``order``.
+
+    ``order`` is the series' position in ``names`` (stacking and legend order). Charts take long
+    rows rather than folding wide ones in the browser, because folding and ordering need Vega
+    expressions (see ``compiled_template``).
+    """
+    return [{"date": row["date"], "series": name, "value": row[name], "order": i}
+            for row in rows for i, name in enumerate(names)]
+
+
 def region_rows(model: HashpivotModel) -> list[dict]:
     """Per region: position, hashrate (EH/s) and the AI share of its pivot-site MW.
 
@@ -511,7 +524,7 @@ def largest_miners(model: HashpivotModel, n: int = TABLE_ROWS) -> list[dict]:
 # ------------------------------------------------------------------------------------------------
 # Building and compiling Altair charts costs 10-60 ms each, so doing it every step for eight
 # charts would blow the ~200 ms budget of a step. A template reads named data sets ("series",
-# "nodes", "edges"); ``chart_spec`` puts the model's current rows into the compiled template's
+# "edges", ...); ``chart_spec`` puts the model's current rows into the compiled template's
 # ``datasets``. The tests validate every filled spec against the Vega-Lite schema.
 
 CONVERTING = "Converting (also in hybrid/exit)"
@@ -529,7 +542,7 @@ CONCENTRATION_COLUMNS = ("hhi_hashrate_region", "hashrate_share_us", "hashrate_s
 
 
 def _date_x() -> alt.X:
-    return alt.X("date:T", title="Date", axis=alt.Axis(format="%Y-%m", labelOverlap=True))
+    return alt.X("date:T", title="Date", axis=alt.Axis(labelOverlap=True))
 
 
 def _titled(chart: alt.TopLevelMixin, title: str) -> alt.TopLevelMixin:
@@ -537,25 +550,23 @@ def _titled(chart: alt.TopLevelMixin, title: str) -> alt.TopLevelMixin:
 
 
 def _folded_marks(colors: dict[str, str], y_title: str, stacked: bool,
-                  names: list[str] | None = None) -> alt.Chart:
-    """Several series of one unit as stacked areas or lines; the legend lists ``colors`` in order.
+                  dataset: str = "series") -> alt.Chart:
+    """Several series of one unit (long rows, ``long_rows``) as stacked areas or lines.
 
-    ``names`` picks the series drawn (default: all of ``colors``), so that layers can share one
-    colour scale and legend.
+    The colour scale lists every series of ``colors`` in order, so layers drawing different
+    data sets can share one scale and legend.
     """
-    names = names or list(colors)
     domain = list(colors)
-    base = alt.Chart(alt.NamedData("series")).transform_fold(names, as_=["series", "value"])
-    color = alt.Color("series:N", title=None, sort=domain,
+    # The scale's domain orders the legend; a ``sort`` list would compile to an expression.
+    color = alt.Color("series:N", title=None,
                       scale=alt.Scale(domain=domain, range=list(colors.values())),
                       legend=alt.Legend(orient="bottom", columns=3))
+    base = alt.Chart(alt.NamedData(dataset))
     mark = base.mark_area(opacity=0.85) if stacked else base.mark_line()
-    y = alt.Y("value:Q", title=y_title, stack="zero" if stacked else None)
-    order = f"indexof({domain!r}, datum.series)"  # stack in legend order, not alphabetically
     return mark.encode(
-        x=_date_x(), y=y, color=color, order=alt.Order("order:Q"),
-        tooltip=[alt.Tooltip("date:T"), "series:N", alt.Tooltip("value:Q", format=",.3~f")],
-    ).transform_calculate(order=order)
+        x=_date_x(), y=alt.Y("value:Q", title=y_title, stack="zero" if stacked else None),
+        color=color, order=alt.Order("order:Q"),
+        tooltip=[alt.Tooltip("date:T"), "series:N", alt.Tooltip("value:Q", format=",.3~f")])
 
 
 def _dual(title: str, left: tuple[str, str, str], right: tuple[str, str, str]) -> alt.LayerChart:
@@ -602,17 +613,19 @@ def strategy_template() -> alt.TopLevelMixin:
     would count them twice.
     """
     colors = {**STRATEGY_COLORS, CONVERTING: "#e45756"}
-    stack = _folded_marks(colors, "Miners (count)", True, list(STRATEGY_COLORS))
-    line = _folded_marks(colors, "Miners (count)", False, [CONVERTING]).mark_line(
+    stack = _folded_marks(colors, "Miners (count)", True, "strategies")
+    line = _folded_marks(colors, "Miners (count)", False, "converting").mark_line(
         strokeDash=[4, 2], strokeWidth=2)
     return _titled(alt.layer(stack, line), "Strategy mix (miners)")
 
 
 def strategy_data(model: HashpivotModel) -> dict[str, list]:
     """Rows for ``strategy_template``."""
-    return {"series": series_rows(model, {
-        "Hold": ("miners_hold", 1.0), "Hybrid": ("miners_hybrid", 1.0),
-        "Exit": ("miners_exit", 1.0), CONVERTING: ("miners_converting", 1.0)})}
+    rows = series_rows(model, {"Hold": ("miners_hold", 1.0), "Hybrid": ("miners_hybrid", 1.0),
+                               "Exit": ("miners_exit", 1.0),
+                               CONVERTING: ("miners_converting", 1.0)})
+    return {"strategies": long_rows(rows, list(STRATEGY_COLORS)),
+            "converting": long_rows(rows, [CONVERTING])}
 
 
 def mw_template() -> alt.TopLevelMixin:
@@ -623,10 +636,11 @@ def mw_template() -> alt.TopLevelMixin:
 
 def mw_data(model: HashpivotModel) -> dict[str, list]:
     """Rows for ``mw_template`` (MW columns shown in GW)."""
-    return {"series": series_rows(model, {
+    rows = series_rows(model, {
         "Mining": ("mw_mining", 1e3), "Curtailed": ("mw_curtailed", 1e3),
         "Idle": ("mw_idle", 1e3), "Converting": ("mw_converting", 1e3),
-        "AI leased": ("mw_ai_leased", 1e3)})}
+        "AI leased": ("mw_ai_leased", 1e3)})
+    return {"series": long_rows(rows, list(STATE_COLORS))}
 
 
 def revenue_template() -> alt.TopLevelMixin:
@@ -637,9 +651,10 @@ def revenue_template() -> alt.TopLevelMixin:
 
 def revenue_data(model: HashpivotModel) -> dict[str, list]:
     """Rows for ``revenue_template``."""
-    return {"series": series_rows(model, {
+    rows = series_rows(model, {
         "Mining": ("mining_revenue_usd", 1e6), "AI leases": ("ai_revenue_usd", 1e6),
-        "Demand response": ("dr_payments_usd", 1e6)})}
+        "Demand response": ("dr_payments_usd", 1e6)})
+    return {"series": long_rows(rows, list(REVENUE_COLORS))}
 
 
 def concentration_template() -> alt.TopLevelMixin:
@@ -650,8 +665,9 @@ def concentration_template() -> alt.TopLevelMixin:
 
 def concentration_data(model: HashpivotModel) -> dict[str, list]:
     """Rows for ``concentration_template``."""
-    return {"series": series_rows(model, {
-        n: (c, 1.0) for n, c in zip(CONCENTRATION_COLORS, CONCENTRATION_COLUMNS, strict=True)})}
+    rows = series_rows(model, {
+        n: (c, 1.0) for n, c in zip(CONCENTRATION_COLORS, CONCENTRATION_COLUMNS, strict=True)})
+    return {"series": long_rows(rows, list(CONCENTRATION_COLORS))}
 
 
 def region_template() -> alt.TopLevelMixin:
@@ -693,17 +709,16 @@ def lease_template() -> alt.TopLevelMixin:
         x=x, y=y, x2="x2:Q", y2="y2:Q",
         strokeWidth=alt.StrokeWidth("mw:Q", title="Leased MW", scale=alt.Scale(range=[0.5, 8])),
         tooltip=[alt.Tooltip("pair:N", title="Lease"), alt.Tooltip("mw:Q", title="MW")])
-    dots = alt.Chart(alt.NamedData("nodes")).mark_circle(size=60, opacity=1).encode(
-        x=x, y=y, color=alt.Color("kind:N", title=None,
-                                  scale=alt.Scale(domain=["miner", "hyperscaler"],
-                                                  range=["#f2a900", "#4c78a8"])),
-        tooltip=[alt.Tooltip("name:N", title="Agent"), alt.Tooltip("mw:Q", title="Leased MW")])
-    text = alt.Chart(alt.NamedData("nodes")).encode(x=x, y=y, text="label:N")
-    left = text.mark_text(fontSize=9, align="right", dx=-7).transform_filter(
-        "datum.kind == 'miner'")
-    right = text.mark_text(fontSize=9, align="left", dx=7).transform_filter(
-        "datum.kind == 'hyperscaler'")
-    return _titled(alt.layer(lines, dots, left, right), "AI leases: miners ↔ hyperscalers")
+    layers = [lines]
+    for dataset, color, align, dx in (("miners", "#f2a900", "right", -7),
+                                      ("hyperscalers", "#4c78a8", "left", 7)):
+        nodes = alt.Chart(alt.NamedData(dataset)).encode(x=x, y=y)
+        layers.append(nodes.mark_circle(size=60, opacity=1, color=color).encode(
+            tooltip=[alt.Tooltip("name:N", title="Agent"),
+                     alt.Tooltip("mw:Q", title="Leased MW")]))
+        layers.append(nodes.mark_text(fontSize=9, align=align, dx=dx).encode(text="label:N"))
+    chart = _titled(alt.layer(*layers), "AI leases: miners (left) ↔ hyperscalers (right)")
+    return chart.configure_view(stroke=None)  # no frame: there are no axes to frame
 
 
 def lease_data(model: HashpivotModel) -> dict[str, list]:
@@ -712,7 +727,7 @@ def lease_data(model: HashpivotModel) -> dict[str, list]:
     miners = sorted((n for n, d in g.nodes(data=True) if d["kind"] == "miner"),
                     key=lambda n: -g.nodes[n]["mw"])
     if not miners:  # no lease yet: an empty chart says so more plainly than idle hyperscalers
-        return {"nodes": [], "edges": []}
+        return {"edges": [], "miners": [], "hyperscalers": []}
     hyperscalers = [n for n, d in g.nodes(data=True) if d["kind"] == "hyperscaler"]
     pos = {n: (0.0, 1.0 - i / max(len(miners) - 1, 1)) for i, n in enumerate(miners)}
     pos.update({n: (1.0, 1.0 - i / max(len(hyperscalers) - 1, 1))
@@ -720,13 +735,13 @@ def lease_data(model: HashpivotModel) -> dict[str, list]:
     edges = [{"x": pos[a][0], "y": pos[a][1], "x2": pos[b][0], "y2": pos[b][1],
               "mw": round(d["mw"]), "pair": f"{g.nodes[a]['label']} - {g.nodes[b]['label']}"}
              for a, b, d in g.edges(data=True)]
-    nodes = []
+    nodes: dict[str, list] = {"miners": [], "hyperscalers": []}
     for rank, n in enumerate(miners + hyperscalers):
         d = g.nodes[n]
         shown = d["kind"] == "hyperscaler" or rank < LABELLED_MINERS
-        nodes.append({"x": pos[n][0], "y": pos[n][1], "mw": round(d["mw"]), "kind": d["kind"],
-                      "name": d["label"], "label": d["label"] if shown else ""})
-    return {"nodes": nodes, "edges": edges}
+        nodes[f"{d['kind']}s"].append({"x": pos[n][0], "y": pos[n][1], "mw": round(d["mw"]),
+                                       "name": d["label"], "label": d["label"] if shown else ""})
+    return {"edges": edges, **nodes}
 
 
 @dataclass(frozen=True)
@@ -751,16 +766,36 @@ CHARTS: dict[str, ChartDef] = {
 
 @functools.cache
 def compiled_template(name: str) -> dict:
-    """The chart's Vega-Lite spec without data (compiled once; callers must not modify it)."""
-    return CHARTS[name].template().to_dict(validate=False)
+    """The chart's Vega-Lite spec without data (compiled once; callers must not modify it).
+
+    Templates use no Vega expressions (``calculate``, ``filter``, a custom ``sort``): with the
+    vega@5.9 that an offline asset cache may hold, Vega-Lite 5 fails to compile any of them
+    ("parseExpression is not a function") and the chart stays blank.
+    """
+    spec = CHARTS[name].template().to_dict(validate=False)
+    # Altair 6 labels specs Vega-Lite v6, but Solara's page loads Vega-Lite 5; the templates use
+    # nothing v6-only (each chart is drawn in Chromium by tests/ui), so say v5 and spare the
+    # browser console a version warning per chart.
+    spec["$schema"] = "https://vega.github.io/schema/vega-lite/v5.json"
+    return spec
+
+
+def dataset_names(spec: Any) -> set[str]:
+    """Names of the data sets a spec reads (``{"data": {"name": ...}}`` anywhere in it)."""
+    if isinstance(spec, dict):
+        data = spec.get("data")
+        found = {data["name"]} if isinstance(data, dict) and "name" in data else set()
+        return found.union(*(dataset_names(v) for k, v in spec.items() if k != "datasets"))
+    if isinstance(spec, list):
+        return set().union(*(dataset_names(v) for v in spec))
+    return set()
 
 
 def chart_spec(name: str, model: HashpivotModel | None) -> dict:
     """The chart's Vega-Lite spec with the model's current data (empty data when no model)."""
     spec = dict(compiled_template(name))
     if model is None:
-        names = {"series"} if name not in ("regions", "leases") else {"nodes", "edges"}
-        spec["datasets"] = {n: [] for n in names}
+        spec["datasets"] = {n: [] for n in dataset_names(spec)}
     else:
         spec["datasets"] = CHARTS[name].data(model)
     return spec
@@ -923,7 +958,7 @@ def server_env(scenario: str | None = None) -> dict[str, str]:
 
 def server_command(host: str = "127.0.0.1", port: int = 8765) -> list[str]:
     """The ``solara run`` command line for this page."""
-    return [sys.executable, "-m", "solara", "run", f"{__name__}:Page", "--host", host,
+    return [sys.executable, "-m", "solara", "run", "model.ui:Page", "--host", host,
             "--port", str(port), "--production", "--no-open"]
 
 
@@ -946,7 +981,23 @@ def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765
         load_base(scenario)
         scenario = scenario_label(scenario)
     print(f"HashPivot UI on http://{host}:{port} (Ctrl-C to stop)", file=sys.stderr)
+    server = subprocess.Popen(server_command(host, port), env=server_env(scenario))
+    # A SIGTERM to this process must not orphan the server: turn it into an exception, so the
+    # finally below stops the server (Ctrl-C reaches both processes by itself).
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
-        return subprocess.call(server_command(host, port), env=server_env(scenario))
+        return server.wait()
     except KeyboardInterrupt:
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt

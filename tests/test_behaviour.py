@@ -63,20 +63,22 @@ def test_after_the_halving_inefficient_fleets_exit_or_convert_first():
         for a in last.values():
             if a["archetype"] in moved:
                 moved[a["archetype"]].append(a["first_move_day"] if a["first_move_day"] >= 0 else None)
-    n_old = sum(d is not None for d in moved["old_fleet"])
-    n_new = sum(d is not None for d in moved["new_fleet"])
-    assert n_old > 1.5 * n_new
+    early = lambda ds: sum(d is not None and d <= 180 for d in ds)  # noqa: E731 - moved in the first 6 months
+    assert early(moved["old_fleet"]) >= early(moved["new_fleet"]) + 0.25 * len(moved["old_fleet"])
     when = lambda ds: np.median([d if d is not None else 10_000 for d in ds])  # noqa: E731
-    assert when(moved["old_fleet"]) < when(moved["new_fleet"])
+    assert when(moved["old_fleet"]) + 90 < when(moved["new_fleet"])
 
 
 def test_longer_queues_mean_more_leases_to_energised_sites_at_higher_rents():
     # economics.md: "Energised capacity is the scarce asset ... waiting time is the miners' bargaining power".
     fast = ensemble({"grid": {"study_scale": 0.5}})
     slow = ensemble({"grid": {"study_scale": 2.0}})
-    rent = lambda rs: mean([np.nanmean(r.timeseries["lease_rent_usd_per_kw_month_mean"]) for r in rs])  # noqa: E731
-    assert rent(slow) > rent(fast) + 5
-    assert mean([_mw_leased_by(r, -1) for r in slow]) > 1.3 * mean([_mw_leased_by(r, -1) for r in fast])
+    rent = lambda r: np.nanmean(r.timeseries["lease_rent_usd_per_kw_month_mean"])  # noqa: E731
+    # Paired by seed (same prices and weather): every pair moves the same way, and on average clearly.
+    assert all(rent(s) > rent(f) for f, s in zip(fast, slow, strict=True))
+    assert mean([rent(r) for r in slow]) > mean([rent(r) for r in fast]) + 2.0
+    assert all(_mw_leased_by(s, -1) > _mw_leased_by(f, -1) for f, s in zip(fast, slow, strict=True))
+    assert mean([_mw_leased_by(r, -1) for r in slow]) > 1.05 * mean([_mw_leased_by(r, -1) for r in fast])
 
 
 def _hybrid_dr(rs):

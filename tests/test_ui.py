@@ -232,10 +232,12 @@ def test_step_advances_the_date_and_redraws_every_chart(viz, built):
         button(viz, "Step").click()
     assert model.day == 3 and model.date == start + dt.timedelta(days=3)
     assert model.date.isoformat() in status_html(viz)
+    last = (model.date - dt.timedelta(days=1)).isoformat()  # the last day recorded
     for chart in viz.find(solara.widgets.VegaLite).widgets:
-        data = chart.spec["datasets"]
-        if "series" in data:
-            assert len(data["series"]) == 3
+        rows = [r for data in chart.spec["datasets"].values() for r in data]
+        dates = {r["date"] for r in rows if "date" in r}
+        assert not dates or max(dates) == last, chart.spec["title"]
+        assert rows or "leases" in chart.spec["title"].lower()
     assert "<td>" in page_text(viz)
 
 
