@@ -48,7 +48,7 @@ ui: setup
 	$(VENV)/bin/hashpivot ui
 
 calibrate: setup
-	$(VENV)/bin/hashpivot calibrate
+	$(VENV)/bin/hashpivot calibrate --doc docs/calibration.md
 
 clean:
 	rm -rf $(VENV) runs/out .pytest_cache .ruff_cache .hypothesis

@@ -25,6 +25,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -953,6 +954,9 @@ def server_env(scenario: str | None = None) -> dict[str, str]:
         env.pop(SCENARIO_ENV, None)
     if assets_dir().is_dir():
         env.setdefault(ASSETS_ENV, str(assets_dir()))
+    # Solara's production mode warns on every plain-http start that its iframe cookies want
+    # https; for a page served to this machine that is noise.
+    env.setdefault("PYTHONWARNINGS", "ignore::UserWarning:solara.server.starlette")
     return env
 
 
@@ -984,13 +988,15 @@ def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765
     server = subprocess.Popen(server_command(host, port), env=server_env(scenario))
     # A SIGTERM to this process must not orphan the server: turn it into an exception, so the
     # finally below stops the server (Ctrl-C reaches both processes by itself).
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    main_thread = threading.current_thread() is threading.main_thread()  # signals need it
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if main_thread else None
     try:
         return server.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
         if server.poll() is None:
             server.terminate()
             try:

@@ -291,3 +291,71 @@ def test_step_rerender_time(viz, built, capsys):
     with capsys.disabled():
         print(f"\n[ui] step + re-render: median {median_ms:.0f} ms over 30 steps")
     assert median_ms < 1000  # a loose guard; the target is <= 200 ms, measured ~30-40 ms
+
+
+# ------------------------------------------------------------------------------------------------
+# Serving and the command line
+# ------------------------------------------------------------------------------------------------
+
+
+def test_page_starts_on_the_served_scenario(monkeypatch):
+    if "btc_bear" not in builtin_names():
+        pytest.skip("runs/btc_bear.toml is not there")
+    assert ui.scenario_label("runs/btc_bear.toml") == "btc_bear"
+    params = ui.model_params("btc_bear")
+    assert params["scenario_name"]["value"] == "btc_bear"
+    assert params["btc_drift_per_year"]["value"] == ui.load_base("btc_bear").price.drift_per_year
+    monkeypatch.setenv(ui.SCENARIO_ENV, "btc_bear")
+    box, rc = solara.render(solara.AppLayout(children=[ui.Page()]), handle_error=False)
+    try:
+        assert rc.find(v.Select, label="Scenario").widget.v_model == "btc_bear"
+    finally:
+        rc.close()
+
+
+def test_serve_runs_solara_on_this_page_offline_and_local(monkeypatch, tmp_path):
+    calls = []
+
+    class FakeServer:
+        def __init__(self, cmd, env):
+            calls.append((cmd, env))
+
+        def wait(self, timeout=None):
+            return 0
+
+        def poll(self):
+            return 0
+
+    monkeypatch.setattr(ui.subprocess, "Popen", FakeServer)
+    monkeypatch.setattr(ui, "assets_dir", lambda: tmp_path)
+    monkeypatch.delenv(ui.ASSETS_ENV, raising=False)
+    assert ui.serve("btc_bear" if "btc_bear" in builtin_names() else None) == 0
+    cmd, env = calls[-1]
+    assert cmd[1:5] == ["-m", "solara", "run", "model.ui:Page"]
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and cmd[cmd.index("--port") + 1] == "8765"
+    assert env[ui.ASSETS_ENV] == str(tmp_path)
+    ui.serve(None, host="0.0.0.0", port=9000)
+    cmd, env = calls[-1]
+    assert cmd[cmd.index("--host") + 1] == "0.0.0.0" and cmd[cmd.index("--port") + 1] == "9000"
+    assert ui.SCENARIO_ENV not in env
+
+
+def test_serve_rejects_a_bad_scenario_before_starting(monkeypatch):
+    monkeypatch.setattr(ui.subprocess, "Popen", lambda *a, **k: pytest.fail("server started"))
+    with pytest.raises(ValueError, match="no_such_scenario"):
+        ui.serve("no_such_scenario")
+
+
+def test_ui_command(monkeypatch, capsys):
+    from model import cli
+    from model.commands import ui as command
+
+    seen = []
+    monkeypatch.setattr(ui, "serve", lambda scenario, host, port: seen.append(
+        (scenario, host, port)) or 0)
+    assert "ui" in cli.COMMAND_MODULES and command.NAME == "ui" and command.HELP
+    assert cli.main(["ui"]) == 0
+    assert cli.main(["ui", "btc_bear", "--host", "0.0.0.0", "--port", "9001"]) == 0
+    assert seen == [(None, "127.0.0.1", 8765), ("btc_bear", "0.0.0.0", 9001)]
+    assert cli.main(["ui", "--port", "70000"]) == 2
+    assert "--port" in capsys.readouterr().err

@@ -34,7 +34,7 @@ from typing import Any
 from model.config_io import ConfigError
 from model.sweep.design import Task, build_design, tasks
 from model.sweep.spec import SweepPlan
-from model.sweep.store import PartWriter, SweepFolder, utc_now, versions
+from model.sweep.store import PartWriter, SweepFolder, check_folder, utc_now, versions
 from model.sweep.worker import ERROR, OK, error_text, run_task
 
 LOST_LIMIT = 20
@@ -266,25 +266,27 @@ def run_sweep(
         ConfigError: The folder or the scheduler cannot be used.
     """
     unit = build_design(plan.spec)
-    with SweepFolder.open(out, plan, unit, must_exist=must_exist) as folder:
-        done = folder.done_run_ids()
-        total = len(unit) * plan.spec.design.replications
-        summary = Summary(out=Path(out), total=total, skipped=len(done))
-        session = {"started_utc": utc_now(), "argv": argv or [], "versions": versions()}
-        folder.update_manifest(status="running")
-        started = time.perf_counter()
-        try:
-            with open_backend(workers, scheduler) as backend:
-                session.update(executor=backend.kind, workers=backend.workers)
+    check_folder(Path(out), plan, must_exist)  # a bad --out fails before any cluster is contacted
+    session: dict[str, Any] = {"started_utc": utc_now(), "argv": argv or [], "versions": versions()}
+    # The executor first: a scheduler that cannot be reached leaves no folder behind.
+    with open_backend(workers, scheduler) as backend:
+        session.update(executor=backend.kind, workers=backend.workers)
+        with SweepFolder.open(out, plan, unit, must_exist=must_exist) as folder:
+            done = folder.done_run_ids()
+            total = len(unit) * plan.spec.design.replications
+            summary = Summary(out=Path(out), total=total, skipped=len(done))
+            folder.update_manifest(status="running")
+            started = time.perf_counter()
+            try:
                 writer = folder.writer(flush_rows, flush_seconds)
                 loop = _Loop(plan, backend, writer, summary, worker, flush_seconds)
                 loop.run(tasks(plan.spec, unit, skip=done), progress)
-        except KeyboardInterrupt:
-            summary.interrupted = True
-        finally:
-            summary.elapsed_s = time.perf_counter() - started
-            summary.counts = folder.counts()
-            _record_session(folder, session, summary)
+            except KeyboardInterrupt:
+                summary.interrupted = True
+            finally:
+                summary.elapsed_s = time.perf_counter() - started
+                summary.counts = folder.counts()
+                _record_session(folder, session, summary)
     return summary
 
 

@@ -395,9 +395,9 @@ def _unknown_key(
 ) -> ConfigError:
     section = ".".join(walked) or "the scenario"
     problem = f"{name!r} is not a scenario setting: {section} has no key {part!r}"
-    close = difflib.get_close_matches(part, keys, n=1)
+    close = _closest(part, keys)
     if close:
-        problem += f", did you mean {'.'.join([*walked, close[0]])!r}?"
+        problem += f", did you mean {'.'.join([*walked, close])!r}?"
     return ConfigError(
         source, problem, field=field, accepted=f"keys of {section}: {', '.join(keys)}"
     )
@@ -652,8 +652,17 @@ def _check_outputs(spec: SweepSpec, source: str) -> None:
 
 
 def _suggest(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f", did you mean {close[0]!r}?" if close else ""
+    close = _closest(word, choices)
+    return f", did you mean {close!r}?" if close else ""
+
+
+def _closest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice a typo most likely meant: one containing the word, else the most similar."""
+    containing = [c for c in choices if word and word in c]
+    if len(containing) == 1:
+        return containing[0]
+    close = difflib.get_close_matches(word, list(containing or choices), n=1, cutoff=0.5)
+    return close[0] if close else None
 
 
 # --------------------------------------------------------------------------------------------

@@ -260,7 +260,7 @@ class SweepFolder:
                 resume.
         """
         path = Path(path)
-        resuming = _check_folder(path, plan, must_exist)
+        resuming = check_folder(path, plan, must_exist)
         created = not path.exists()
         try:
             path.mkdir(parents=True, exist_ok=True)
@@ -271,7 +271,7 @@ class SweepFolder:
             ) from None
         try:
             if resuming:
-                _check_folder(path, plan, must_exist)  # again, now that we hold the lock
+                check_folder(path, plan, must_exist)  # again, now that we hold the lock
                 _check_design(path, plan, unit)
             else:
                 _write_new(path, plan, unit)
@@ -332,8 +332,20 @@ class SweepFolder:
         write_json_atomic(self.path / MANIFEST, self.manifest)
 
 
-def _check_folder(path: Path, plan: SweepPlan, must_exist: bool) -> bool:
-    """Whether ``path`` holds this sweep's earlier results (resume) or is free to use."""
+def check_folder(path: Path, plan: SweepPlan, must_exist: bool = False) -> bool:
+    """Whether ``path`` holds this sweep's earlier results (resume) or is free to use.
+
+    Args:
+        path: The ``--out`` folder.
+        plan: The sweep.
+        must_exist: Refuse a folder without a manifest.
+
+    Returns:
+        True to resume, False for a new (or empty) folder.
+
+    Raises:
+        ConfigError: See ``SweepFolder.open``.
+    """
     if path.exists() and not path.is_dir():
         raise ConfigError(
             path, "is a file", accepted="a new folder, an empty one or this sweep's results folder"
