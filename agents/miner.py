@@ -108,10 +108,10 @@ class Miner(mesa.Agent):
             acc.post(self.idx, "btc_sales", sell_btc * price)
 
     def cash_reserve_usd(self) -> float:
-        """Liquidity buffer: months of mining opex and power at today's machine MW."""
+        """Liquidity buffer: months of mining opex and power (at a typical ~45 $/MWh, calibration.md) at
+        today's machine MW."""
         m = self.model
-        mw = m.sites.machine_mw[self.sites].sum()
-        monthly = mw * (m.config.mining.opex_usd_per_mw_day + 24 * 45.0) * 30.4
+        monthly = m.miner_machine_mw()[self.idx] * (m.config.mining.opex_usd_per_mw_day + 24 * 45.0) * 30.4
         return m.config.finance.cash_reserve_months * monthly
 
     def strategy_view(self) -> StrategyView:

@@ -111,6 +111,8 @@ class HashpivotModel(mesa.Model):
         self.today: dict = {}
         self._hp_cache: tuple[int, np.ndarray] | None = None
         self.valuations = Valuations(self)
+        self._committed_cache: tuple = (None, None)
+        self._machine_cache: tuple = (None, None)
         self.sites.machine_mw[: self.sites.n] = self.fleet.mw_by_site(self.sites.n, 0)
 
     # ---------------------------------------------------------------------------------------------------------
@@ -276,9 +278,22 @@ class HashpivotModel(mesa.Model):
         plan = self._capex_plan
         if plan.size == 0:
             return 0.0
-        mine = plan[:, 0] == idx
-        days_left = np.clip(plan[mine, 3] - np.maximum(plan[mine, 2], self.day), 0, None)
-        return float((plan[mine, 1] * days_left * (1.0 - plan[mine, 4])).sum())
+        key = (self.day, plan.shape[0])
+        if self._committed_cache[0] != key:
+            days_left = np.clip(plan[:, 3] - np.maximum(plan[:, 2], self.day), 0, None)
+            owed = plan[:, 1] * days_left * (1.0 - plan[:, 4])
+            self._committed_cache = (key, np.bincount(plan[:, 0].astype(np.int64), owed, len(self.miners_list)))
+        return float(self._committed_cache[1][idx])
+
+    def miner_machine_mw(self) -> np.ndarray:
+        """Online machine MW per miner (recomputed when the day or the fleet changes)."""
+        key = (self.day, self.fleet.n, self.sites.version)
+        if self._machine_cache[0] != key:
+            s, n = self.sites, self.sites.n
+            mine = s.owner_kind[:n] == Owner.MINER
+            mw = np.bincount(s.owner[:n][mine], s.machine_mw[:n][mine], len(self.miners_list))
+            self._machine_cache = (key, mw)
+        return self._machine_cache[1]
 
     def advance_construction(self) -> None:
         """Conversions start earning when built *and* approved; hyperscalers' own builds go live when built."""

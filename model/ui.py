@@ -29,6 +29,7 @@ import threading
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -733,9 +734,12 @@ def lease_data(model: HashpivotModel) -> dict[str, list]:
     pos = {n: (0.0, 1.0 - i / max(len(miners) - 1, 1)) for i, n in enumerate(miners)}
     pos.update({n: (1.0, 1.0 - i / max(len(hyperscalers) - 1, 1))
                 for i, n in enumerate(hyperscalers)})
-    edges = [{"x": pos[a][0], "y": pos[a][1], "x2": pos[b][0], "y2": pos[b][1],
-              "mw": round(d["mw"]), "pair": f"{g.nodes[a]['label']} - {g.nodes[b]['label']}"}
-             for a, b, d in g.edges(data=True)]
+    edges = []
+    for a, b, d in g.edges(data=True):
+        m, h = (a, b) if g.nodes[a]["kind"] == "miner" else (b, a)
+        pair = f"{g.nodes[m]['label']} - {g.nodes[h]['label']}"
+        edges.append({"x": pos[m][0], "y": pos[m][1], "x2": pos[h][0], "y2": pos[h][1],
+                      "mw": round(d["mw"]), "pair": pair})
     nodes: dict[str, list] = {"miners": [], "hyperscalers": []}
     for rank, n in enumerate(miners + hyperscalers):
         d = g.nodes[n]
@@ -891,7 +895,7 @@ def miners_table_html(model: HashpivotModel) -> str:
             "AI MW", "Unbuilt MW", "BTC share of revenue", "Cash (M$)")
     body = []
     for r in largest_miners(model):
-        cells = (f"{r['archetype']} #{r['agent_id']}", r["strategy"], _fmt(r["mw_mining"]),
+        cells = (escape(f"{r['archetype']} #{r['agent_id']}"), r["strategy"], _fmt(r["mw_mining"]),
                  _fmt(r["mw_curtailed"]), _fmt(r["mw_idle"]), _fmt(r["mw_converting"]),
                  _fmt(r["mw_ai_leased"]), _fmt(r["mw_unbuilt"]), _pct(r["btc_revenue_share"]),
                  _fmt(r["cash_usd"] / 1e6, 1))

@@ -4,8 +4,10 @@ Agents decide at decision points, but many decide on the same day and each needs
 expected daily margin and the risk-adjusted NPV of each machine batch, of each site's own machines, and of
 new-generation machines at each site. ``Valuations`` computes them for *all* batches and sites in a few
 vectorised calls the first time a day asks, and serves lookups after that (model/finance.py holds the
-formulas). Values are as of the start of the day's decisions; batches and sites added during the day (new
-orders, new parcels) are valued on demand and appended.
+formulas). Expectations are revised weekly (``REVISE_EVERY_DAYS``): a firm's planning numbers do not move
+with each day's price noise, and the fleet-wide valuation is then paid once a week instead of daily. Batches
+and sites added in between (new orders, new parcels) are valued on demand and appended. Only batches that
+still carry machines, and sites that are not hyperscalers' greenfield campuses, are valued.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 from model import finance
 
 PATH_YEARS = np.arange(0.5, 10.0, 1.0)  # mid-year points of the valuation horizon
+REVISE_EVERY_DAYS = 7  # miners revise their expectations weekly, not on every day's noise
 
 
 class Valuations:
@@ -22,29 +25,36 @@ class Valuations:
 
     def __init__(self, model):
         self.model = model
-        self._day = -1
+        self._day = -(10**9)  # never computed
         self._n_batches = self._n_sites = -1
 
     def _fresh(self) -> None:
         m = self.model
-        if self._day == m.day:
+        if 0 <= m.day - self._day < REVISE_EVERY_DAYS:
             self._extend()
             return
         self._day, self._n_batches, self._n_sites = m.day, m.fleet.n, m.sites.n
         f, s = m.fleet, m.sites
-        sites_all = np.arange(s.n)
+        sites = np.flatnonzero(~s.greenfield[: s.n])
         gen = m.newest_generation()
-        self.site_new_npv = self._npv(sites_all, np.full(s.n, gen.j_per_th))
-        self.site_new_margin = self._margin(sites_all, np.full(s.n, gen.j_per_th))
+        self.site_new_npv = self._scatter(s.n, sites, self._npv(sites, np.full(sites.size, gen.j_per_th)))
+        self.site_new_margin = self._scatter(s.n, sites, self._margin(sites, np.full(sites.size, gen.j_per_th)))
         b_sites = f.site[: f.n]
-        self.batch_npv = self._npv(b_sites, f.j_per_th[: f.n])
-        self.batch_margin = self._margin(b_sites, f.j_per_th[: f.n])
+        rows = np.flatnonzero(f.mw[: f.n] > 0)
+        self.batch_npv = self._scatter(f.n, rows, self._npv(b_sites[rows], f.j_per_th[rows]))
+        self.batch_margin = self._scatter(f.n, rows, self._margin(b_sites[rows], f.j_per_th[rows]))
         live = f.live(m.day)
         w = np.where(live, f.mw[: f.n], 0.0)
         mw_site = np.bincount(b_sites, weights=w, minlength=s.n)
         safe = np.maximum(mw_site, 1e-12)
         self.site_own_npv = np.where(mw_site > 0, np.bincount(b_sites, w * self.batch_npv, s.n) / safe, 0.0)
         self.site_own_margin = np.where(mw_site > 0, np.bincount(b_sites, w * self.batch_margin, s.n) / safe, 0.0)
+
+    @staticmethod
+    def _scatter(n: int, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+        out = np.zeros(n)
+        out[rows] = values
+        return out
 
     def _extend(self) -> None:
         """Value batches and sites created since the day's values were computed, and append them."""

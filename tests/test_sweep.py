@@ -613,3 +613,16 @@ def test_the_example_sweep_file_is_valid():
     assert plan.spec.design.method == "sobol"
     assert len(plan.spec.parameters) >= 3
     assert design_size(plan.spec) * plan.spec.design.replications <= 64
+
+
+def test_a_start_killed_before_the_manifest_is_started_over(tmp_path):
+    plan = load_sweep(write_sweep(tmp_path, SMALL))
+    out = tmp_path / "out"
+    run_sweep(plan, out, workers=1)
+    (out / MANIFEST).unlink()  # as if killed before the manifest was renamed into place
+    for part in [*part_files(out / RESULTS), *part_files(out / SERIES)]:
+        part.unlink()
+    (out / ".manifest.json.tmp-99").write_text("{")
+    summary = run_sweep(plan, out, workers=1)
+    assert (summary.ok, summary.skipped) == (6, 0)
+    assert [r["run_id"] for r in rows(out)] == list(range(6))

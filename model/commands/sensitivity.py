@@ -30,7 +30,7 @@ def _resamples(text: str) -> int:
         value = 0
     if not 10 <= value <= 100_000:
         raise argparse.ArgumentTypeError(
-            f"--resamples {text!r} is not valid (accepted: an integer from 10 to 100000)"
+            f"{text!r} is not valid (accepted: an integer from 10 to 100000)"
         )
     return value
 
@@ -42,7 +42,7 @@ def _level(text: str) -> float:
         value = float("nan")
     if not 0.5 <= value < 1:
         raise argparse.ArgumentTypeError(
-            f"--conf-level {text!r} is not valid (accepted: a number >= 0.5 and < 1, e.g. 0.95)"
+            f"{text!r} is not valid (accepted: a number >= 0.5 and < 1, e.g. 0.95)"
         )
     return value
 

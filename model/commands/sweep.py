@@ -32,7 +32,7 @@ EXIT_INTERRUPTED = 130
 MAX_WORKERS = 4096
 
 
-def _bounded_int(flag: str, low: int, high: int):
+def _bounded_int(low: int, high: int):
     def parse(text: str) -> int:
         try:
             value = int(text.strip())
@@ -40,7 +40,7 @@ def _bounded_int(flag: str, low: int, high: int):
             value = None
         if value is None or not low <= value <= high:
             raise argparse.ArgumentTypeError(
-                f"{flag} {text!r} is not valid (accepted: an integer from {low} to {high})"
+                f"{text!r} is not valid (accepted: an integer from {low} to {high})"
             )
         return value
 
@@ -54,7 +54,7 @@ def _seconds(text: str) -> float:
         value = float("nan")
     if not 0 < value <= 3600:
         raise argparse.ArgumentTypeError(
-            f"--flush-seconds {text!r} is not valid (accepted: seconds, > 0 and <= 3600)"
+            f"{text!r} is not valid (accepted: seconds, > 0 and <= 3600)"
         )
     return value
 
@@ -69,7 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workers",
-        type=_bounded_int("--workers", 1, MAX_WORKERS),
+        type=_bounded_int(1, MAX_WORKERS),
         metavar="N",
         help="local worker processes (default: all CPUs; 1 runs in this process)",
     )
@@ -93,7 +93,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--flush-every",
-        type=_bounded_int("--flush-every", 1, 1_000_000),
+        type=_bounded_int(1, 1_000_000),
         default=100,
         metavar="N",
         help="write a results part every N finished runs (default 100)",

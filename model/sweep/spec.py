@@ -646,7 +646,8 @@ def _check_outputs(spec: SweepSpec, source: str) -> None:
                 source,
                 f"{column!r}: {problem}",
                 field=f"outputs.keep_series.{j}",
-                accepted=f"distinct daily columns other than day: {known}",
+                accepted="distinct daily columns other than day: "
+                + ", ".join(c for c in COLUMNS if c != "day"),
             )
         seen.add(column)
 

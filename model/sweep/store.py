@@ -367,13 +367,29 @@ def check_folder(path: Path, plan: SweepPlan, must_exist: bool = False) -> bool:
             f"nothing to resume: no {MANIFEST}",
             accepted="a folder written by hashpivot sweep",
         )
-    if path.is_dir() and any(path.iterdir()):
+    if path.is_dir() and not _only_an_unfinished_start(path):
         raise ConfigError(
             path,
             f"folder exists and is not a sweep's results folder (no {MANIFEST})",
             accepted="a new folder, an empty one or this sweep's results folder",
         )
     return False
+
+
+def _only_an_unfinished_start(path: Path) -> bool:
+    """Whether a folder without a manifest is empty or holds only a sweep's unfinished start.
+
+    A sweep killed between creating its folder and writing the manifest leaves the lock, the
+    design and empty part folders: it is safe to start over in such a folder.
+    """
+    allowed = {LOCK, DESIGN, RESULTS, SERIES}
+    for item in path.iterdir():
+        if item.name in (RESULTS, SERIES):
+            if not item.is_dir() or any(not p.name.startswith(".") for p in item.iterdir()):
+                return False
+        elif item.name not in allowed and not (item.name.startswith(".") and ".tmp-" in item.name):
+            return False
+    return True
 
 
 def _check_design(path: Path, plan: SweepPlan, unit: np.ndarray) -> None:
