@@ -1,5 +1,7 @@
-"""GridOperator: one per region. Sets hourly power prices, runs the interconnection queue, pays demand response,
-applies large-load rules, and releases powered parcels as headroom grows.
+"""GridOperator: one per region, the operator of its grid.
+
+It sets hourly power prices, runs the interconnection queue, pays demand response, applies large-load rules,
+and releases powered parcels as headroom grows.
 """
 
 from __future__ import annotations
@@ -98,8 +100,10 @@ class GridOperator(mesa.Agent):
             self.model.offer_parcel(self.region_index, size)
 
     def ban_mining(self) -> None:
-        """Outlaw mining in the region: every machine here is taken offline and sold off; miners left with no
-        machines anywhere decide their future at their next decision point.
+        """Outlaw mining in the region.
+
+        Every machine here is taken offline and sold off; miners left with no machines anywhere decide their
+        future at their next decision point.
         """
         m = self.model
         f = m.fleet
@@ -117,9 +121,10 @@ class GridOperator(mesa.Agent):
         return self.region.large_load_threshold_mw > 0 and mw >= self.region.large_load_threshold_mw
 
     def firmness_discount(self, mw: float, keeps_flexible_load: bool) -> float:
-        """Share of an AI load's value lost to the large-load rule (e.g. Texas SB 6: >= 75 MW may be ordered
-        off in emergencies). A site that keeps curtailable mining on it can shed that instead (the mullet),
-        so it loses nothing; a strict rule triples the emergency hours.
+        """Share of an AI load's value lost to the region's large-load rule.
+
+        E.g. Texas SB 6: loads >= 75 MW may be ordered off in emergencies. A site that keeps curtailable mining
+        on it can shed that instead (the mullet), so it loses nothing; a strict rule triples the emergency hours.
         """
         if keeps_flexible_load or not self._is_large(mw):
             return 0.0

@@ -55,8 +55,9 @@ class Hyperscaler(mesa.Agent):
         return ai.addressable_share * spend / ai.usd_per_mw_year * self.demand_share
 
     def committed_mw(self, by_day: int | None = None) -> float:
-        """MW it has secured -- signed leases, sites it owns, greenfield in the pipeline -- counting greenfield
-        only if expected to be live by ``by_day`` (all of it when ``by_day`` is None).
+        """MW it has secured: signed leases, sites it owns, greenfield in the pipeline.
+
+        Greenfield counts only if expected to be live by ``by_day`` (all of it when ``by_day`` is None).
 
         Capacity is planned by delivery date: a campus still in the interconnection queue does not meet next
         year's demand, so near-term needs keep going to RFPs while the queue serves the long run.
@@ -94,8 +95,10 @@ class Hyperscaler(mesa.Agent):
         m.observe_rfp(sum(b.mw for b in bids), sum(a.bid.mw for a in awards))
 
     def plan_greenfield(self) -> None:
-        """Keep a greenfield pipeline for demand beyond what leasing can deliver in time: demand at the date a
-        campus requested today would go live, less everything already secured.
+        """Keep a greenfield pipeline for demand beyond what leasing can deliver in time.
+
+        The target is demand at the date a campus requested today would go live (capped by the planning
+        horizon), less everything already secured.
         """
         m, ai = self.model, self.model.config.ai
         _, wait = self.best_greenfield(GREENFIELD_BLOCK_MW)
@@ -134,7 +137,8 @@ class Hyperscaler(mesa.Agent):
         region = m.sites.region[bid.site]
         access = m.regions.column("hyperscaler_access")[region]
         go = m.grid_operators_by_region[region]
-        preference = (1.0 - ai.us_preference * (1.0 - access)) * (1.0 - go.firmness_discount(bid.mw, bid.keeps_flexible_load))
+        firm = 1.0 - go.firmness_discount(bid.mw, bid.keeps_flexible_load)
+        preference = (1.0 - ai.us_preference * (1.0 - access)) * firm
         preference *= m.counterparty_factor(bid.miner)
         own_capex = ai.greenfield_capex_usd_per_mw + effective_capex_usd_per_mw(terms, ai.rate_hyperscaler,
                                                                                 conversion=False)

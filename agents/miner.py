@@ -108,8 +108,10 @@ class Miner(mesa.Agent):
             acc.post(self.idx, "btc_sales", sell_btc * price)
 
     def cash_reserve_usd(self) -> float:
-        """Liquidity buffer: months of mining opex and power (at a typical ~45 $/MWh, calibration.md) at
-        today's machine MW."""
+        """Liquidity buffer: months of mining opex and power at today's machine MW.
+
+        Power is costed at a typical ~45 $/MWh (calibration.md, delivered cost median).
+        """
         m = self.model
         monthly = m.miner_machine_mw()[self.idx] * (m.config.mining.opex_usd_per_mw_day + 24 * 45.0) * 30.4
         return m.config.finance.cash_reserve_months * monthly
@@ -172,9 +174,11 @@ class Miner(mesa.Agent):
         return float(np.average(s.capex_multiplier[sites], weights=w)) if w.sum() > 0 else 1.0
 
     def lease_access(self, sites: np.ndarray) -> float:
-        """Chance of signing a tenant for these sites within a year: the regions' hyperscaler access (MW-weighted)
-        times the chance of winning at least once in a year of rounds at the fill rate recent RFPs have shown
-        (learned from the market, not assumed)."""
+        """Chance of signing a tenant for these sites within a year.
+
+        The regions' hyperscaler access (MW-weighted) times the chance of winning at least once in a year of
+        rounds at the fill rate recent RFPs have shown (learned from the market, not assumed).
+        """
         s, t = self.model.sites, self.model.regions
         w = s.convertible_mw[sites]
         if w.sum() <= 0:
@@ -207,8 +211,9 @@ class Miner(mesa.Agent):
         return self.cash_usd - self.cash_reserve_usd() - self.model.equity_committed_usd(self.idx)
 
     def can_finance(self, capex_usd: float, prepayment_usd: float = 0.0) -> bool:
-        """Free equity, plus backstopped debt capacity, plus the tenant's prepayment, cover the capex
-        (economics.md: financing limits put an option out of reach).
+        """Whether free equity, backstopped debt capacity and the tenant's prepayment cover the capex.
+
+        economics.md: financing limits put an option out of reach.
         """
         fin = self.model.config.finance
         equity_needed = capex_usd * (1.0 - fin.loan_to_cost_backstopped) - prepayment_usd
@@ -255,7 +260,9 @@ class Miner(mesa.Agent):
 
     # --- fleet ----------------------------------------------------------------------------------------------
     def manage_fleet(self) -> None:
-        """Retire machines that no longer pay, upgrade old vintages whose replacement pays back fast, then buy
+        """Retire, upgrade and expand the fleet.
+
+        Retire machines that no longer pay, upgrade old vintages whose replacement pays back fast, then buy
         machines for idle and unbuilt MW that pay back fast.
         """
         m = self.model
@@ -270,8 +277,11 @@ class Miner(mesa.Agent):
             self._expand(int(site))
 
     def _upgrade(self) -> None:
-        """Replace the least efficient machines when the new generation's extra margin repays its cost within
-        the payback threshold -- as many MW of the worst batch as it can fund, one batch per decision."""
+        """Replace the least efficient machines when the new generation pays back fast enough.
+
+        The new generation's extra margin must repay its cost within the payback threshold; it replaces as many
+        MW of the worst batch as it can fund, one batch per decision.
+        """
         m, sc = self.model, self.model.config
         b = self.batches()
         if not b.size:

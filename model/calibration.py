@@ -147,8 +147,11 @@ def _shock_day(r: RunResult, shock_date: dt.date) -> int:
 
 
 def sf7_parts(runs: dict, shock_date: dt.date) -> list[dict]:
-    """Per seed: hashrate after/before the shock, difficulty at the first retarget after/before, and the
-    remaining miners' hashprice vs the same seed's baseline two months on."""
+    """SF-7's parts, per seed.
+
+    Hashrate after/before the shock, difficulty at the first retarget after/before, and the remaining miners'
+    hashprice vs the same seed's baseline two months on.
+    """
     out = []
     for shock, base in zip(runs["mass_exit"], runs["baseline"], strict=True):
         d = _shock_day(shock, shock_date)
@@ -158,7 +161,8 @@ def sf7_parts(runs: dict, shock_date: dt.date) -> list[dict]:
         diff = t["difficulty"]
         changed = np.flatnonzero(diff[d:] != diff[d - 1])
         first_retarget = d + int(changed[0]) if changed.size else len(diff) - 1
-        hp_ratio = t["hashprice_usd_per_ph_day"][d + 45: d + 75].mean() / b["hashprice_usd_per_ph_day"][d + 45: d + 75].mean()
+        window = slice(d + 45, d + 75)
+        hp_ratio = t["hashprice_usd_per_ph_day"][window].mean() / b["hashprice_usd_per_ph_day"][window].mean()
         out.append({"hashrate": after_h / before_h, "difficulty": diff[first_retarget] / diff[d - 1],
                     "retarget_day": first_retarget - d, "hashprice_vs_baseline": hp_ratio})
     return out
@@ -185,7 +189,8 @@ def facts(scarcity_by_region: dict[str, float], shock_date: dt.date) -> tuple[Fa
     sf7 = lambda runs: [min(p["hashprice_vs_baseline"] - 1.0,  # noqa: E731
                             1.0 - p["hashrate"], 1.0 - p["difficulty"]) for p in sf7_parts(runs, shock_date)]
     return (
-        Fact("SF-1", "Halving cut the subsidy 6.25 -> 3.125 BTC", "hashprice ratio across the halving (+-7 d, price held)",
+        Fact("SF-1", "Halving cut the subsidy 6.25 -> 3.125 BTC",
+             "hashprice ratio across the halving (+-7 d, price held)",
              "0.45-0.55", 0.45, 0.55, _sf1),
         Fact("SF-2", "AI pays ~10x per MW", "GPU-cloud / mining revenue per MW, 2025", "8-15x", 8.0, 15.0, _sf2),
         Fact("SF-3", "Revenue mix flips fast", "leading pivoter's BTC revenue share within 24 months of first lease "
@@ -195,7 +200,8 @@ def facts(scarcity_by_region: dict[str, float], shock_date: dt.date) -> tuple[Fa
         Fact("SF-6", "Mullet earns demand response", "hybrids' DR USD per mining MW-day, scarcity-heavy minus "
              "other regions (NaN unless DR > 0)", "> 0", 1e-9, np.inf, lambda runs: _sf6(runs, scarcity_by_region)),
         Fact("SF-7", "Exodus: hashrate falls, difficulty follows, stayers gain", "smallest of: hashrate drop, "
-             "difficulty drop at first retarget, hashprice gain vs baseline (mass_exit_2026)", "> 0", 1e-9, np.inf, sf7),
+             "difficulty drop at first retarget, hashprice gain vs baseline (mass_exit_2026)", "> 0", 1e-9, np.inf,
+             sf7),
         Fact("SF-8", "AI concentrates in the US, Texas first", "US share of AI MW - US share of hashrate, end 2027 "
              "(NaN unless Texas is the top AI region)", "> 0", 1e-9, np.inf, _sf8),
     )

@@ -59,8 +59,10 @@ def reward_factor(tip_height: float, years: np.ndarray, fees_btc_per_block: floa
 
 def expected_hashprice_path(hashprice_now, hashrate_growth_per_year, tip_height, fees_btc_per_block, years,
                             btc_growth_per_year=0.0):
-    """Hashprice miners expect at future ``years``: today's, grown with the expected BTC price, diluted by
-    hashrate growth, and cut at each halving by block height.
+    """Hashprice miners expect at future ``years``.
+
+    Today's, grown with the expected BTC price, diluted by hashrate growth, and cut at each halving by block
+    height.
 
     Hashrate growth is extrapolated from the network's own recent history (adaptive expectations), not from
     a scripted forecast; the BTC price growth miners plan with is a scenario parameter.

@@ -5,7 +5,8 @@ regions = the fewest regions whose combined share exceeds 50%.
 
 Valuation per MW (SF-4): a firm's enterprise value is the NPV of its expected cash flows at risk-adjusted
 rates -- its machines' mining margin at the mining rate plus its contracts' net rent at the contracted rate,
-less the conversion capex still to be spent -- divided by its MW. Both groups are *miners*: firms still running machines (a firm that has left mining is a data-centre
+less the conversion capex still to be spent, plus the option to pivot its free convertible MW -- divided by
+its MW. Both groups are *miners*: firms still running machines (a firm that has left mining is a data-centre
 landlord, not a miner). A miner is *AI-focused* when at least ``AI_FOCUS_SHARE`` of its MW are converting or
 leased to AI. The gap between the two groups is measured, not
 set: it comes out of the cash flows and rates.

@@ -119,7 +119,7 @@ def _leases_and_grid(m) -> dict[str, float]:
 
 def agent_rows(m) -> list[dict]:
     """A snapshot of every miner: holdings, strategy, the values behind its last choice, revenue mix."""
-    s, n, acc = m.sites, m.sites.n, m.accounts
+    s, acc = m.sites, m.accounts
     per = {name: _per_miner(m, arr) for name, arr in s.state_mw().items()}
     rows = []
     for miner in m.miners_list:
@@ -141,6 +141,7 @@ def agent_rows(m) -> list[dict]:
             "npv_exit_usd": values.get("exit", float("nan")),
             "reason": miner.last_choice.reason if miner.last_choice else "",
             "ev_usd": float(m.ev_usd[i]), "first_lease_day": miner.first_lease_day, "exit_day": miner.exit_day,
-            "first_move_day": miner.first_move_day, "initial_j_per_th": getattr(miner, "initial_j_per_th", float("nan")),
+            "first_move_day": miner.first_move_day,
+            "initial_j_per_th": getattr(miner, "initial_j_per_th", float("nan")),
         })
     return rows

@@ -409,16 +409,20 @@ class HashpivotModel(mesa.Model):
         return float(finance.annuity_pv(saving, ai.rate_hyperscaler, ai.colocation.term_years))
 
     def developer_bid_usd(self, site: int) -> float:
-        """The developer fringe's bid for a site: powered-land value of its convertible MW where data-centre
-        tenants go (scaled by the region's hyperscaler access; no developer buys where hyperscalers do not).
+        """The developer fringe's bid for a site.
+
+        Powered-land value of its convertible MW where data-centre tenants go (scaled by the region's hyperscaler
+        access; no developer buys where hyperscalers do not).
         """
         s = self.sites
         access = float(self.regions.column("hyperscaler_access")[s.region[site]])
         return self.config.grid.developer_bid_usd_per_mw * access * float(s.convertible_mw[site])
 
     def site_sale_estimate_usd(self, site: int) -> float:
-        """What a site would fetch, judged from the market: the developers' reserve per MW, plus the premium
-        per convertible MW that comparable sites in the region fetched at auction in the last year.
+        """What a site would fetch, judged from the market.
+
+        The developers' reserve, plus the premium per convertible MW that hyperscalers paid for comparable sites
+        in the region in the last year, weighted by how often they were the buyers.
         """
         s = self.sites
         floor = self.developer_bid_usd(site)
@@ -439,7 +443,7 @@ class HashpivotModel(mesa.Model):
         return float(sum(max(0.0, h.demand_mw(near) - h.committed_mw(by_day=near)) for h in self.hyperscalers_list))
 
     def miner_ev_usd(self, miner: Miner) -> float:
-        """Enterprise value (metrics.py): what its cash flows are worth at risk-adjusted rates --
+        """Enterprise value (metrics.py): what its cash flows are worth at risk-adjusted rates.
 
         * mining: its machines' NPV plus the discounted value of its sites when the machines are spent
           (``StrategyView.v_hold_usd``);
@@ -515,8 +519,10 @@ class HashpivotModel(mesa.Model):
                        online_day=self.day + sc.mining.delivery_days)
 
     def sign_lease(self, award, rfp, hs: Hyperscaler) -> Lease:
-        """Sign a contract: reserve the MW, receive any prepayment, finance and schedule the conversion capex,
-        and ask the grid for firm service. The MW become AI only once built *and* approved.
+        """Sign a contract.
+
+        Reserve the MW, receive any prepayment, finance and schedule the conversion capex, and ask the grid for
+        firm service. The MW become AI only once built *and* approved.
         """
         sc, s, bid = self.config, self.sites, award.bid
         terms = sc.ai.gpu_cloud if rfp.kind == ContractKind.GPU_CLOUD else sc.ai.colocation

@@ -626,3 +626,4 @@ def test_a_start_killed_before_the_manifest_is_started_over(tmp_path):
     summary = run_sweep(plan, out, workers=1)
     assert (summary.ok, summary.skipped) == (6, 0)
     assert [r["run_id"] for r in rows(out)] == list(range(6))
+    assert not (out / ".manifest.json.tmp-99").exists()

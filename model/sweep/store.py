@@ -469,11 +469,10 @@ def utc_now() -> str:
 
 def _tidy(path: Path) -> None:
     """Delete leftover temporary files and series parts whose results part never landed."""
-    for sub in (RESULTS, SERIES):
-        folder = path / sub
+    for folder in (path, path / RESULTS, path / SERIES):
         if folder.is_dir():
             for item in folder.iterdir():
-                if item.name.startswith(".") and ".tmp" in item.name:
+                if item.name.startswith(".") and ".tmp-" in item.name:
                     item.unlink(missing_ok=True)
     committed = {p.name for p in part_files(path / RESULTS)}
     for orphan in part_files(path / SERIES):
