@@ -30,7 +30,7 @@ from typing import NoReturn
 from model.commands import INPUT_ERRORS, error_line
 
 PROG = "hashpivot"
-COMMAND_MODULES = ["run", "validate", "show", "calibrate", "ui", "sweep", "sensitivity"]
+COMMAND_MODULES = ["run", "validate", "show", "calibrate", "ui", "sweep", "sensitivity", "ensemble"]
 """Subcommand modules under ``model/commands/``, in the order ``--help`` lists them."""
 
 EXIT_USAGE = 2

@@ -1,7 +1,7 @@
 """The Mesa browser UI: watch Bitcoin miners pivot to AI, one day per step.
 
-``hashpivot ui [SCENARIO]`` (``serve``) or ``solara run model.ui`` opens a Mesa ``SolaraViz`` page.
-The sidebar holds Reset / Play / Step, the scenario, the seed and the main levers; the main area
+``hashpivot ui [SCENARIO]`` (``serve``) or ``solara run model.ui:Page`` opens a Mesa ``SolaraViz``
+page. The sidebar holds Reset / Play / Step, the scenario, the seed and the main levers; the main area
 shows the date and the settings in force, the daily series the model records (BTC price and
 hashprice, hashrate and difficulty, strategy mix, MW by state, revenue mix, concentration), a map
 of the regions, the network of AI leases and the largest miners.
@@ -100,21 +100,15 @@ class Knob:
 
 KNOBS: dict[str, Knob] = {
     "btc_drift_per_year": Knob("BTC price drift (1/yr)", "price.drift_per_year", -0.6, 0.8, 0.05),
-    "btc_volatility_per_year": Knob(
-        "BTC price volatility (1/yr)", "price.volatility_per_year", 0.0, 1.5, 0.05
-    ),
-    "ai_spend_growth_per_year": Knob(
-        "AI demand growth (1/yr)", "ai.spend_growth_per_year", -0.3, 1.0, 0.02
-    ),
+    "btc_volatility_per_year": Knob("BTC price volatility (1/yr)", "price.volatility_per_year", 0.0, 1.5, 0.05),
+    "ai_spend_growth_per_year": Knob("AI demand growth (1/yr)", "ai.spend_growth_per_year", -0.3, 1.0, 0.02),
     "conversion_capex_musd_per_mw": Knob(
         "Conversion capex (M$/MW)", "ai.colocation.conversion_capex_usd_per_mw", 2.0, 16.0, 0.5, 1e6
     ),
     "lease_rent_usd_per_kw_month": Knob(
         "Lease rent reference ($/kW-month)", "ai.reference_rent_usd_per_kw_month", 50.0, 300.0, 5.0
     ),
-    "interconnection_delay_scale": Knob(
-        "Interconnection study time (x)", "grid.study_scale", 0.25, 4.0, 0.25
-    ),
+    "interconnection_delay_scale": Knob("Interconnection study time (x)", "grid.study_scale", 0.25, 4.0, 0.25),
     "dr_payment_scale": Knob("Demand-response payments (x)", "grid.dr_scale", 0.0, 3.0, 0.1),
 }
 TEXAS_KEY = "grid.texas_rule_strict"
@@ -217,11 +211,16 @@ def _scale_miners(data: dict, base: Scenario, n_miners: Any) -> None:
     if not isinstance(n_miners, int | float) or n_miners != int(n_miners):
         raise ConfigError(SOURCE, f"{n_miners!r} is not a whole number", "n_miners")
     if not tails:
-        raise ConfigError(SOURCE, "the scenario has no us_tail or row_fringe miners to scale",
-                          "n_miners", "the scenario's own count")
+        raise ConfigError(
+            SOURCE, "the scenario has no us_tail or row_fringe miners to scale", "n_miners", "the scenario's own count"
+        )
     if not named <= n_miners <= MINERS_MAX:
-        raise ConfigError(SOURCE, f"{int(n_miners)} miners is out of range", "n_miners",
-                          f"from {named} (the named miners) to {MINERS_MAX}")
+        raise ConfigError(
+            SOURCE,
+            f"{int(n_miners)} miners is out of range",
+            "n_miners",
+            f"from {named} (the named miners) to {MINERS_MAX}",
+        )
     counts = _scaled_tail_counts([base.miners[i].count for i in tails], int(n_miners) - named)
     for i, count in zip(tails, counts, strict=True):
         data["miners"][i]["count"] = count
@@ -238,8 +237,7 @@ def parse_seed(seed: Any) -> int:
     except ValueError:
         value = -1
     if not 0 <= value < 2**63:
-        raise ConfigError(SOURCE, f"{seed!r} is not a valid seed", "seed",
-                          "a whole number from 0 to 2**63 - 1")
+        raise ConfigError(SOURCE, f"{seed!r} is not a valid seed", "seed", "a whole number from 0 to 2**63 - 1")
     return value
 
 
@@ -275,13 +273,27 @@ def model_params(scenario: str | None = None, seed: int = DEFAULT_SEED) -> dict[
     }
     for name, knob in KNOBS.items():
         value = values[name]
-        params[name] = {"type": "SliderFloat", "label": knob.label, "value": value,
-                        "min": min(knob.lo, value), "max": max(knob.hi, value), "step": knob.step}
-    params["n_miners"] = {"type": "SliderInt", "label": "Number of miners",
-                          "value": values["n_miners"], "min": named_miner_count(base),
-                          "max": max(MINERS_MAX, values["n_miners"]), "step": 1}
-    params["texas_rule_strict"] = {"type": "Checkbox", "value": values["texas_rule_strict"],
-                                   "label": "Texas large-load rule strict (SB 6)"}
+        params[name] = {
+            "type": "SliderFloat",
+            "label": knob.label,
+            "value": value,
+            "min": min(knob.lo, value),
+            "max": max(knob.hi, value),
+            "step": knob.step,
+        }
+    params["n_miners"] = {
+        "type": "SliderInt",
+        "label": "Number of miners",
+        "value": values["n_miners"],
+        "min": named_miner_count(base),
+        "max": max(MINERS_MAX, values["n_miners"]),
+        "step": 1,
+    }
+    params["texas_rule_strict"] = {
+        "type": "Checkbox",
+        "value": values["texas_rule_strict"],
+        "label": "Texas large-load rule strict (SB 6)",
+    }
     params["ui_defaults"] = {"seed": str(seed), **values}
     return params
 
@@ -289,8 +301,7 @@ def model_params(scenario: str | None = None, seed: int = DEFAULT_SEED) -> dict[
 def _moved(values: Mapping[str, Any], defaults: Mapping[str, Any] | None) -> dict[str, Any]:
     """Settings the user set: not None, and (on the page) moved from where the control started."""
     defaults = defaults or {}
-    return {k: v for k, v in values.items()
-            if v is not None and not (k in defaults and _same(v, defaults[k]))}
+    return {k: v for k, v in values.items() if v is not None and not (k in defaults and _same(v, defaults[k]))}
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -347,17 +358,20 @@ class UiModel(HashpivotModel):
         n_miners: int | None = None,
         ui_defaults: Mapping[str, Any] | None = None,
     ):
-        settings = _moved({
-            "btc_drift_per_year": btc_drift_per_year,
-            "btc_volatility_per_year": btc_volatility_per_year,
-            "ai_spend_growth_per_year": ai_spend_growth_per_year,
-            "conversion_capex_musd_per_mw": conversion_capex_musd_per_mw,
-            "lease_rent_usd_per_kw_month": lease_rent_usd_per_kw_month,
-            "interconnection_delay_scale": interconnection_delay_scale,
-            "dr_payment_scale": dr_payment_scale,
-            "texas_rule_strict": texas_rule_strict,
-            "n_miners": n_miners,
-        }, ui_defaults)
+        settings = _moved(
+            {
+                "btc_drift_per_year": btc_drift_per_year,
+                "btc_volatility_per_year": btc_volatility_per_year,
+                "ai_spend_growth_per_year": ai_spend_growth_per_year,
+                "conversion_capex_musd_per_mw": conversion_capex_musd_per_mw,
+                "lease_rent_usd_per_kw_month": lease_rent_usd_per_kw_month,
+                "interconnection_delay_scale": interconnection_delay_scale,
+                "dr_payment_scale": dr_payment_scale,
+                "texas_rule_strict": texas_rule_strict,
+                "n_miners": n_miners,
+            },
+            ui_defaults,
+        )
         scenario, applied, errors = self._scenario(scenario_name, settings)
         seed_value = DEFAULT_SEED
         try:
@@ -379,8 +393,7 @@ class UiModel(HashpivotModel):
         try:
             return apply_settings(base, settings), settings, []
         except ValueError as exc:
-            return base, {}, [f"{' '.join(str(exc).split())}; running the scenario without "
-                              "the page's changes"]
+            return base, {}, [f"{' '.join(str(exc).split())}; running the scenario without the page's changes"]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -431,8 +444,11 @@ def long_rows(rows: list[dict], names: list[str]) -> list[dict]:
     rows rather than folding wide ones in the browser, because folding and ordering need Vega
     expressions (see ``compiled_template``).
     """
-    return [{"date": row["date"], "series": name, "value": row[name], "order": i}
-            for row in rows for i, name in enumerate(names)]
+    return [
+        {"date": row["date"], "series": name, "value": row[name], "order": i}
+        for row in rows
+        for i, name in enumerate(names)
+    ]
 
 
 def region_rows(model: HashpivotModel) -> list[dict]:
@@ -452,13 +468,21 @@ def region_rows(model: HashpivotModel) -> list[dict]:
         ehs = np.bincount(s.region[f.site[: f.n][live]], weights=f.th_s()[live], minlength=r) / 1e6
     n = s.n
     pivot = (s.owner_kind[:n] != Owner.NONE) & ~s.greenfield[:n]
-    ai = np.bincount(s.region[:n], weights=np.where(pivot, s.ai_mw[:n] + s.converting_mw[:n], 0.0),
-                     minlength=r)
+    ai = np.bincount(s.region[:n], weights=np.where(pivot, s.ai_mw[:n] + s.converting_mw[:n], 0.0), minlength=r)
     cap = np.bincount(s.region[:n], weights=np.where(pivot, s.capacity_mw[:n], 0.0), minlength=r)
     share = np.divide(ai, cap, out=np.zeros(r), where=cap > 0)
-    return [{"region": t.ids[i], "name": t.names[i], "lon": float(t.lon[i]), "lat": float(t.lat[i]),
-             "hashrate_ehs": round(float(ehs[i]), 2), "ai_mw": round(float(ai[i]), 1),
-             "ai_share": round(float(share[i]), 3)} for i in range(r)]
+    return [
+        {
+            "region": t.ids[i],
+            "name": t.names[i],
+            "lon": float(t.lon[i]),
+            "lat": float(t.lat[i]),
+            "hashrate_ehs": round(float(ehs[i]), 2),
+            "ai_mw": round(float(ai[i]), 1),
+            "ai_share": round(float(share[i]), 3),
+        }
+        for i in range(r)
+    ]
 
 
 def lease_graph(model: HashpivotModel) -> nx.Graph:
@@ -513,7 +537,7 @@ def largest_miners(model: HashpivotModel, n: int = TABLE_ROWS) -> list[dict]:
     missing = {r["agent_id"] for r in top if not math.isfinite(r["btc_revenue_share"])}
     if missing:
         latest: dict[int, float] = {}
-        for snap in model.agent_panel[-len(model.miners_list):]:
+        for snap in model.agent_panel[-len(model.miners_list) :]:
             latest[snap["agent_id"]] = snap["btc_revenue_share"]
         for r in top:
             if r["agent_id"] in missing:
@@ -531,16 +555,28 @@ def largest_miners(model: HashpivotModel, n: int = TABLE_ROWS) -> list[dict]:
 
 CONVERTING = "Converting (also in hybrid/exit)"
 STRATEGY_COLORS = {"Hold": "#f2a900", "Hybrid": "#4c78a8", "Exit": "#9d755d"}
-STATE_COLORS = {"Mining": "#f2a900", "Curtailed": "#f7d37a", "Idle": "#bab0ac",
-                "Converting": "#72b7b2", "AI leased": "#4c78a8"}
+STATE_COLORS = {
+    "Mining": "#f2a900",
+    "Curtailed": "#f7d37a",
+    "Idle": "#bab0ac",
+    "Converting": "#72b7b2",
+    "AI leased": "#4c78a8",
+}
 REVENUE_COLORS = {"Mining": "#f2a900", "AI leases": "#4c78a8", "Demand response": "#54a24b"}
 CONCENTRATION_COLORS = {
     "HHI of hashrate over regions": "#333333",
-    "Hashrate share, US": "#f2a900", "Hashrate share, Texas": "#e45756",
-    "AI MW share, US": "#4c78a8", "AI MW share, Texas": "#72b7b2",
+    "Hashrate share, US": "#f2a900",
+    "Hashrate share, Texas": "#e45756",
+    "AI MW share, US": "#4c78a8",
+    "AI MW share, Texas": "#72b7b2",
 }
-CONCENTRATION_COLUMNS = ("hhi_hashrate_region", "hashrate_share_us", "hashrate_share_texas",
-                         "ai_mw_share_us", "ai_mw_share_texas")
+CONCENTRATION_COLUMNS = (
+    "hhi_hashrate_region",
+    "hashrate_share_us",
+    "hashrate_share_texas",
+    "ai_mw_share_us",
+    "ai_mw_share_texas",
+)
 
 
 def _date_x() -> alt.X:
@@ -551,8 +587,7 @@ def _titled(chart: alt.TopLevelMixin, title: str) -> alt.TopLevelMixin:
     return chart.properties(title=title, width="container", height=CHART_HEIGHT)
 
 
-def _folded_marks(colors: dict[str, str], y_title: str, stacked: bool,
-                  dataset: str = "series") -> alt.Chart:
+def _folded_marks(colors: dict[str, str], y_title: str, stacked: bool, dataset: str = "series") -> alt.Chart:
     """Several series of one unit (long rows, ``long_rows``) as stacked areas or lines.
 
     The colour scale lists every series of ``colors`` in order, so layers drawing different
@@ -560,15 +595,21 @@ def _folded_marks(colors: dict[str, str], y_title: str, stacked: bool,
     """
     domain = list(colors)
     # The scale's domain orders the legend; a ``sort`` list would compile to an expression.
-    color = alt.Color("series:N", title=None,
-                      scale=alt.Scale(domain=domain, range=list(colors.values())),
-                      legend=alt.Legend(orient="bottom", columns=3))
+    color = alt.Color(
+        "series:N",
+        title=None,
+        scale=alt.Scale(domain=domain, range=list(colors.values())),
+        legend=alt.Legend(orient="bottom", columns=3),
+    )
     base = alt.Chart(alt.NamedData(dataset))
     mark = base.mark_area(opacity=0.85) if stacked else base.mark_line()
     return mark.encode(
-        x=_date_x(), y=alt.Y("value:Q", title=y_title, stack="zero" if stacked else None),
-        color=color, order=alt.Order("order:Q"),
-        tooltip=[alt.Tooltip("date:T"), "series:N", alt.Tooltip("value:Q", format=",.3~f")])
+        x=_date_x(),
+        y=alt.Y("value:Q", title=y_title, stack="zero" if stacked else None),
+        color=color,
+        order=alt.Order("order:Q"),
+        tooltip=[alt.Tooltip("date:T"), "series:N", alt.Tooltip("value:Q", format=",.3~f")],
+    )
 
 
 def _dual(title: str, left: tuple[str, str, str], right: tuple[str, str, str]) -> alt.LayerChart:
@@ -577,35 +618,45 @@ def _dual(title: str, left: tuple[str, str, str], right: tuple[str, str, str]) -
     layers = []
     for (field, axis_title, color), orient in ((left, "left"), (right, "right")):
         axis = alt.Axis(title=axis_title, titleColor=color, orient=orient, format="~s")
-        layers.append(base.mark_line(color=color).encode(
-            y=alt.Y(f"{field}:Q", axis=axis, scale=alt.Scale(zero=False)),
-            tooltip=[alt.Tooltip("date:T"), alt.Tooltip(f"{field}:Q", format=",.4~r")]))
+        layers.append(
+            base.mark_line(color=color).encode(
+                y=alt.Y(f"{field}:Q", axis=axis, scale=alt.Scale(zero=False)),
+                tooltip=[alt.Tooltip("date:T"), alt.Tooltip(f"{field}:Q", format=",.4~r")],
+            )
+        )
     return _titled(alt.layer(*layers).resolve_scale(y="independent"), title)
 
 
 def price_template() -> alt.TopLevelMixin:
     """BTC price (USD/BTC) and hashprice (USD per PH/s per day), two axes."""
-    return _dual("BTC price and hashprice", ("price", "BTC price (USD/BTC)", "#f2a900"),
-                 ("hashprice", "Hashprice (USD per PH/s per day)", "#4c78a8"))
+    return _dual(
+        "BTC price and hashprice",
+        ("price", "BTC price (USD/BTC)", "#f2a900"),
+        ("hashprice", "Hashprice (USD per PH/s per day)", "#4c78a8"),
+    )
 
 
 def price_data(model: HashpivotModel) -> dict[str, list]:
     """Rows for ``price_template``."""
-    return {"series": series_rows(model, {"price": ("btc_price_usd", 1.0),
-                                          "hashprice": ("hashprice_usd_per_ph_day", 1.0)})}
+    return {
+        "series": series_rows(model, {"price": ("btc_price_usd", 1.0), "hashprice": ("hashprice_usd_per_ph_day", 1.0)})
+    }
 
 
 def hashrate_template() -> alt.TopLevelMixin:
     """Network hashrate (EH/s) and difficulty (trillions), two axes."""
-    return _dual("Network hashrate and difficulty",
-                 ("hashrate", "Network hashrate (EH/s)", "#e45756"),
-                 ("difficulty", "Difficulty (T)", "#333333"))
+    return _dual(
+        "Network hashrate and difficulty",
+        ("hashrate", "Network hashrate (EH/s)", "#e45756"),
+        ("difficulty", "Difficulty (T)", "#333333"),
+    )
 
 
 def hashrate_data(model: HashpivotModel) -> dict[str, list]:
     """Rows for ``hashrate_template``."""
-    return {"series": series_rows(model, {"hashrate": ("network_hashrate_ehs", 1.0),
-                                          "difficulty": ("difficulty", 1e12)})}
+    return {
+        "series": series_rows(model, {"hashrate": ("network_hashrate_ehs", 1.0), "difficulty": ("difficulty", 1e12)})
+    }
 
 
 def strategy_template() -> alt.TopLevelMixin:
@@ -616,59 +667,70 @@ def strategy_template() -> alt.TopLevelMixin:
     """
     colors = {**STRATEGY_COLORS, CONVERTING: "#e45756"}
     stack = _folded_marks(colors, "Miners (count)", True, "strategies")
-    line = _folded_marks(colors, "Miners (count)", False, "converting").mark_line(
-        strokeDash=[4, 2], strokeWidth=2)
+    line = _folded_marks(colors, "Miners (count)", False, "converting").mark_line(strokeDash=[4, 2], strokeWidth=2)
     return _titled(alt.layer(stack, line), "Strategy mix (miners)")
 
 
 def strategy_data(model: HashpivotModel) -> dict[str, list]:
     """Rows for ``strategy_template``."""
-    rows = series_rows(model, {"Hold": ("miners_hold", 1.0), "Hybrid": ("miners_hybrid", 1.0),
-                               "Exit": ("miners_exit", 1.0),
-                               CONVERTING: ("miners_converting", 1.0)})
-    return {"strategies": long_rows(rows, list(STRATEGY_COLORS)),
-            "converting": long_rows(rows, [CONVERTING])}
+    rows = series_rows(
+        model,
+        {
+            "Hold": ("miners_hold", 1.0),
+            "Hybrid": ("miners_hybrid", 1.0),
+            "Exit": ("miners_exit", 1.0),
+            CONVERTING: ("miners_converting", 1.0),
+        },
+    )
+    return {"strategies": long_rows(rows, list(STRATEGY_COLORS)), "converting": long_rows(rows, [CONVERTING])}
 
 
 def mw_template() -> alt.TopLevelMixin:
     """Capacity on pivot sites by state, stacked (GW)."""
-    return _titled(_folded_marks(STATE_COLORS, "Capacity (GW)", True),
-                   "Capacity by state (pivot sites)")
+    return _titled(_folded_marks(STATE_COLORS, "Capacity (GW)", True), "Capacity by state (pivot sites)")
 
 
 def mw_data(model: HashpivotModel) -> dict[str, list]:
     """Rows for ``mw_template`` (MW columns shown in GW)."""
-    rows = series_rows(model, {
-        "Mining": ("mw_mining", 1e3), "Curtailed": ("mw_curtailed", 1e3),
-        "Idle": ("mw_idle", 1e3), "Converting": ("mw_converting", 1e3),
-        "AI leased": ("mw_ai_leased", 1e3)})
+    rows = series_rows(
+        model,
+        {
+            "Mining": ("mw_mining", 1e3),
+            "Curtailed": ("mw_curtailed", 1e3),
+            "Idle": ("mw_idle", 1e3),
+            "Converting": ("mw_converting", 1e3),
+            "AI leased": ("mw_ai_leased", 1e3),
+        },
+    )
     return {"series": long_rows(rows, list(STATE_COLORS))}
 
 
 def revenue_template() -> alt.TopLevelMixin:
     """Miners' daily revenue by source, stacked (M$/day)."""
-    return _titled(_folded_marks(REVENUE_COLORS, "Revenue (M$/day)", True),
-                   "Revenue mix (all miners)")
+    return _titled(_folded_marks(REVENUE_COLORS, "Revenue (M$/day)", True), "Revenue mix (all miners)")
 
 
 def revenue_data(model: HashpivotModel) -> dict[str, list]:
     """Rows for ``revenue_template``."""
-    rows = series_rows(model, {
-        "Mining": ("mining_revenue_usd", 1e6), "AI leases": ("ai_revenue_usd", 1e6),
-        "Demand response": ("dr_payments_usd", 1e6)})
+    rows = series_rows(
+        model,
+        {
+            "Mining": ("mining_revenue_usd", 1e6),
+            "AI leases": ("ai_revenue_usd", 1e6),
+            "Demand response": ("dr_payments_usd", 1e6),
+        },
+    )
     return {"series": long_rows(rows, list(REVENUE_COLORS))}
 
 
 def concentration_template() -> alt.TopLevelMixin:
     """Regional concentration of hashrate and of AI MW (shares and HHI, 0-1)."""
-    return _titled(_folded_marks(CONCENTRATION_COLORS, "Share / HHI (0-1)", False),
-                   "Concentration")
+    return _titled(_folded_marks(CONCENTRATION_COLORS, "Share / HHI (0-1)", False), "Concentration")
 
 
 def concentration_data(model: HashpivotModel) -> dict[str, list]:
     """Rows for ``concentration_template``."""
-    rows = series_rows(model, {
-        n: (c, 1.0) for n, c in zip(CONCENTRATION_COLORS, CONCENTRATION_COLUMNS, strict=True)})
+    rows = series_rows(model, {n: (c, 1.0) for n, c in zip(CONCENTRATION_COLORS, CONCENTRATION_COLUMNS, strict=True)})
     return {"series": long_rows(rows, list(CONCENTRATION_COLORS))}
 
 
@@ -676,20 +738,32 @@ def region_template() -> alt.TopLevelMixin:
     """Regions at their longitude/latitude: size = hashrate, colour = AI share of site MW."""
     x = alt.X("lon:Q", title="Longitude (°)", scale=alt.Scale(domain=[-180, 180]))
     y = alt.Y("lat:Q", title="Latitude (°)", scale=alt.Scale(domain=[-60, 80]))
-    lines = alt.Chart(alt.NamedData("edges")).mark_rule(color="#bbb", strokeWidth=1).encode(
-        x=x, y=y, x2="lon2:Q", y2="lat2:Q")
-    nodes = alt.Chart(alt.NamedData("nodes")).mark_circle(stroke="#333", strokeWidth=0.5).encode(
-        x=x, y=y,
-        size=alt.Size("hashrate_ehs:Q", title="Hashrate (EH/s)",
-                      scale=alt.Scale(range=[15, 1200], zero=True)),
-        color=alt.Color("ai_share:Q", title="AI share of site MW",
-                        scale=alt.Scale(domain=[0, 1], scheme="viridis")),
-        tooltip=[alt.Tooltip("name:N", title="Region"),
-                 alt.Tooltip("hashrate_ehs:Q", title="Hashrate (EH/s)"),
-                 alt.Tooltip("ai_mw:Q", title="AI MW (converting + leased)"),
-                 alt.Tooltip("ai_share:Q", title="AI share of site MW", format=".0%")])
-    labels = alt.Chart(alt.NamedData("nodes")).mark_text(dy=-10, fontSize=9, color="#333").encode(
-        x=x, y=y, text="region:N")
+    lines = (
+        alt.Chart(alt.NamedData("edges"))
+        .mark_rule(color="#bbb", strokeWidth=1)
+        .encode(x=x, y=y, x2="lon2:Q", y2="lat2:Q")
+    )
+    nodes = (
+        alt.Chart(alt.NamedData("nodes"))
+        .mark_circle(stroke="#333", strokeWidth=0.5)
+        .encode(
+            x=x,
+            y=y,
+            size=alt.Size("hashrate_ehs:Q", title="Hashrate (EH/s)", scale=alt.Scale(range=[15, 1200], zero=True)),
+            color=alt.Color(
+                "ai_share:Q", title="AI share of site MW", scale=alt.Scale(domain=[0, 1], scheme="viridis")
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title="Region"),
+                alt.Tooltip("hashrate_ehs:Q", title="Hashrate (EH/s)"),
+                alt.Tooltip("ai_mw:Q", title="AI MW (converting + leased)"),
+                alt.Tooltip("ai_share:Q", title="AI share of site MW", format=".0%"),
+            ],
+        )
+    )
+    labels = (
+        alt.Chart(alt.NamedData("nodes")).mark_text(dy=-10, fontSize=9, color="#333").encode(x=x, y=y, text="region:N")
+    )
     return _titled(alt.layer(lines, nodes, labels), "Regions: hashrate and AI share")
 
 
@@ -697,9 +771,11 @@ def region_data(model: HashpivotModel) -> dict[str, list]:
     """Rows for ``region_template``: regions, and the interties of the region graph."""
     nodes = region_rows(model)
     pos = {r["region"]: r for r in nodes}
-    edges = [{"lon": pos[a]["lon"], "lat": pos[a]["lat"], "lon2": pos[b]["lon"],
-              "lat2": pos[b]["lat"]} for a, b in region_graph(model.region_set).edges
-             if a in pos and b in pos]
+    edges = [
+        {"lon": pos[a]["lon"], "lat": pos[a]["lat"], "lon2": pos[b]["lon"], "lat2": pos[b]["lat"]}
+        for a, b in region_graph(model.region_set).edges
+        if a in pos and b in pos
+    ]
     return {"nodes": nodes, "edges": edges}
 
 
@@ -707,17 +783,26 @@ def lease_template() -> alt.TopLevelMixin:
     """The lease network drawn bipartite: miners left, hyperscalers right, line width = MW."""
     x = alt.X("x:Q", axis=None, scale=alt.Scale(domain=[-0.9, 1.5]))
     y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[-0.08, 1.08]))
-    lines = alt.Chart(alt.NamedData("edges")).mark_rule(color="#4c78a8", opacity=0.6).encode(
-        x=x, y=y, x2="x2:Q", y2="y2:Q",
-        strokeWidth=alt.StrokeWidth("mw:Q", title="Leased MW", scale=alt.Scale(range=[0.5, 8])),
-        tooltip=[alt.Tooltip("pair:N", title="Lease"), alt.Tooltip("mw:Q", title="MW")])
+    lines = (
+        alt.Chart(alt.NamedData("edges"))
+        .mark_rule(color="#4c78a8", opacity=0.6)
+        .encode(
+            x=x,
+            y=y,
+            x2="x2:Q",
+            y2="y2:Q",
+            strokeWidth=alt.StrokeWidth("mw:Q", title="Leased MW", scale=alt.Scale(range=[0.5, 8])),
+            tooltip=[alt.Tooltip("pair:N", title="Lease"), alt.Tooltip("mw:Q", title="MW")],
+        )
+    )
     layers = [lines]
-    for dataset, color, align, dx in (("miners", "#f2a900", "right", -7),
-                                      ("hyperscalers", "#4c78a8", "left", 7)):
+    for dataset, color, align, dx in (("miners", "#f2a900", "right", -7), ("hyperscalers", "#4c78a8", "left", 7)):
         nodes = alt.Chart(alt.NamedData(dataset)).encode(x=x, y=y)
-        layers.append(nodes.mark_circle(size=60, opacity=1, color=color).encode(
-            tooltip=[alt.Tooltip("name:N", title="Agent"),
-                     alt.Tooltip("mw:Q", title="Leased MW")]))
+        layers.append(
+            nodes.mark_circle(size=60, opacity=1, color=color).encode(
+                tooltip=[alt.Tooltip("name:N", title="Agent"), alt.Tooltip("mw:Q", title="Leased MW")]
+            )
+        )
         layers.append(nodes.mark_text(fontSize=9, align=align, dx=dx).encode(text="label:N"))
     chart = _titled(alt.layer(*layers), "AI leases: miners (left) ↔ hyperscalers (right)")
     return chart.configure_view(stroke=None)  # no frame: there are no axes to frame
@@ -726,26 +811,32 @@ def lease_template() -> alt.TopLevelMixin:
 def lease_data(model: HashpivotModel) -> dict[str, list]:
     """Rows for ``lease_template``: ``lease_graph`` laid out in two columns, biggest on top."""
     g = lease_graph(model)
-    miners = sorted((n for n, d in g.nodes(data=True) if d["kind"] == "miner"),
-                    key=lambda n: -g.nodes[n]["mw"])
+    miners = sorted((n for n, d in g.nodes(data=True) if d["kind"] == "miner"), key=lambda n: -g.nodes[n]["mw"])
     if not miners:  # no lease yet: an empty chart says so more plainly than idle hyperscalers
         return {"edges": [], "miners": [], "hyperscalers": []}
     hyperscalers = [n for n, d in g.nodes(data=True) if d["kind"] == "hyperscaler"]
     pos = {n: (0.0, 1.0 - i / max(len(miners) - 1, 1)) for i, n in enumerate(miners)}
-    pos.update({n: (1.0, 1.0 - i / max(len(hyperscalers) - 1, 1))
-                for i, n in enumerate(hyperscalers)})
+    pos.update({n: (1.0, 1.0 - i / max(len(hyperscalers) - 1, 1)) for i, n in enumerate(hyperscalers)})
     edges = []
     for a, b, d in g.edges(data=True):
         m, h = (a, b) if g.nodes[a]["kind"] == "miner" else (b, a)
         pair = f"{g.nodes[m]['label']} - {g.nodes[h]['label']}"
-        edges.append({"x": pos[m][0], "y": pos[m][1], "x2": pos[h][0], "y2": pos[h][1],
-                      "mw": round(d["mw"]), "pair": pair})
+        edges.append(
+            {"x": pos[m][0], "y": pos[m][1], "x2": pos[h][0], "y2": pos[h][1], "mw": round(d["mw"]), "pair": pair}
+        )
     nodes: dict[str, list] = {"miners": [], "hyperscalers": []}
     for rank, n in enumerate(miners + hyperscalers):
         d = g.nodes[n]
         shown = d["kind"] == "hyperscaler" or rank < LABELLED_MINERS
-        nodes[f"{d['kind']}s"].append({"x": pos[n][0], "y": pos[n][1], "mw": round(d["mw"]),
-                                       "name": d["label"], "label": d["label"] if shown else ""})
+        nodes[f"{d['kind']}s"].append(
+            {
+                "x": pos[n][0],
+                "y": pos[n][1],
+                "mw": round(d["mw"]),
+                "name": d["label"],
+                "label": d["label"] if shown else "",
+            }
+        )
     return {"edges": edges, **nodes}
 
 
@@ -854,10 +945,11 @@ def _fmt(value: float, digits: int = 0) -> str:
 def settings_line(model: HashpivotModel) -> str:
     """The values in force for the page's levers (those the page changed are starred)."""
     cfg, moved = model.config, getattr(model, "ui_settings", {})
-    parts = [f"{knob.label} {knob.read(cfg):.3g}{'*' if name in moved else ''}"
-             for name, knob in KNOBS.items()]
-    parts.append(f"Texas rule strict {'yes' if cfg.grid.texas_rule_strict else 'no'}"
-                 f"{'*' if 'texas_rule_strict' in moved else ''}")
+    parts = [f"{knob.label} {knob.read(cfg):.3g}{'*' if name in moved else ''}" for name, knob in KNOBS.items()]
+    parts.append(
+        f"Texas rule strict {'yes' if cfg.grid.texas_rule_strict else 'no'}"
+        f"{'*' if 'texas_rule_strict' in moved else ''}"
+    )
     parts.append(f"Miners {len(model.miners_list)}{'*' if 'n_miners' in moved else ''}")
     return " · ".join(parts)
 
@@ -870,15 +962,21 @@ def status_view(model: HashpivotModel):
     solara.use_effect(lambda: redraws.set(redraws.peek() + 1), [model, model.day])
     rec = model.recorder
     with solara.Column(gap="4px", style={"padding": "8px"}) as col:
-        solara.HTML(tag="div", unsafe_innerHTML=(
-            f"<span style='font-size:1.6em;font-weight:600' class='hp-date'>{model.date}</span>"
-            f" &nbsp; day <span class='hp-day'>{model.day}</span>"), classes=["hp-status"])
-        solara.Text(f"Scenario {model.config.name!r} ({getattr(model, 'ui_scenario', '')}), "
-                    f"seed {model.seed}")
-        solara.Text(f"BTC {_fmt(model.btc_price_usd)} USD · hashrate "
-                    f"{_fmt(rec.last('network_hashrate_ehs'))} EH/s · AI leases "
-                    f"{_fmt(rec.last('leases_signed_total', 0.0))} "
-                    f"({_fmt(rec.last('lease_mw_signed_total', 0.0))} MW)")
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=(
+                f"<span style='font-size:1.6em;font-weight:600' class='hp-date'>{model.date}</span>"
+                f" &nbsp; day <span class='hp-day'>{model.day}</span>"
+            ),
+            classes=["hp-status"],
+        )
+        solara.Text(f"Scenario {model.config.name!r} ({getattr(model, 'ui_scenario', '')}), seed {model.seed}")
+        solara.Text(
+            f"BTC {_fmt(model.btc_price_usd)} USD · hashrate "
+            f"{_fmt(rec.last('network_hashrate_ehs'))} EH/s · AI leases "
+            f"{_fmt(rec.last('leases_signed_total', 0.0))} "
+            f"({_fmt(rec.last('lease_mw_signed_total', 0.0))} MW)"
+        )
         solara.Text(f"Settings: {settings_line(model)}", style={"font-size": "0.85em"})
         if getattr(model, "ui_error", None):
             solara.Error(model.ui_error, dense=True, classes=["hp-error"])
@@ -891,19 +989,38 @@ def _pct(x: float) -> str:
 
 def miners_table_html(model: HashpivotModel) -> str:
     """The largest miners by MW as an HTML table: strategy, MW by state, BTC share, cash."""
-    head = ("Miner", "Strategy", "Mining MW", "Curtailed MW", "Idle MW", "Converting MW",
-            "AI MW", "Unbuilt MW", "BTC share of revenue", "Cash (M$)")
+    head = (
+        "Miner",
+        "Strategy",
+        "Mining MW",
+        "Curtailed MW",
+        "Idle MW",
+        "Converting MW",
+        "AI MW",
+        "Unbuilt MW",
+        "BTC share of revenue",
+        "Cash (M$)",
+    )
     body = []
     for r in largest_miners(model):
-        cells = (escape(f"{r['archetype']} #{r['agent_id']}"), r["strategy"], _fmt(r["mw_mining"]),
-                 _fmt(r["mw_curtailed"]), _fmt(r["mw_idle"]), _fmt(r["mw_converting"]),
-                 _fmt(r["mw_ai_leased"]), _fmt(r["mw_unbuilt"]), _pct(r["btc_revenue_share"]),
-                 _fmt(r["cash_usd"] / 1e6, 1))
+        cells = (
+            escape(f"{r['archetype']} #{r['agent_id']}"),
+            r["strategy"],
+            _fmt(r["mw_mining"]),
+            _fmt(r["mw_curtailed"]),
+            _fmt(r["mw_idle"]),
+            _fmt(r["mw_converting"]),
+            _fmt(r["mw_ai_leased"]),
+            _fmt(r["mw_unbuilt"]),
+            _pct(r["btc_revenue_share"]),
+            _fmt(r["cash_usd"] / 1e6, 1),
+        )
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    return ("<div style='font-weight:600;margin:4px 0'>Largest miners by MW</div>"
-            "<table class='hp-miners' style='font-size:11px;border-collapse:collapse;width:100%'>"
-            "<tr>" + "".join(f"<th style='text-align:left'>{h}</th>" for h in head) + "</tr>"
-            + "".join(body) + "</table>")
+    return (
+        "<div style='font-weight:600;margin:4px 0'>Largest miners by MW</div>"
+        "<table class='hp-miners' style='font-size:11px;border-collapse:collapse;width:100%'>"
+        "<tr>" + "".join(f"<th style='text-align:left'>{h}</th>" for h in head) + "</tr>" + "".join(body) + "</table>"
+    )
 
 
 @solara.component
@@ -935,8 +1052,12 @@ def Page():  # noqa: N802 - Solara looks for a component named Page
     scenario = os.environ.get(SCENARIO_ENV) or None
     params = solara.use_memo(lambda: model_params(scenario), [scenario])
     model = solara.use_memo(lambda: UiModel(**initial_kwargs(params)), [params])
-    return SolaraViz(model, components=[(c, 0) for c in COMPONENTS], model_params=params,
-                     name="HashPivot: Bitcoin miners pivoting to AI")
+    return SolaraViz(
+        model,
+        components=[(c, 0) for c in COMPONENTS],
+        model_params=params,
+        name="HashPivot: Bitcoin miners pivoting to AI",
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -966,8 +1087,19 @@ def server_env(scenario: str | None = None) -> dict[str, str]:
 
 def server_command(host: str = "127.0.0.1", port: int = 8765) -> list[str]:
     """The ``solara run`` command line for this page."""
-    return [sys.executable, "-m", "solara", "run", "model.ui:Page", "--host", host,
-            "--port", str(port), "--production", "--no-open"]
+    return [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        "model.ui:Page",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-open",
+    ]
 
 
 def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765) -> int:

@@ -16,8 +16,9 @@ from model.scenarios import load_scenario
 pytestmark = pytest.mark.slow
 SEEDS = [0, 1, 2, 3]
 KNOWN_GAPS = {
-    "SF-4": "EV/MW of AI-focused miners is ~3-7x BTC-focused ones, not 1.5-2.5x: contracted rent at ~9-15% "
-            "against mining at ~25%+ gives a wider gap than the market showed in Jan 2026 (see docs/calibration.md)",
+    "SF-4": "EV/MW of AI-focused miners comes out ~2-6x that of BTC-focused ones, not 1.5-2.5x: contracted rent "
+            "discounted at ~9-15% against mining at 25%+ gives a wider gap than the market showed in Jan 2026 "
+            "(see docs/calibration.md)",
 }
 
 

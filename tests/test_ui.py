@@ -60,8 +60,9 @@ def page_text(rc) -> str:
 
 
 def status_html(rc) -> str:
-    return "\n".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets
-                     if "hp-date" in (w.unsafe_innerHTML or ""))
+    return "\n".join(
+        w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets if "hp-date" in (w.unsafe_innerHTML or "")
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -77,8 +78,13 @@ def test_defaults_build_the_scenario_unchanged():
 
 
 def test_settings_reach_the_scenario():
-    model = ui.UiModel(btc_drift_per_year=0.4, conversion_capex_musd_per_mw=6.5,
-                       interconnection_delay_scale=2.0, texas_rule_strict=True, seed="7")
+    model = ui.UiModel(
+        btc_drift_per_year=0.4,
+        conversion_capex_musd_per_mw=6.5,
+        interconnection_delay_scale=2.0,
+        texas_rule_strict=True,
+        seed="7",
+    )
     cfg = model.config
     assert model.ui_error is None
     assert cfg.price.drift_per_year == pytest.approx(0.4)
@@ -97,12 +103,15 @@ def test_number_of_miners_scales_the_tail_only():
     assert {a.name: a.count for a in model.config.miners if a.name in named} == named
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    ({"btc_volatility_per_year": -1.0}, "price.volatility_per_year"),
-    ({"lease_rent_usd_per_kw_month": 0.0}, "ai.reference_rent_usd_per_kw_month"),
-    ({"n_miners": 2}, "n_miners"),
-    ({"btc_drift_per_year": float("nan")}, "price.drift_per_year"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"btc_volatility_per_year": -1.0}, "price.volatility_per_year"),
+        ({"lease_rent_usd_per_kw_month": 0.0}, "ai.reference_rent_usd_per_kw_month"),
+        ({"n_miners": 2}, "n_miners"),
+        ({"btc_drift_per_year": float("nan")}, "price.drift_per_year"),
+    ],
+)
 def test_out_of_range_values_give_one_line_and_a_working_model(kwargs, field):
     model = ui.UiModel(**kwargs)
     assert model.ui_error and field in model.ui_error and "\n" not in model.ui_error
@@ -193,7 +202,8 @@ def test_region_rows_cover_every_region(stepped):
     rows = ui.region_rows(stepped)
     assert [r["region"] for r in rows] == list(stepped.regions.ids)
     assert sum(r["hashrate_ehs"] for r in rows) == pytest.approx(
-        stepped.recorder.last("network_hashrate_ehs"), rel=1e-3)
+        stepped.recorder.last("network_hashrate_ehs"), rel=1e-3
+    )
     assert all(0 <= r["ai_share"] <= 1 for r in rows)
 
 
@@ -351,8 +361,7 @@ def test_ui_command(monkeypatch, capsys):
     from model.commands import ui as command
 
     seen = []
-    monkeypatch.setattr(ui, "serve", lambda scenario, host, port: seen.append(
-        (scenario, host, port)) or 0)
+    monkeypatch.setattr(ui, "serve", lambda scenario, host, port: seen.append((scenario, host, port)) or 0)
     assert "ui" in cli.COMMAND_MODULES and command.NAME == "ui" and command.HELP
     assert cli.main(["ui"]) == 0
     assert cli.main(["ui", "btc_bear", "--host", "0.0.0.0", "--port", "9001"]) == 0

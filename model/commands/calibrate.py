@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from model.commands import OUT_ROOT, _integer, load_from_args
+from model.commands import OUT_ROOT, _integer, add_set_argument, load_from_args
 
 NAME = "calibrate"
 HELP = "run the baseline ensemble and check the seed facts SF-1..SF-8 and the 2024-25 backtest"
@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", type=_seeds, default=30, help="ensemble size (2..1000, default 30)")
     parser.add_argument("--workers", type=_workers, default=2, help="processes (default 2)")
     parser.add_argument("--out", type=Path, default=OUT_ROOT / "calibration", help="folder for the tables")
+    add_set_argument(parser)
     parser.add_argument("--doc", type=Path, default=None,
                         help="also write the Markdown report here (make calibrate: docs/calibration.md)")
 
@@ -38,9 +39,9 @@ def main(args: argparse.Namespace) -> int:
     from model.output import write_csv
     from model.regions import load_regions
 
-    baseline = load_from_args(None, []).scenario
-    mass_exit = load_from_args("mass_exit_2026", []).scenario
-    backtest = load_from_args("backtest_2024_2025", []).scenario
+    baseline = load_from_args(None, args.overrides).scenario
+    mass_exit = load_from_args("mass_exit_2026", args.overrides).scenario
+    backtest = load_from_args("backtest_2024_2025", args.overrides).scenario
     seeds = list(range(args.seeds))
     started = time.perf_counter()
     runs = cal.run_ensembles(baseline, mass_exit, backtest, seeds, workers=args.workers,
@@ -53,7 +54,8 @@ def main(args: argparse.Namespace) -> int:
                      **cal.summarise(fact.measure(runs), fact.low, fact.high)})
     backtest_rows = cal.backtest_table(runs["backtest"])
     wall = time.perf_counter() - started
-    command = COMMAND.format(seeds=args.seeds, workers=args.workers)
+    command = COMMAND.format(seeds=args.seeds, workers=args.workers) + "".join(
+        f" --set {o}" for o in args.overrides)
     text = render_markdown(rows, backtest_rows, command, args.seeds, wall)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)

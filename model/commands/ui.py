@@ -20,19 +20,21 @@ def port_type(text: str) -> int:
     except ValueError:
         value = 0
     if not 1 <= value <= 65_535:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not valid (accepted: an integer from 1 to 65535)")
+        raise argparse.ArgumentTypeError(f"{text!r} is not valid (accepted: an integer from 1 to 65535)")
     return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare ``ui``'s arguments: ``[SCENARIO] [--host 127.0.0.1] [--port 8765]``."""
     add_scenario_argument(parser)
-    parser.add_argument("--host", default=DEFAULT_HOST,
-                        help=f"address to bind (default {DEFAULT_HOST}: this machine only; "
-                             "0.0.0.0 shares the page on the network)")
-    parser.add_argument("--port", type=port_type, default=DEFAULT_PORT,
-                        help=f"port to listen on (default {DEFAULT_PORT})")
+    parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to bind (default {DEFAULT_HOST}: this machine only; 0.0.0.0 shares the page on the network)",
+    )
+    parser.add_argument(
+        "--port", type=port_type, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})"
+    )
 
 
 def main(args: argparse.Namespace) -> int:

@@ -311,6 +311,7 @@ class _Loop:
         self.pending: dict[cf.Future, Task] = {}
         self.lost_in_a_row = 0
         self.bar: Any = None
+        self.reducers = plan.reducers()
 
     def run(self, todo: Iterator[Task], progress: bool | None) -> None:
         """Run every task of ``todo``; whatever happens, write what finished."""
@@ -346,7 +347,7 @@ class _Loop:
             self.plan.scenario_for(task.values),
             task.seed,
             spec.days,
-            self.plan.reducers(),
+            self.reducers,
             spec.outputs.keep_series,
         )
         self.pending[future] = task

@@ -73,5 +73,8 @@ def require_chromium() -> None:
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     """Launch Debian's Chromium instead of a Playwright-downloaded browser."""
     require_chromium()
-    return {**browser_type_launch_args, "executable_path": str(CHROMIUM),
-            "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS]}
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS],
+    }

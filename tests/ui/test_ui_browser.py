@@ -106,8 +106,7 @@ def test_step_redraws_and_reset_applies_a_slider(solara_test, page_session: Page
     expect(drift).to_have_attribute("aria-valuenow", f"{high:g}")
     page.get_by_role("button", name="Reset").click()
     expect(page.locator(".hp-day")).to_have_text("0", timeout=TIMEOUT_MS)
-    expect(page.get_by_text(f"BTC price drift (1/yr) {high:.3g}*")).to_be_visible(
-        timeout=TIMEOUT_MS)
+    expect(page.get_by_text(f"BTC price drift (1/yr) {high:.3g}*")).to_be_visible(timeout=TIMEOUT_MS)
     model = built[-1]
     assert model.day == 0 and model.ui_error is None
     assert model.config.price.drift_per_year == pytest.approx(high)
@@ -120,8 +119,9 @@ def served(tmp_path, free_tcp_port):
     """The page as ``hashpivot ui`` serves it, on a free port; yields its URL."""
     port = free_tcp_port
     log = (tmp_path / "solara.log").open("w")
-    proc = subprocess.Popen(ui.server_command("127.0.0.1", port), env=ui.server_env(None),
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        ui.server_command("127.0.0.1", port), env=ui.server_env(None), stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + SERVER_START_S
     try:
