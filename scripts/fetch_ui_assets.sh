@@ -20,7 +20,8 @@ fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 for spec in "${PKGS[@]}"; do
   name="${spec%@*}"
-  ver=$(npm view "$spec" version --json 2>/dev/null | tr -d '"[] \n' | awk -F, '{print $NF}')
+  # npm lists versions in publish order, not semver order: sort them to take the newest match.
+  ver=$(npm view "$spec" version --json 2>/dev/null | tr -d '"[] \n' | tr , '\n' | sort -V | tail -1)
   [ -n "$ver" ] || { echo "error: npm could not resolve $spec" >&2; exit 1; }
   dest="$CDN/$name@$ver"
   # Solara asks for the spec as written in its page (e.g. vega@5), so link that name too.

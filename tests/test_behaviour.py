@@ -81,13 +81,24 @@ def test_longer_queues_mean_more_leases_to_energised_sites_at_higher_rents():
     assert mean([_mw_leased_by(r, -1) for r in slow]) > 1.05 * mean([_mw_leased_by(r, -1) for r in fast])
 
 
-def _hybrid_dr(rs):
-    return mean([sum(a["revenue_dr_usd"] for a in r.agents if a["strategy"] == "hybrid") for r in rs])
+def _dr_per_mining_mw_day(r, agents):
+    """DR income per MW of mining load per day (30-day panel windows), over the given firms."""
+    rows = [a for a in r.agents if a["agent_id"] in agents and a["mw_mining"] + a["mw_curtailed"] > 0]
+    return sum(a["revenue_dr_usd"] for a in rows) / sum(30.0 * (a["mw_mining"] + a["mw_curtailed"]) for a in rows)
 
 
 def test_a_scarcity_price_spike_raises_hybrids_demand_response_income():
     # SF-6: a hybrid earns from grid operators that pay for demand response; scarcity hours are called.
+    # The same firms are compared across the two arms (same seed, same population): those hybrid in both,
+    # per MW of mining load (a firm that converts more MW in one arm has less load to curtail).
     calm = ensemble()
     spiky = ensemble({"grid": {"scarcity_scale": 3.0}})
-    assert _hybrid_dr(calm) > 0
-    assert _hybrid_dr(spiky) > 1.03 * _hybrid_dr(calm)
+    gains = []
+    for c, s in zip(calm, spiky, strict=True):
+        hybrid = lambda r: {a["agent_id"] for a in r.agents if a["strategy"] == "hybrid"}  # noqa: E731
+        both = hybrid(c) & hybrid(s)
+        assert both, "no firm is a hybrid in both arms"
+        assert _dr_per_mining_mw_day(c, both) > 0
+        gains.append(_dr_per_mining_mw_day(s, both) / _dr_per_mining_mw_day(c, both))
+    assert all(g > 1.0 for g in gains)
+    assert mean(gains) > 1.02
