@@ -30,7 +30,18 @@ from typing import NoReturn
 from model.commands import INPUT_ERRORS, error_line
 
 PROG = "hashpivot"
-COMMAND_MODULES = ["run", "validate", "show", "calibrate", "ui", "sweep", "sensitivity", "ensemble", "report", "compare"]
+COMMAND_MODULES = [
+    "run",
+    "validate",
+    "show",
+    "calibrate",
+    "ui",
+    "sweep",
+    "sensitivity",
+    "ensemble",
+    "report",
+    "compare",
+]
 """Subcommand modules under ``model/commands/``, in the order ``--help`` lists them."""
 
 EXIT_USAGE = 2

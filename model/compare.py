@@ -36,7 +36,6 @@ from model.report import (
     Series,
     Source,
     Table,
-    band_note,
     check_report_out,
     draw_panel,
     figures_markdown,
@@ -53,6 +52,10 @@ from model.report import (
 )
 
 ACCEPTED = "accepted: two or more folders written by hashpivot run or hashpivot ensemble"
+BAND_NOTE = (
+    "Ensembles: lines are means across seeds, shaded the 90% band (5th-95th percentile); "
+    "single runs: one line."
+)
 SKIPPED_KEYS = ("description",)
 """Parameters left out of the differences table (free text, long)."""
 
@@ -223,10 +226,8 @@ def render_compare_figures(
             fig.suptitle(spec.title)
             name = f"compare_{spec.name}"
             save_figure(fig, folder, name, spec.title, prov, source)
-            notes = sorted({band_note(e.series) for e in entries})
-            caption = f"{spec.caption} Same y-axis along each row. {' '.join(notes)}"
-            files.append(FigureFile(name, spec.title, caption, f"figures/{name}.png",
-                                    f"figures/{name}.svg"))
+            caption = f"{spec.caption} Same y-axis along each row. {BAND_NOTE}"
+            files.append(FigureFile.of(name, spec.title, caption, svg=True))
     return files
 
 

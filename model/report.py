@@ -450,7 +450,9 @@ def table_markdown(table: Table) -> str:
     return "\n".join(lines)
 
 
-_NUMBER = re.compile(r"[-+]?[\d,]*\.?\d+(e[-+]?\d+)?%?( \[.*\])?|n/a")
+# A cell that reads as a number: "1,234.5", "-0.25", "1.2e-05", "12%", "n/a", optionally
+# followed by an interval "[a, b]" or a relative difference "(+4.5%)".
+_NUMBER = re.compile(r"[-+]?[\d,]*\.?\d+(e[-+]?\d+)?%?( \[.*\]| \(.*\))?|n/a")
 _LATEX = {
     "\\": r"\textbackslash{}",
     "&": r"\&",
@@ -786,7 +788,12 @@ class FigureFile:
     title: str
     caption: str
     png: str
-    svg: str
+    svg: str  # "" when only PNG was written (``--no-svg``)
+
+    @classmethod
+    def of(cls, name: str, title: str, caption: str, svg: bool) -> FigureFile:
+        """The files ``figures/<name>.png`` (and ``.svg``) of a saved figure."""
+        return cls(name, title, caption, f"figures/{name}.png", f"figures/{name}.svg" if svg else "")
 
 
 def style_path() -> Path:
@@ -794,7 +801,9 @@ def style_path() -> Path:
     return Path(str(resources.files("model.data").joinpath(STYLE_FILE)))
 
 
-def save_figure(fig, folder: Path, name: str, title: str, prov: Provenance, source: str) -> tuple:
+def save_figure(
+    fig, folder: Path, name: str, title: str, prov: Provenance, source: str, svg: bool = True
+) -> None:
     """Save ``fig`` as SVG and PNG with provenance metadata and no creation date.
 
     Args:
@@ -804,16 +813,16 @@ def save_figure(fig, folder: Path, name: str, title: str, prov: Provenance, sour
         title: The Title metadata.
         prov: Config sha256, seeds, version (Description and Keywords).
         source: The Source metadata (what the figure was made from).
-
-    Returns:
-        The two paths (SVG, PNG).
+        svg: Also write the SVG (the vector original); False keeps only the PNG.
     """
-    svg, png = folder / f"{name}.svg", folder / f"{name}.png"
     common = {"Title": title, "Description": prov.description(), "Source": source}
-    # SVG: Date=None drops the date matplotlib would write; PNG carries no date unless asked.
-    fig.savefig(svg, format="svg", metadata={**common, "Keywords": prov.keywords(), "Date": None})
-    fig.savefig(png, format="png", metadata={**common, "Keywords": " ".join(prov.keywords())})
-    return svg, png
+    if svg:
+        # Date=None drops the date matplotlib would write; the style fixes the SVG id salt.
+        meta = {**common, "Keywords": prov.keywords(), "Date": None}
+        fig.savefig(folder / f"{name}.svg", format="svg", metadata=meta)
+    # PNG: matplotlib writes no creation time unless asked for one.
+    meta = {**common, "Keywords": " ".join(prov.keywords())}
+    fig.savefig(folder / f"{name}.png", format="png", metadata=meta)
 
 
 def draw_panel(ax, panel: Panel, series: Series, legend: bool = True) -> bool:
@@ -853,7 +862,12 @@ def band_note(series: Series) -> str:
 
 
 def render_figures(
-    series: Series, folder: Path, prov: Provenance, source: str, specs: Sequence[FigureSpec]
+    series: Series,
+    folder: Path,
+    prov: Provenance,
+    source: str,
+    specs: Sequence[FigureSpec],
+    svg: bool = True,
 ) -> list[FigureFile]:
     """Draw and save every figure whose columns were recorded.
 
@@ -863,6 +877,7 @@ def render_figures(
         prov: Provenance for the metadata.
         source: The Source metadata.
         specs: The figures.
+        svg: Write SVG besides PNG.
 
     Returns:
         The figures written, in order.
@@ -882,9 +897,9 @@ def render_figures(
             for ax, panel in zip(axes, panels, strict=True):
                 draw_panel(ax, panel, series)
             fig.suptitle(spec.title)
-            save_figure(fig, folder, spec.name, spec.title, prov, source)
-            files.append(FigureFile(spec.name, spec.title, f"{spec.caption} {band_note(series)}",
-                                    f"figures/{spec.name}.png", f"figures/{spec.name}.svg"))
+            save_figure(fig, folder, spec.name, spec.title, prov, source, svg)
+            caption = f"{spec.caption} {band_note(series)}"
+            files.append(FigureFile.of(spec.name, spec.title, caption, svg))
     return files
 
 
@@ -900,7 +915,7 @@ def figures_markdown(files: Sequence[FigureFile], prov: Provenance) -> list[str]
             "",
             f"![{f.title}]({f.png})",
             "",
-            f"{f.caption} Vector version: [{Path(f.svg).name}]({f.svg}).",
+            f"{f.caption} Vector version: [{Path(f.svg).name}]({f.svg})." if f.svg else f.caption,
             "",
         ]
     return lines
@@ -1254,8 +1269,12 @@ def spearman(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def render_sweep_figures(
-    x: Mapping[str, np.ndarray], y: Mapping[str, np.ndarray], folder: Path, prov: Provenance,
+    x: Mapping[str, np.ndarray],
+    y: Mapping[str, np.ndarray],
+    folder: Path,
+    prov: Provenance,
     source: str,
+    svg: bool = True,
 ) -> list[FigureFile]:
     """One scatter figure per output: the output against each varied parameter."""
     from matplotlib import style
@@ -1273,9 +1292,8 @@ def render_sweep_figures(
             title = f"Sweep: {name} against the varied parameters"
             fig.suptitle(title)
             stem = "sweep_" + re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
-            save_figure(fig, folder, stem, title, prov, source)
-            files.append(FigureFile(stem, title, "Each point is one run of the sweep.",
-                                    f"figures/{stem}.png", f"figures/{stem}.svg"))
+            save_figure(fig, folder, stem, title, prov, source, svg)
+            files.append(FigureFile.of(stem, title, "Each point is one run of the sweep.", svg))
     return files
 
 
@@ -1331,10 +1349,12 @@ class Report:
         return f"# {self.title}\n\n" + "\n".join(self.sections).rstrip() + "\n"
 
 
-def build_document(source: Source, figures_dir: Path, report_command: Sequence[str]) -> Report:
+def build_document(
+    source: Source, figures_dir: Path, report_command: Sequence[str], svg: bool = True
+) -> Report:
     """Compute the tables, draw the figures into ``figures_dir`` and assemble the document."""
     if source.kind == SWEEP:
-        return _sweep_document(source, figures_dir, report_command)
+        return _sweep_document(source, figures_dir, report_command, svg)
     series = load_series(source)
     prov = provenance(source)
     kind = "ensemble" if source.kind == ENSEMBLE else "run"
@@ -1343,7 +1363,7 @@ def build_document(source: Source, figures_dir: Path, report_command: Sequence[s
     report.add_table(parameter_table(source.scenario), "### Parameters")
     report.add("## Key results", "")
     report.add_table(key_results_table(series))
-    files = render_figures(series, figures_dir, prov, f"{kind} {source.path.name}", FIGURES)
+    files = render_figures(series, figures_dir, prov, f"{kind} {source.path.name}", FIGURES, svg)
     report.add(*figures_markdown(files, prov))
     _calibration_section(report, source)
     runs_text = (
@@ -1396,7 +1416,9 @@ def _calibration_section(report: Report, source: Source) -> None:
     )
 
 
-def _sweep_document(source: Source, figures_dir: Path, report_command: Sequence[str]) -> Report:
+def _sweep_document(
+    source: Source, figures_dir: Path, report_command: Sequence[str], svg: bool
+) -> Report:
     m = source.manifest
     prov = provenance(source)
     counts = m.get("counts", {})
@@ -1420,10 +1442,10 @@ def _sweep_document(source: Source, figures_dir: Path, report_command: Sequence[
     report.add_table(tables[1])
     report.add_table(tables[2])
     origin = f"sweep {source.path.name}"
-    files = render_sweep_figures(x, y, figures_dir, prov, origin)
+    files = render_sweep_figures(x, y, figures_dir, prov, origin, svg)
     series = load_series(source)
     if series is not None:
-        files += render_figures(series, figures_dir, prov, origin, sweep_series_specs(series))
+        files += render_figures(series, figures_dir, prov, origin, sweep_series_specs(series), svg)
     report.add(*figures_markdown(files, prov))
     report.add(
         "## Calibration",
@@ -1630,7 +1652,11 @@ def write_document(folder: Path, report: Report, fmt: str, marker: Mapping[str, 
 
 
 def build_report(
-    path: Path, out: Path, fmt: str = "md", command: Sequence[str] | None = None
+    path: Path,
+    out: Path,
+    fmt: str = "md",
+    command: Sequence[str] | None = None,
+    svg: bool = True,
 ) -> Path:
     """Build the report of a run, ensemble or sweep folder into ``out``.
 
@@ -1639,6 +1665,7 @@ def build_report(
         out: The report folder (created or replaced, atomically).
         fmt: ``md`` or ``html``.
         command: The command line that asked for it (for the regenerate block).
+        svg: Write every figure as SVG too (False: PNG only, for small example folders).
 
     Returns:
         The document written.
@@ -1656,7 +1683,7 @@ def build_report(
     def fill(folder: Path) -> None:
         figures = folder / "figures"
         figures.mkdir()
-        report = build_document(source, figures, command)
+        report = build_document(source, figures, command, svg)
         marker = {"kind": source.kind, "input": str(path), "scenario_sha256": source.sha256,
                   "seeds": source.seeds}
         written.append(write_document(folder, report, fmt, marker))

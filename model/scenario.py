@@ -87,6 +87,10 @@ class MiningSection(Section):
     opex_usd_per_mw_day: float = P(
         250.0, "USD/MW-day", "cal: all-in opex 55.5 vs power 45 $/MWh -> ~10.5 $/MWh x 24 h", ge=0
     )
+    ppa_hedge_share: float = P(
+        0.5, "share of load", "assumption: share of a site's load bought forward at a fixed price; curtailed in a "
+        "called (scarcity) hour it is sold back at the scarcity price -- 'power credits' (cal: one Texas miner "
+        "received 31.7 M$ in one month in power and DR credits)", ge=0, le=1)
     build_capex_usd_per_mw: float = P(600_000.0, "USD/MW", "cal: a mining build is 0.3-1 M$/MW", ge=0)
     machine_life_years: float = P(4.0, "years", "assumption: ASIC economic life 3-5 years", gt=0, le=15)
     salvage_share: float = P(

@@ -235,7 +235,7 @@ class HashpivotModel(mesa.Model):
         opex = f.mw[live] * sc.mining.opex_usd_per_mw_day
         acc.post_all("opex", -per(opex))
         dr_cap = self.regions.column("dr_capacity_usd_per_mw_day")[region] * sc.grid.dr_scale
-        dr = f.mw[live] * dr_cap + md.called_curtailed_mwh * dr_event
+        dr = f.mw[live] * dr_cap + md.called_curtailed_mwh * (dr_event + self._power_credit_usd_per_mwh(region))
         acc.post_all("dr_payments", per(dr))
         lease = self.leases.daily_flows(self.day)
         acc.post_all("ai_revenue", lease["cash_in"])
@@ -257,6 +257,13 @@ class HashpivotModel(mesa.Model):
                       "ai_revenue": lease["revenue"], "ai_mw_active": lease["mw_active"],
                       "hashrate_ph_by_region": np.bincount(region, weights=md.hashrate_ph,
                                                            minlength=len(self.regions.ids))}
+
+    def _power_credit_usd_per_mwh(self, region: np.ndarray) -> np.ndarray:
+        """Power credits per MWh curtailed in a called hour: the hedged share of the load, bought forward at
+        about the region's mean price, is sold back at the scarcity price."""
+        t, g = self.regions, self.config.grid
+        spread = t.column("scarcity_price_usd_per_mwh") - t.column("price_mean_usd_per_mwh") * g.price_scale
+        return self.config.mining.ppa_hedge_share * np.maximum(spread, 0.0)[region]
 
     def _update_margins(self, live: np.ndarray, margin_usd: np.ndarray) -> None:
         f = self.fleet

@@ -40,6 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="document format: md (report.md) or html (report.html, self-contained); default md",
     )
     parser.add_argument(
+        "--no-svg",
+        dest="svg",
+        action="store_false",
+        help="write figures as PNG only (default: SVG and PNG); for small example folders",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         metavar="DIR",
@@ -53,6 +59,6 @@ def main(args: argparse.Namespace) -> int:
 
     out = args.out if args.out is not None else args.folder / "report"
     argv = getattr(args, "argv", None) or ["hashpivot", *sys.argv[1:]]
-    document = build_report(args.folder, out, args.format, argv)
+    document = build_report(args.folder, out, args.format, argv, svg=args.svg)
     print(f"wrote {document}")
     return 0
