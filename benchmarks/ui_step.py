@@ -1,0 +1,39 @@
+"""Median wall time of one Step in the SolaraViz page at default settings (model step + every view redrawn).
+
+Timing lives here, not in the test suite. Run: ``.venv/bin/python benchmarks/ui_step.py``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def median_step_ms(steps: int = 30, warmup: int = 5) -> float:
+    """Click Step in a headless render of the page and time each click."""
+    import ipyvuetify as v
+    import solara
+
+    from model import ui
+
+    box, rc = solara.render(solara.AppLayout(children=[ui.Page()]), handle_error=False)
+    try:
+        step = rc.find(v.Btn, children=["Step"]).widget
+        for _ in range(warmup):  # first clicks compile the chart templates
+            step.click()
+        times = []
+        for _ in range(steps):
+            t = time.perf_counter()
+            step.click()
+            times.append(time.perf_counter() - t)
+        return 1000 * statistics.median(times)
+    finally:
+        rc.close()
+
+
+if __name__ == "__main__":
+    print(f"UI step + re-render: median {median_step_ms():.0f} ms over 30 steps")

@@ -1,0 +1,438 @@
+"""Tests for research reports: ``hashpivot ensemble``, ``report`` and ``compare``, the ODD table
+and the citation file.
+
+One 60-day run, one 2-seed ensemble of 45 days (through the spawn pool) and one tiny sweep are made
+once per module; every report is built from them into ``tmp_path`` folders.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.cli import main
+from model.commands.ensemble import ENSEMBLE_FILE
+from model.odd import END_MARKER, START_MARKER, parameter_table_markdown, scenario_rows, schema_rows
+from model.report import (
+    FIGURES,
+    REPORT_FILE,
+    Table,
+    key_dates,
+    latex_escape,
+    markdown_to_html,
+    table_latex,
+    table_markdown,
+)
+from model.scenario import RunSection, Scenario
+
+REPO = Path(__file__).resolve().parents[1]
+RUN_DAYS, ENSEMBLE_DAYS = "60", "45"
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def cli(*argv: str) -> int:
+    return main(list(argv))
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("hashpivot: error: ") and "Traceback" not in err
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("report")
+
+
+@pytest.fixture(scope="module")
+def run_dir(work: Path) -> Path:
+    out = work / "run"
+    assert cli("run", "--days", RUN_DAYS, "--out", str(out)) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def ensemble_dir(work: Path) -> Path:
+    out = work / "ensemble"
+    argv = ["ensemble", "--seeds", "2", "--workers", "2", "--days", ENSEMBLE_DAYS, "--out", str(out)]
+    assert cli(*argv) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(work: Path) -> Path:
+    from model.commands import sweep as sweep_cmd
+
+    (work / "tiny.toml").write_text('name = "tiny"\n[run]\ndays = 30\n', encoding="utf-8")
+    spec = work / "tiny_sweep.toml"
+    spec.write_text(
+        textwrap.dedent(
+            """\
+            name = "tiny_sweep"
+            base = "tiny"
+            days = 20
+            [[parameters]]
+            name = "price.drift_per_year"
+            low = -0.5
+            high = 0.6
+            [[parameters]]
+            name = "ai.hyperscalers"
+            kind = "int"
+            low = 2
+            high = 6
+            [design]
+            method = "lhs"
+            samples = 4
+            root_seed = 3
+            [outputs]
+            keep_series = ["btc_price_usd"]
+            [[outputs.metrics]]
+            name = "price_final"
+            column = "btc_price_usd"
+            reducer = "final"
+            """
+        ),
+        encoding="utf-8",
+    )
+    out = work / "sweep"
+    parser = __import__("argparse").ArgumentParser()
+    sweep_cmd.add_arguments(parser)
+    assert sweep_cmd.main(parser.parse_args([str(spec), "--workers", "1", "--out", str(out)])) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def ensemble_report(ensemble_dir: Path, work: Path) -> Path:
+    out = work / "ensemble-report"
+    assert cli("report", str(ensemble_dir), "--out", str(out)) == 0
+    return out
+
+
+def links_resolve(document: Path) -> list[str]:
+    """Every relative link or image of a Markdown document that does not point at a file."""
+    text = document.read_text(encoding="utf-8")
+    targets = [t for t in LINK.findall(text) if not re.match(r"[a-z]+://", t)]
+    assert targets, "the document links nothing"
+    return [t for t in targets if not (document.parent / t).is_file()]
+
+
+def check_figures(report: Path, names: list[str], sha256: str, seeds: str) -> None:
+    from PIL import Image
+
+    for name in names:
+        svg, png = report / "figures" / f"{name}.svg", report / "figures" / f"{name}.png"
+        assert svg.stat().st_size > 1000 and png.stat().st_size > 1000, name
+        text = svg.read_text(encoding="utf-8")
+        assert f"config-sha256:{sha256}" in text and f"seeds:{seeds}" in text
+        assert "hashpivot-version:" in text and "<dc:date>" not in text
+        with Image.open(png) as image:
+            info = image.info
+        assert sha256 in info["Description"] and f"seeds {seeds}" in info["Description"]
+        assert f"config-sha256:{sha256}" in info["Keywords"] and "Creation Time" not in info
+
+
+# --------------------------------------------------------------------------------------------
+# ensemble
+# --------------------------------------------------------------------------------------------
+
+
+def test_ensemble_writes_one_run_folder_per_seed(ensemble_dir: Path, work: Path):
+    info = json.loads((ensemble_dir / ENSEMBLE_FILE).read_text())
+    assert info["seeds"] == [0, 1] and info["runs"] == ["seed-0000", "seed-0001"]
+    assert info["days"] == int(ENSEMBLE_DAYS)
+    for seed, name in zip(info["seeds"], info["runs"], strict=True):
+        manifest = json.loads((ensemble_dir / name / "manifest.json").read_text())
+        assert manifest["seed"] == seed and manifest["scenario_sha256"] == info["scenario_sha256"]
+    assert not [p for p in work.iterdir() if ".tmp-" in p.name]
+    # A seed of an ensemble is the same run as `hashpivot run --seed` (byte for byte).
+    single = work / "seed1"
+    assert cli("run", "--seed", "1", "--days", ENSEMBLE_DAYS, "--out", str(single)) == 0
+    for table in ("timeseries.csv", "agents.csv", "leases.csv"):
+        assert (single / table).read_bytes() == (ensemble_dir / "seed-0001" / table).read_bytes()
+
+
+def test_ensemble_refuses_a_foreign_output_folder(tmp_path: Path, capsys):
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    assert cli("ensemble", "--seeds", "2", "--days", "5", "--out", str(foreign)) == 2
+    assert "not a HashPivot ensemble" in one_error_line(capsys)
+    assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["--seeds", "0"], "--seeds"),
+        (["--seeds", "2", "--workers", "0"], "--workers"),
+        (["--seeds", "2", "--until", "2020-01-01"], "--until"),
+        (["--seeds", "2", "--set", "price.kind=nope"], "price.kind"),
+    ],
+)
+def test_bad_ensemble_arguments_are_one_line(argv, words, tmp_path: Path, capsys):
+    out = tmp_path / "ens"
+    assert cli("ensemble", *argv, "--out", str(out)) == 2
+    assert words in one_error_line(capsys)
+    assert not out.exists()
+
+
+# --------------------------------------------------------------------------------------------
+# report
+# --------------------------------------------------------------------------------------------
+
+
+def test_report_of_an_ensemble(ensemble_dir: Path, ensemble_report: Path):
+    info = json.loads((ensemble_dir / ENSEMBLE_FILE).read_text())
+    document = ensemble_report / "report.md"
+    text = document.read_text(encoding="utf-8")
+    check_figures(ensemble_report, [f.name for f in FIGURES], info["scenario_sha256"], "0, 1")
+    assert links_resolve(document) == []
+    # Order of the sections, and what the brief asks of each.
+    heads = ["## Scenario", "### Parameters", "## Key results", "## Calibration", "## Methods",
+             "## How to cite / how to regenerate"]
+    positions = [text.index(h) for h in heads]
+    assert positions == sorted(positions)
+    assert "hashpivot ensemble --seeds 2" in text and "&& hashpivot report" in text
+    assert info["scenario_sha256"] in text and info["git"]["commit"] in text
+    assert "5th, 95th percentile" in text
+    for table in ("parameters", "key_results"):
+        for ext in ("csv", "md", "tex"):
+            assert (ensemble_report / "tables" / f"{table}.{ext}").stat().st_size > 0
+
+
+def test_key_results_hold_the_ensemble_mean_and_90_percent_interval(ensemble_dir, ensemble_report):
+    import csv
+
+    with (ensemble_report / "tables" / "key_results.csv").open() as handle:
+        rows = {(r["column"], r["date"]): r for r in csv.DictReader(handle)}
+    hashrate = [
+        float(np.genfromtxt(ensemble_dir / s / "timeseries.csv", delimiter=",", names=True)[
+            "network_hashrate_ehs"][-1])
+        for s in ("seed-0000", "seed-0001")
+    ]
+    last = [d for c, d in rows if c == "network_hashrate_ehs"][-1]
+    row = rows[("network_hashrate_ehs", last)]
+    assert float(row["mean"]) == pytest.approx(np.mean(hashrate))
+    assert float(row["p05"]) == pytest.approx(np.percentile(hashrate, 5))
+    assert float(row["p95"]) == pytest.approx(np.percentile(hashrate, 95))
+    assert row["runs"] == "2"
+
+
+def test_regenerating_gives_identical_tables_and_figures(ensemble_dir, ensemble_report, tmp_path):
+    again = tmp_path / "again"
+    assert cli("report", str(ensemble_dir), "--out", str(again)) == 0
+    for sub in ("tables", "figures"):
+        first = sorted(p.name for p in (ensemble_report / sub).iterdir())
+        assert first == sorted(p.name for p in (again / sub).iterdir())
+        for name in first:
+            assert (ensemble_report / sub / name).read_bytes() == (again / sub / name).read_bytes()
+    # Replacing a previous report in place works too (it holds report.json).
+    assert cli("report", str(ensemble_dir), "--out", str(again)) == 0
+
+
+def test_report_of_a_run_as_html(run_dir: Path, tmp_path: Path):
+    out = tmp_path / "html"
+    assert cli("report", str(run_dir), "--format", "html", "--out", str(out)) == 0
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    check_figures(out, [f.name for f in FIGURES], manifest["scenario_sha256"], "0")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<table>" in page
+    assert '<img src="figures/network.png"' in page
+    for target in re.findall(r'(?:src|href)="([^"]+)"', page):
+        assert (out / target).is_file(), target
+    assert json.loads((out / REPORT_FILE).read_text())["kind"] == "run"
+
+
+def test_default_report_folder_is_inside_the_input(run_dir: Path):
+    assert cli("report", str(run_dir)) == 0
+    document = run_dir / "report" / "report.md"
+    assert links_resolve(document) == []
+    assert "One run." in document.read_text(encoding="utf-8")
+
+
+def test_report_of_a_sweep(sweep_dir: Path, tmp_path: Path):
+    out = tmp_path / "sweep-report"
+    assert cli("report", str(sweep_dir), "--out", str(out)) == 0
+    document = out / "report.md"
+    assert links_resolve(document) == []
+    text = document.read_text(encoding="utf-8")
+    assert "price.drift_per_year" in text and "spearman_rho" in text
+    for table in ("sweep_parameters", "sweep_outputs", "sweep_summary", "base_parameters"):
+        assert (out / "tables" / f"{table}.csv").is_file()
+    assert (out / "figures" / "sweep_price_final.svg").is_file()
+    assert (out / "figures" / "prices.png").is_file()  # the kept btc_price_usd series, banded
+
+
+def test_png_only_report_links_no_svg(run_dir: Path, tmp_path: Path):
+    out = tmp_path / "png"
+    assert cli("report", str(run_dir), "--no-svg", "--out", str(out)) == 0
+    assert not list((out / "figures").glob("*.svg")) and list((out / "figures").glob("*.png"))
+    assert links_resolve(out / "report.md") == []
+
+
+@pytest.mark.parametrize("case", ["missing", "not_a_run", "a_file", "bad_format", "foreign_out"])
+def test_bad_report_input_is_one_line_and_writes_nothing(case, run_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    folder = tmp_path / "input"
+    argv = ["report", str(folder), "--out", str(out)]
+    if case == "missing":
+        words = "no such folder"
+    elif case == "not_a_run":
+        folder.mkdir()
+        (folder / "data.csv").write_text("a,b\n")
+        words = "not a HashPivot run, ensemble or sweep folder"
+    elif case == "a_file":
+        folder.write_text("x")
+        words = "is a file"
+    elif case == "bad_format":
+        argv = ["report", str(run_dir), "--format", "pdf", "--out", str(out)]
+        words = "accepted: md, html"
+    else:
+        out.mkdir()
+        (out / "thesis.tex").write_text("keep me")
+        argv = ["report", str(run_dir), "--out", str(out)]
+        words = "not a HashPivot report"
+    assert cli(*argv) == 2
+    assert words in one_error_line(capsys)
+    if case == "foreign_out":
+        assert [p.name for p in out.iterdir()] == ["thesis.tex"]
+    else:
+        assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+
+
+# --------------------------------------------------------------------------------------------
+# compare
+# --------------------------------------------------------------------------------------------
+
+
+def test_compare_puts_folders_side_by_side(run_dir: Path, ensemble_dir: Path, tmp_path: Path):
+    import csv
+
+    out = tmp_path / "cmp"
+    assert cli("compare", str(run_dir), str(ensemble_dir), "--out", str(out)) == 0
+    document = out / "compare.md"
+    assert links_resolve(document) == []
+    for spec in FIGURES:
+        assert (out / "figures" / f"compare_{spec.name}.png").stat().st_size > 1000
+        assert (out / "figures" / f"compare_{spec.name}.svg").stat().st_size > 1000
+    with (out / "tables" / "compare_metrics.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    day = {r["date"] for r in rows}
+    assert day == {"2024-06-03"}  # the ensemble's 45th day: the last day both simulated
+    first = [r for r in rows if r["scenario"].endswith("(run)")]
+    assert first and all(float(r["diff_vs_first"]) == 0 for r in first if r["mean"] != "nan")
+    text = document.read_text(encoding="utf-8")
+    assert "hashpivot ensemble --seeds 2" in text and "hashpivot compare" in text
+
+
+def test_compare_figures_share_y_limits_along_rows(run_dir, ensemble_dir, tmp_path, monkeypatch):
+    from model import compare
+
+    captured = []
+    real = compare.save_figure
+
+    def keep(fig, *args, **kwargs):
+        captured.append(fig)
+        return real(fig, *args, **kwargs)
+
+    monkeypatch.setattr(compare, "save_figure", keep)
+    entries = compare.open_entries([run_dir, ensemble_dir])
+    (tmp_path / "f").mkdir()
+    compare.render_compare_figures(entries, tmp_path / "f", compare.comparison_provenance(entries))
+    assert len(captured) == len(FIGURES)
+    for fig in captured:
+        axes = np.array(fig.axes).reshape(-1, 2)
+        for left, right in axes:
+            assert left.get_ylim() == right.get_ylim()
+
+
+@pytest.mark.parametrize("case", ["one", "sweep", "missing"])
+def test_bad_compare_input_is_one_line(case, run_dir, sweep_dir, tmp_path, capsys):
+    out = tmp_path / "cmp"
+    folders = {"one": [run_dir], "sweep": [run_dir, sweep_dir], "missing": [run_dir, tmp_path / "x"]}
+    assert cli("compare", *map(str, folders[case]), "--out", str(out)) == 2
+    line = one_error_line(capsys)
+    assert {"one": "nothing to compare", "sweep": "sweep folder", "missing": "no such folder"}[
+        case
+    ] in line
+    assert not out.exists()
+
+
+# --------------------------------------------------------------------------------------------
+# Tables, HTML, ODD, citation
+# --------------------------------------------------------------------------------------------
+
+
+def test_latex_and_markdown_writers():
+    assert latex_escape("a_b & 5% #1 {x} ~ ^ \\") == (
+        r"a\_b \& 5\% \#1 \{x\} \textasciitilde{} \textasciicircum{} \textbackslash{}"
+    )
+    table = Table("t", "A title", ("name", "value"), (("x|y", 1234.5), ("z", float("nan"))))
+    md = table_markdown(table)
+    assert md.splitlines()[1] == "|---|---:|" and "x\\|y" in md and "1,234" in md and "n/a" in md
+    tex = table_latex(table)
+    assert "\\begin{tabular}{lr}" in tex and "x|y & 1,234 \\\\" in tex and tex.endswith("\\end{tabular}\n")
+
+
+def test_markdown_to_html_handles_what_reports_write():
+    page = markdown_to_html(
+        "# T\n\n- **a**: `x|y`\n\n| h | n |\n|---|---:|\n| a\\|b | 1.5 |\n\n![alt](f.png) [l](f.svg)\n"
+        "\n```sh\na && b\n```\n",
+        "T",
+    )
+    assert "<h1>T</h1>" in page and "<li><strong>a</strong>: <code>x|y</code></li>" in page
+    assert "<td>a|b</td>" in page and '<td class="n">1.5</td>' in page
+    assert '<img src="f.png" alt="alt">' in page and '<a href="f.svg">l</a>' in page
+    assert "<pre><code>a &amp;&amp; b</code></pre>" in page
+
+
+def test_key_dates_are_year_ends_and_the_last_day():
+    dates = np.arange(np.datetime64("2024-04-20"), np.datetime64("2034-04-18"))
+    picked = [str(dates[i]) for i in key_dates(dates)]
+    assert picked[-1] == "2034-04-17" and len(picked) == 5
+    assert all(d.endswith("-12-31") for d in picked[:-1])
+    short = dates[:60]
+    assert [str(short[i]) for i in key_dates(short)] == ["2024-06-18"]
+
+
+def test_odd_parameter_table_matches_the_schema():
+    text = (REPO / "docs" / "ODD.md").read_text(encoding="utf-8")
+    block = text.split(START_MARKER, 1)[1].split(END_MARKER, 1)[0]
+    assert block.strip() == parameter_table_markdown().strip(), (
+        "docs/ODD.md's parameter table is out of date: run `python -m model.odd --write docs/ODD.md`"
+    )
+    keys = {r.key for r in schema_rows()}
+    assert {f"run.{name}" for name in RunSection.model_fields} <= keys
+    assert {"miners", "miners[].mw", "mining.generations[].j_per_th", "shocks[].kind"} <= keys
+    assert all(r.unit or r.value == "(section)" or r.key in {"description"} for r in schema_rows()
+               if not r.key.endswith("description"))
+
+
+def test_scenario_rows_expand_every_list_item():
+    rows = {r.key: r for r in scenario_rows(Scenario().model_dump(mode="json"))}
+    assert rows["miners[5].name"].value == "us_tail" and rows["miners[5].count"].value == "24"
+    assert rows["mining.generations[2].j_per_th"].unit == "J/TH"
+    assert rows["ai.spend_growth_per_year"].source.startswith("econ:")
+
+
+def test_citation_file_is_cff_1_2_0():
+    yaml = pytest.importorskip("yaml")
+    data = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
+    assert {"cff-version", "message", "title", "authors"} <= set(data)
+    assert data["cff-version"] == "1.2.0" and data["title"] == "HashPivot"
+    assert data["authors"] == [{"name": "HashPivot developers"}]
+    assert data["version"] == "0.1.0" and data["license"] == "MIT" and data["type"] == "software"
+    allowed = {"cff-version", "message", "title", "authors", "version", "license", "type",
+               "abstract", "keywords", "repository-code", "url", "date-released", "doi"}
+    assert set(data) <= allowed
+    for key in ("repository-code", "url"):
+        assert key not in data or re.match(r"https?://\S+$", data[key])
