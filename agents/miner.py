@@ -98,7 +98,11 @@ class Miner(mesa.Agent):
             self.manage_fleet()
 
     def manage_treasury(self) -> None:
-        """Sell BTC to restore the cash reserve; keep it otherwise (the hodl habit is the archetype's)."""
+        """Restore the cash reserve: sell BTC first, then issue equity within this year's capacity.
+
+        The treasury is kept otherwise (the hodl habit is the archetype's). A firm that can do neither and
+        still has negative cash is distressed (``StrategyView.distressed``).
+        """
         acc = self.model.accounts
         shortfall = self.cash_reserve_usd() - acc.cash_usd[self.idx]
         price = self.model.btc_price_usd
@@ -106,6 +110,9 @@ class Miner(mesa.Agent):
             sell_btc = min(acc.btc[self.idx], shortfall / price)
             acc.btc[self.idx] -= sell_btc
             acc.post(self.idx, "btc_sales", sell_btc * price)
+            shortfall -= sell_btc * price
+        if shortfall > 0:
+            self.issue_equity(shortfall)
 
     def cash_reserve_usd(self) -> float:
         """Liquidity buffer: months of mining opex and power at today's machine MW.
@@ -203,8 +210,18 @@ class Miner(mesa.Agent):
         """Issue equity for whatever part of ``amount_usd`` free cash does not cover."""
         shortfall = amount_usd - max(self.free_equity_usd(), 0.0)
         if shortfall > 0:
-            self.equity_issued.append((self.model.day, shortfall))
-            self.model.accounts.post(self.idx, "equity_raised", shortfall)
+            self.issue_equity(shortfall)
+
+    def issue_equity(self, amount_usd: float) -> float:
+        """Sell shares for up to ``amount_usd``, within this year's issuance capacity; return what was raised."""
+        m = self.model
+        cap = m.config.finance.equity_issuance_share_per_year * max(float(m.ev_usd[self.idx]), 0.0)
+        room = cap - sum(x for day, x in self.equity_issued if m.day - day < 365)
+        raised = min(amount_usd, max(room, 0.0))
+        if raised > 0:
+            self.equity_issued.append((m.day, raised))
+            m.accounts.post(self.idx, "equity_raised", raised)
+        return raised
 
     def free_equity_usd(self) -> float:
         """Cash above the reserve and above the equity already promised to signed conversions."""
@@ -360,6 +377,6 @@ class Miner(mesa.Agent):
         machines = gen.usd_per_th * 1e6 / gen.j_per_th
         # Already-built MW need only machines; unbuilt MW also need the build.
         value = (npv - machines) * s.capacity_mw[site] - sc.mining.build_capex_usd_per_mw * s.unbuilt_mw[site]
-        budget = self.cash_usd - self.cash_reserve_usd()
+        budget = self.free_equity_usd()  # cash promised to conversions is not there to spend
         value = min(value, budget)
         return SiteBid(self.unique_id, value) if value > 0 else None

@@ -27,6 +27,7 @@ from model.odd import scenario_rows
 from model.report import (
     FIGURES,
     KEY_METRICS,
+    REPRODUCE_NOTE,
     RUN,
     SWEEP,
     FigureFile,
@@ -52,10 +53,7 @@ from model.report import (
 )
 
 ACCEPTED = "accepted: two or more folders written by hashpivot run or hashpivot ensemble"
-BAND_NOTE = (
-    "Ensembles: lines are means across seeds, shaded the 90% band (5th-95th percentile); "
-    "single runs: one line."
-)
+BAND_NOTE = "Ensembles: lines are means across seeds, shaded the 90% band (5th-95th percentile); single runs: one line."
 SKIPPED_KEYS = ("description",)
 """Parameters left out of the differences table (free text, long)."""
 
@@ -83,8 +81,7 @@ def open_entries(paths: Sequence[Path]) -> list[Entry]:
             raise CommandError(f"{source.path}: is a sweep folder ({ACCEPTED})")
     names = [s.name for s in sources]
     labels = [
-        n if names.count(n) == 1 else f"{n} ({s.path.name or s.path})"
-        for n, s in zip(names, sources, strict=True)
+        n if names.count(n) == 1 else f"{n} ({s.path.name or s.path})" for n, s in zip(names, sources, strict=True)
     ]
     labels = [lab if labels.count(lab) == 1 else f"{lab} #{i + 1}" for i, lab in enumerate(labels)]
     return [Entry(lab, s, load_series(s)) for lab, s in zip(labels, sources, strict=True)]
@@ -118,8 +115,7 @@ def metrics_table(entries: Sequence[Entry]) -> Table:
                 base = mean
             diff = mean - base
             rel = diff / abs(base) if math.isfinite(base) and base != 0 else math.nan
-            rows.append((m.label, m.column, m.unit, str(day), e.label, mean, low, high, n,
-                         diff, rel))
+            rows.append((m.label, m.column, m.unit, str(day), e.label, mean, low, high, n, diff, rel))
             cells.append(fmt_band(mean, low, high, e.series.runs))
             if k > 0:
                 cells.append(_signed(diff) + (f" ({rel:+.1%})" if math.isfinite(rel) else ""))
@@ -133,8 +129,19 @@ def metrics_table(entries: Sequence[Entry]) -> Table:
         "compare_metrics",
         f"Key metrics on {day}, the last day all folders simulated (ensembles: mean [5th, 95th "
         "percentile] across seeds), and differences against the first",
-        ("metric", "column", "unit", "date", "scenario", "mean", "p05", "p95", "runs",
-         "diff_vs_first", "rel_diff_vs_first"),
+        (
+            "metric",
+            "column",
+            "unit",
+            "date",
+            "scenario",
+            "mean",
+            "p05",
+            "p95",
+            "runs",
+            "diff_vs_first",
+            "rel_diff_vs_first",
+        ),
         tuple(rows),
         shown_header=tuple(header),
         shown_rows=tuple(shown),
@@ -209,10 +216,7 @@ def render_compare_figures(
     source = "comparison of " + ", ".join(e.source.path.name for e in entries)
     with style.context(style_path()):
         for spec in specs:
-            panels = [
-                p for p in spec.panels
-                if any(e.series.has(x.column) for e in entries for x in p.lines)
-            ]
+            panels = [p for p in spec.panels if any(e.series.has(x.column) for e in entries for x in p.lines)]
             if not panels:
                 continue
             fig = Figure(figsize=(0.8 + 3.4 * len(entries), 1.0 + 2.2 * len(panels)))
@@ -234,7 +238,7 @@ def render_compare_figures(
 def build_document(entries: Sequence[Entry], figures: Path, command: Sequence[str]) -> Report:
     """Tables, figures and the comparison document."""
     report = Report("HashPivot comparison: " + " vs ".join(e.label for e in entries))
-    report.add("## Scenarios", "")
+    report.add(REPRODUCE_NOTE, "", "## Scenarios", "")
     report.add_table(scenarios_table(entries))
     report.add("## Parameters that differ", "")
     report.add_table(parameters_table(entries))
@@ -242,8 +246,7 @@ def build_document(entries: Sequence[Entry], figures: Path, command: Sequence[st
     report.add_table(metrics_table(entries))
     prov = comparison_provenance(entries)
     report.add("## Figures", "", *figures_markdown(render_compare_figures(entries, figures, prov), prov))
-    report.add("## How to regenerate", "", "Rebuild every folder and this comparison with:", "",
-               "```sh")
+    report.add("## How to regenerate", "", "Rebuild every folder and this comparison with:", "", "```sh")
     for e in entries:
         report.add(shlex.join(e.source.command) if e.source.command else "# (command not recorded)")
     report.add(shlex.join(command), "```", "")
@@ -255,9 +258,7 @@ def build_document(entries: Sequence[Entry], figures: Path, command: Sequence[st
     return report
 
 
-def build_comparison(
-    paths: Sequence[Path], out: Path, fmt: str = "md", command: Sequence[str] | None = None
-) -> Path:
+def build_comparison(paths: Sequence[Path], out: Path, fmt: str = "md", command: Sequence[str] | None = None) -> Path:
     """Compare run or ensemble folders into ``out`` (created or replaced atomically).
 
     Args:
@@ -281,8 +282,12 @@ def build_comparison(
         figures = folder / "figures"
         figures.mkdir()
         report = build_document(entries, figures, command)
-        marker = {"kind": "compare", "document": "compare", "inputs": [str(p) for p in paths],
-                  "scenario_sha256": [e.source.sha256 for e in entries]}
+        marker = {
+            "kind": "compare",
+            "document": "compare",
+            "inputs": [str(p) for p in paths],
+            "scenario_sha256": [e.source.sha256 for e in entries],
+        }
         written.append(write_document(folder, report, fmt, marker))
 
     write_folder(out, fill)

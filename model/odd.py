@@ -66,9 +66,7 @@ def scenario_rows(values: Mapping[str, Any]) -> list[ParamRow]:
     return list(_walk(Scenario, values, "", expand=True))
 
 
-def _walk(
-    cls: type[BaseModel], values: Mapping[str, Any], prefix: str, expand: bool
-) -> Iterator[ParamRow]:
+def _walk(cls: type[BaseModel], values: Mapping[str, Any], prefix: str, expand: bool) -> Iterator[ParamRow]:
     for name, field in cls.model_fields.items():
         if name not in values:
             continue
@@ -238,8 +236,7 @@ def replace_block(document: str, block: str) -> str:
     end = document.find(END_MARKER)
     if start < 0 or end < start:
         raise ValueError(
-            f"missing the markers {START_MARKER} ... {END_MARKER} (accepted: a document "
-            "holding both, in that order)"
+            f"missing the markers {START_MARKER} ... {END_MARKER} (accepted: a document holding both, in that order)"
         )
     head = document[: start + len(START_MARKER)]
     return f"{head}\n{block}\n{document[end:]}"

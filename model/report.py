@@ -57,6 +57,10 @@ BAND = (5.0, 95.0)
 """Percentiles of the ensemble band: a 90% interval across seeds."""
 MAX_KEY_DATES = 4
 """Year-ends shown in the key-results table besides the final day (evenly spaced if more)."""
+REPRODUCE_NOTE = (
+    "Every number in this document is reproduced by the commands in its last section, which also "
+    "gives the config sha256 and git commit to cite with it."
+)
 LONG_TABLE_ROWS = 40
 """LaTeX tables longer than this use ``longtable`` (they would not fit on a page)."""
 
@@ -176,9 +180,7 @@ def _read_json(path: Path) -> dict:
 
 def _check_run_dir(path: Path) -> None:
     if not any((path / f"timeseries.{ext}").is_file() for ext in ("parquet", "csv")):
-        raise CommandError(
-            f"{path}: run folder without timeseries.parquet or timeseries.csv ({ACCEPTED_INPUT})"
-        )
+        raise CommandError(f"{path}: run folder without timeseries.parquet or timeseries.csv ({ACCEPTED_INPUT})")
 
 
 def _open_ensemble(path: Path) -> Source:
@@ -199,8 +201,7 @@ def _open_ensemble(path: Path) -> Source:
     for folder, m in zip(dirs, manifests, strict=True):
         if m.get("scenario_sha256") != info.get("scenario_sha256"):
             raise CommandError(
-                f"{folder / MANIFEST}: scenario_sha256 differs from {ENSEMBLE_FILE}'s "
-                "(accepted: runs of one scenario)"
+                f"{folder / MANIFEST}: scenario_sha256 differs from {ENSEMBLE_FILE}'s (accepted: runs of one scenario)"
             )
     return Source(ENSEMBLE, path, manifests[0], ensemble=info, run_dirs=dirs)
 
@@ -593,11 +594,7 @@ def key_results_table(series: Series, name: str = "key_results") -> Table:
             cells.append(fmt_band(mean, low, high, series.runs))
         shown.append((m.label, m.unit, *cells))
     many = series.runs > 1
-    what = (
-        f"ensemble mean [5th, 95th percentile] across {series.runs} {series.label}"
-        if many
-        else "values of the run"
-    )
+    what = f"ensemble mean [5th, 95th percentile] across {series.runs} {series.label}" if many else "values of the run"
     return Table(
         name,
         f"Key results on selected dates ({what})",
@@ -680,8 +677,7 @@ FIGURES = (
     FigureSpec(
         "mw_by_state",
         "Capacity by state",
-        "MW of miners' and bought sites by state: mining, curtailed, converting to AI, leased "
-        "to AI.",
+        "MW of miners' and bought sites by state: mining, curtailed, converting to AI, leased to AI.",
         (
             Panel(
                 "MW",
@@ -801,9 +797,7 @@ def style_path() -> Path:
     return Path(str(resources.files("model.data").joinpath(STYLE_FILE)))
 
 
-def save_figure(
-    fig, folder: Path, name: str, title: str, prov: Provenance, source: str, svg: bool = True
-) -> None:
+def save_figure(fig, folder: Path, name: str, title: str, prov: Provenance, source: str, svg: bool = True) -> None:
     """Save ``fig`` as SVG and PNG with provenance metadata and no creation date.
 
     Args:
@@ -854,10 +848,7 @@ def draw_panel(ax, panel: Panel, series: Series, legend: bool = True) -> bool:
 def band_note(series: Series) -> str:
     """How to read the lines of a figure."""
     if series.runs > 1:
-        return (
-            f"Lines: mean across {series.runs} {series.label}; shaded: 90% band "
-            "(5th-95th percentile)."
-        )
+        return f"Lines: mean across {series.runs} {series.label}; shaded: 90% band (5th-95th percentile)."
     return "One run."
 
 
@@ -976,28 +967,35 @@ def calibration_table(source: Source) -> Table:
         else:
             s = {"mean": math.nan, "p05": math.nan, "p95": math.nan, "n": 0}
             verdict = f"not measured: {reason}"
-        rows.append((fact.id, fact.fact, fact.quantity, fact.band, s["mean"], s["p05"], s["p95"],
-                     s["n"], verdict))
-        shown.append((f"{fact.id} {fact.fact}", fact.quantity, fact.band,
-                      fmt_band(s["mean"], s["p05"], s["p95"], 2), str(s["n"]), verdict))
+        rows.append((fact.id, fact.fact, fact.quantity, fact.band, s["mean"], s["p05"], s["p95"], s["n"], verdict))
+        shown.append(
+            (
+                f"{fact.id} {fact.fact}",
+                fact.quantity,
+                fact.band,
+                fmt_band(s["mean"], s["p05"], s["p95"], runs=len(runs)),
+                str(s["n"]),
+                verdict,
+            )
+        )
     return Table(
         "calibration",
         f"Seed facts measured on this ensemble's {len(runs)} runs (model/calibration.py)",
         ("id", "fact", "quantity", "band", "mean", "p05", "p95", "seeds", "verdict"),
         tuple(rows),
-        shown_header=("fact", "quantity", "band", "simulated mean [90% interval]", "seeds",
-                      "verdict"),
+        shown_header=("fact", "quantity", "band", "simulated mean [90% interval]", "seeds", "verdict"),
         shown_rows=tuple(shown),
     )
 
 
 def _scarcity_by_region(source: Source) -> dict[str, float]:
-    from model.regions import load_regions
+    from model.regions import RegionDataError, load_regions
 
+    # The regions file the runs used (by its recorded path); the packaged one if it has moved.
     path = source.manifest.get("data_files", {}).get("grid.regions_file", {}).get("path")
     try:
         regions = load_regions(Path(path) if path and Path(path).is_file() else None)
-    except Exception:  # noqa: BLE001 - a moved regions file falls back to the packaged one
+    except RegionDataError:
         regions = load_regions(None)
     return {k: v.scarcity_hours_per_year for k, v in regions.items()}
 
@@ -1022,8 +1020,7 @@ def calibration_doc_table(doc: Path = CALIBRATION_DOC) -> tuple[str | None, str 
 # ============================================================================================
 
 NEGOTIATION = {
-    "nash": "generalised Nash bargaining (Nash 1950), the miner's power rising with the scarcity "
-    "of energised sites",
+    "nash": "generalised Nash bargaining (Nash 1950), the miner's power rising with the scarcity of energised sites",
     "rubinstein": "Rubinstein (1982) alternating offers, the more patient side getting more",
 }
 AUCTION = {
@@ -1054,8 +1051,7 @@ def summary_lines(source: Source, series: Series | None) -> list[str]:
     git = source.git
     lines = [
         f"- **Folder**: `{source.path}` ({_kind_text(source)})",
-        f"- **Scenario**: `{source.scenario.get('name', source.name)}` from "
-        f"`{_scenario_source(source)}`",
+        f"- **Scenario**: `{source.scenario.get('name', source.name)}` from `{_scenario_source(source)}`",
         f"- **Config sha256**: `{source.sha256}`",
         f"- **Horizon**: {first} to {last} ({days} days, one step per day)",
     ]
@@ -1088,8 +1084,16 @@ def _kind_text(source: Source) -> str:
 
 def _scenario_source(source: Source) -> str:
     if source.kind == SWEEP:
-        return str(source.manifest.get("base", {}).get("source", "unknown"))
-    return str((source.ensemble or source.manifest).get("scenario_source", "unknown"))
+        return display_path(source.manifest.get("base", {}).get("source", "unknown"))
+    return display_path((source.ensemble or source.manifest).get("scenario_source", "unknown"))
+
+
+def display_path(path: str) -> str:
+    """A recorded path as shown in documents: relative to the repository when inside it."""
+    try:
+        return Path(path).relative_to(REPO_DIR).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def methods_paragraph(source: Source, series: Series | None, runs_text: str) -> str:
@@ -1100,9 +1104,7 @@ def methods_paragraph(source: Source, series: Series | None, runs_text: str) -> 
     archetypes = len(sc.get("miners", []))
     regions = len(_scarcity_by_region(source))
     ai, rules, price = sc["ai"], sc["rules"], sc["price"]
-    price_text = PRICE.get(price["kind"], price["kind"]).format(
-        **{k: format_value(v) for k, v in price.items()}
-    )
+    price_text = PRICE.get(price["kind"], price["kind"]).format(**{k: format_value(v) for k, v in price.items()})
     shocks = sc.get("shocks") or []
     shock_text = ""
     if shocks:
@@ -1116,7 +1118,7 @@ def methods_paragraph(source: Source, series: Series | None, runs_text: str) -> 
         "region) interact. Every "
         f"{sc['run']['decision_interval_days']} days each miner compares the risk-adjusted net "
         f"present values of hold, hybrid and exit with the `{rules['strategy']}` rule "
-        "(agents/rules.py; economics.md, \"Decisions as risk-adjusted present values\"), retires "
+        '(agents/rules.py; economics.md, "Decisions as risk-adjusted present values"), retires '
         "and buys machines by payback, and sells BTC when cash runs short (agents/miner.py). "
         f"Every {ai['rfp_interval_days']} days hyperscalers issue RFPs for the AI capacity their "
         "spending path calls for, score bids against their greenfield outside option and settle "
@@ -1172,7 +1174,7 @@ def sweep_tables(source: Source) -> tuple[list[Table], dict[str, np.ndarray], di
     metrics = [x["name"] for x in spec["outputs"]["metrics"]]
     data = read_results(source.path).to_pydict()
     ok = np.array([s == "ok" for s in data["status"]], dtype=bool)
-    x = {p: _ordinal(data[p], spec["parameters"][i]) [ok] for i, p in enumerate(params)}
+    x = {p: _ordinal(data[p], spec["parameters"][i])[ok] for i, p in enumerate(params)}
     y = {}
     for name in metrics:
         values = np.array([v if isinstance(v, int | float) else np.nan for v in data[name]], float)
@@ -1200,15 +1202,15 @@ def _varied_table(spec: Mapping[str, Any]) -> Table:
         key = re.sub(r"\.(\d+)(?=\.|$)", "[]", p["name"])  # miners.0.count -> miners[].count
         row = lookup.get(key, ParamRow(key, "", "", ""))
         levels = format_value(p["levels"]) if p.get("levels") else ""
-        rows.append((p["name"], p["kind"], _range_end(p.get("low")), _range_end(p.get("high")),
-                     levels, row.unit, row.source))
+        rows.append(
+            (p["name"], p["kind"], _range_end(p.get("low")), _range_end(p.get("high")), levels, row.unit, row.source)
+        )
     return Table(
         "sweep_parameters",
         f"Parameters varied by the sweep ({spec['design']['method']} design)",
         ("parameter", "kind", "low", "high", "levels", "unit", "source"),
         tuple(rows),
-        shown_rows=tuple(tuple(fmt_num(c) if isinstance(c, float) else str(c) for c in r)
-                         for r in rows),
+        shown_rows=tuple(tuple(fmt_num(c) if isinstance(c, float) else str(c) for c in r) for r in rows),
     )
 
 
@@ -1221,8 +1223,9 @@ def _outputs_table(y: Mapping[str, np.ndarray]) -> Table:
     for name, values in y.items():
         mean, low, high, n = stats(values)
         finite = values[np.isfinite(values)]
-        rows.append((name, mean, low, high, float(finite.min()) if n else math.nan,
-                     float(finite.max()) if n else math.nan, n))
+        rows.append(
+            (name, mean, low, high, float(finite.min()) if n else math.nan, float(finite.max()) if n else math.nan, n)
+        )
     return Table(
         "sweep_outputs",
         "Sweep outputs over all ok runs: mean, 5th-95th percentile, range",
@@ -1244,9 +1247,16 @@ def _effects_table(x: Mapping[str, np.ndarray], y: Mapping[str, np.ndarray]) -> 
             xs, ys = xv[keep], yv[keep]
             median = float(np.median(xs)) if xs.size else math.nan
             low_half, high_half = ys[xs <= median], ys[xs > median]
-            rows.append((p, name, spearman(xs, ys),
-                         float(low_half.mean()) if low_half.size else math.nan,
-                         float(high_half.mean()) if high_half.size else math.nan, int(xs.size)))
+            rows.append(
+                (
+                    p,
+                    name,
+                    spearman(xs, ys),
+                    float(low_half.mean()) if low_half.size else math.nan,
+                    float(high_half.mean()) if high_half.size else math.nan,
+                    int(xs.size),
+                )
+            )
     return Table(
         "sweep_summary",
         "Per-parameter summary: rank correlation with each output, and the output's mean in "
@@ -1307,8 +1317,11 @@ def sweep_series_specs(series: Series) -> list[FigureSpec]:
     rest = [c for c in series.values if c not in covered]
     if rest:
         panels = tuple(Panel(c, (Line(c, c),)) for c in rest)
-        specs.append(FigureSpec("sweep_series", "Kept daily series", "Daily series kept by the "
-                                "sweep (outputs.keep_series).", panels))
+        specs.append(
+            FigureSpec(
+                "sweep_series", "Kept daily series", "Daily series kept by the sweep (outputs.keep_series).", panels
+            )
+        )
     return specs
 
 
@@ -1349,9 +1362,7 @@ class Report:
         return f"# {self.title}\n\n" + "\n".join(self.sections).rstrip() + "\n"
 
 
-def build_document(
-    source: Source, figures_dir: Path, report_command: Sequence[str], svg: bool = True
-) -> Report:
+def build_document(source: Source, figures_dir: Path, report_command: Sequence[str], svg: bool = True) -> Report:
     """Compute the tables, draw the figures into ``figures_dir`` and assemble the document."""
     if source.kind == SWEEP:
         return _sweep_document(source, figures_dir, report_command, svg)
@@ -1359,7 +1370,7 @@ def build_document(
     prov = provenance(source)
     kind = "ensemble" if source.kind == ENSEMBLE else "run"
     report = Report(f"HashPivot report: {source.name} ({_kind_text(source)})")
-    report.add("## Scenario", "", *summary_lines(source, series), "")
+    report.add(REPRODUCE_NOTE, "", "## Scenario", "", *summary_lines(source, series), "")
     report.add_table(parameter_table(source.scenario), "### Parameters")
     report.add("## Key results", "")
     report.add_table(key_results_table(series))
@@ -1416,15 +1427,15 @@ def _calibration_section(report: Report, source: Source) -> None:
     )
 
 
-def _sweep_document(
-    source: Source, figures_dir: Path, report_command: Sequence[str], svg: bool
-) -> Report:
+def _sweep_document(source: Source, figures_dir: Path, report_command: Sequence[str], svg: bool) -> Report:
     m = source.manifest
     prov = provenance(source)
     counts = m.get("counts", {})
     design = m.get("design", {})
     report = Report(f"HashPivot sweep report: {source.name}")
     report.add(
+        REPRODUCE_NOTE,
+        "",
         "## Sweep and base scenario",
         "",
         *summary_lines(source, None),
@@ -1551,9 +1562,13 @@ def _html_table(rows: Sequence[str]) -> str:
     parts = ["<table>", "<tr>" + "".join(f"<th>{_inline(h)}</th>" for h in header) + "</tr>"]
     for row in body:
         cells = _cells(row)
-        parts.append("<tr>" + "".join(
-            f'<td class="n">{_inline(c)}</td>' if _NUMBER.fullmatch(c) else f"<td>{_inline(c)}</td>"
-            for c in cells) + "</tr>")
+        parts.append(
+            "<tr>"
+            + "".join(
+                f'<td class="n">{_inline(c)}</td>' if _NUMBER.fullmatch(c) else f"<td>{_inline(c)}</td>" for c in cells
+            )
+            + "</tr>"
+        )
     parts.append("</table>")
     return "\n".join(parts)
 
@@ -1645,8 +1660,7 @@ def write_document(folder: Path, report: Report, fmt: str, marker: Mapping[str, 
     else:
         path = folder / f"{stem}.md"
         path.write_text(text, encoding="utf-8")
-    info = {**marker, "format": REPORT_FORMAT, "document": path.name,
-            "tables": [t.name for t in report.tables]}
+    info = {**marker, "format": REPORT_FORMAT, "document": path.name, "tables": [t.name for t in report.tables]}
     (folder / REPORT_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     return path
 
@@ -1684,8 +1698,7 @@ def build_report(
         figures = folder / "figures"
         figures.mkdir()
         report = build_document(source, figures, command, svg)
-        marker = {"kind": source.kind, "input": str(path), "scenario_sha256": source.sha256,
-                  "seeds": source.seeds}
+        marker = {"kind": source.kind, "input": str(path), "scenario_sha256": source.sha256, "seeds": source.seeds}
         written.append(write_document(folder, report, fmt, marker))
 
     write_folder(out, fill)

@@ -80,9 +80,7 @@ class Sensitivity:
 # --------------------------------------------------------------------------------------------
 
 
-def analyze_sweep(
-    folder: Path, metric: str, *, resamples: int = 1000, conf_level: float = 0.95
-) -> Sensitivity:
+def analyze_sweep(folder: Path, metric: str, *, resamples: int = 1000, conf_level: float = 0.95) -> Sensitivity:
     """Compute the sensitivity indices of one metric of a sweep folder.
 
     Args:
@@ -112,9 +110,7 @@ def analyze_sweep(
     check_metric(spec, metric, source)
     unit = read_design_unit(folder, spec)
     y, runs = point_means(folder, metric, len(unit))
-    rows, second = analyze(
-        spec, unit, y, source=f"{folder} ({metric})", resamples=resamples, conf_level=conf_level
-    )
+    rows, second = analyze(spec, unit, y, source=f"{folder} ({metric})", resamples=resamples, conf_level=conf_level)
     return Sensitivity(metric, spec.design.method, rows, second, len(unit), runs, conf_level)
 
 
@@ -219,8 +215,7 @@ def analyze(
     if np.ptp(y) == 0:
         raise ConstantOutput(
             source,
-            f"the output is constant ({y[0]:g}) over all {len(y)} design points, "
-            "there is no variance to apportion",
+            f"the output is constant ({y[0]:g}) over all {len(y)} design points, there is no variance to apportion",
             field="--output",
             accepted="an output that varies across the design",
         )
@@ -236,9 +231,7 @@ def _sobol(
 ) -> tuple[list[dict], list[dict]]:
     from SALib.analyze import sobol
 
-    res = sobol.analyze(
-        problem, y, calc_second_order=second, num_resamples=resamples, conf_level=conf, seed=seed
-    )
+    res = sobol.analyze(problem, y, calc_second_order=second, num_resamples=resamples, conf_level=conf, seed=seed)
     rows = [
         {
             "parameter": name,
@@ -276,9 +269,7 @@ def _morris(
 ) -> list[dict]:
     from SALib.analyze import morris
 
-    res = morris.analyze(
-        problem, unit, y, num_resamples=resamples, conf_level=conf, num_levels=levels, seed=seed
-    )
+    res = morris.analyze(problem, unit, y, num_resamples=resamples, conf_level=conf, num_levels=levels, seed=seed)
     rows = [
         {
             "parameter": name,
@@ -361,8 +352,7 @@ def markdown(result: Sensitivity) -> str:
             lines += ["", "| parameters | S2 | ± |", "|---|---:|---:|"]
             for p in result.second_order:
                 lines.append(
-                    f"| `{p['parameter_1']}` × `{p['parameter_2']}` "
-                    f"| {_fmt(p['S2'])} | {_fmt(p['S2_conf'])} |"
+                    f"| `{p['parameter_1']}` × `{p['parameter_2']}` | {_fmt(p['S2'])} | {_fmt(p['S2_conf'])} |"
                 )
     else:
         lines += ["| rank | parameter | mu* | ± | mu | sigma |", "|---:|---|---:|---:|---:|---:|"]

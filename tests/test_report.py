@@ -30,6 +30,9 @@ from model.report import (
 )
 from model.scenario import RunSection, Scenario
 
+# One xdist worker runs the whole module, so the run, ensemble and sweep are made once.
+pytestmark = pytest.mark.xdist_group("report")
+
 REPO = Path(__file__).resolve().parents[1]
 RUN_DAYS, ENSEMBLE_DAYS = "60", "45"
 LINK = re.compile(r"\]\(([^)\s]+)\)")
@@ -196,8 +199,14 @@ def test_report_of_an_ensemble(ensemble_dir: Path, ensemble_report: Path):
     check_figures(ensemble_report, [f.name for f in FIGURES], info["scenario_sha256"], "0, 1")
     assert links_resolve(document) == []
     # Order of the sections, and what the brief asks of each.
-    heads = ["## Scenario", "### Parameters", "## Key results", "## Calibration", "## Methods",
-             "## How to cite / how to regenerate"]
+    heads = [
+        "## Scenario",
+        "### Parameters",
+        "## Key results",
+        "## Calibration",
+        "## Methods",
+        "## How to cite / how to regenerate",
+    ]
     positions = [text.index(h) for h in heads]
     assert positions == sorted(positions)
     assert "hashpivot ensemble --seeds 2" in text and "&& hashpivot report" in text
@@ -214,8 +223,7 @@ def test_key_results_hold_the_ensemble_mean_and_90_percent_interval(ensemble_dir
     with (ensemble_report / "tables" / "key_results.csv").open() as handle:
         rows = {(r["column"], r["date"]): r for r in csv.DictReader(handle)}
     hashrate = [
-        float(np.genfromtxt(ensemble_dir / s / "timeseries.csv", delimiter=",", names=True)[
-            "network_hashrate_ehs"][-1])
+        float(np.genfromtxt(ensemble_dir / s / "timeseries.csv", delimiter=",", names=True)["network_hashrate_ehs"][-1])
         for s in ("seed-0000", "seed-0001")
     ]
     last = [d for c, d in rows if c == "network_hashrate_ehs"][-1]
@@ -227,20 +235,22 @@ def test_key_results_hold_the_ensemble_mean_and_90_percent_interval(ensemble_dir
 
 
 def test_regenerating_gives_identical_tables_and_figures(ensemble_dir, ensemble_report, tmp_path):
+    import shutil
+
     again = tmp_path / "again"
+    shutil.copytree(ensemble_report, again)  # a previous report (it holds report.json) is replaced
+    (again / "figures" / "stale.png").write_bytes(b"old")
     assert cli("report", str(ensemble_dir), "--out", str(again)) == 0
     for sub in ("tables", "figures"):
         first = sorted(p.name for p in (ensemble_report / sub).iterdir())
         assert first == sorted(p.name for p in (again / sub).iterdir())
         for name in first:
             assert (ensemble_report / sub / name).read_bytes() == (again / sub / name).read_bytes()
-    # Replacing a previous report in place works too (it holds report.json).
-    assert cli("report", str(ensemble_dir), "--out", str(again)) == 0
 
 
-def test_report_of_a_run_as_html(run_dir: Path, tmp_path: Path):
-    out = tmp_path / "html"
-    assert cli("report", str(run_dir), "--format", "html", "--out", str(out)) == 0
+def test_report_of_a_run_as_html_in_the_default_folder(run_dir: Path):
+    out = run_dir / "report"  # the default: inside the input folder
+    assert cli("report", str(run_dir), "--format", "html") == 0
     manifest = json.loads((run_dir / "manifest.json").read_text())
     check_figures(out, [f.name for f in FIGURES], manifest["scenario_sha256"], "0")
     page = (out / "report.html").read_text(encoding="utf-8")
@@ -249,13 +259,6 @@ def test_report_of_a_run_as_html(run_dir: Path, tmp_path: Path):
     for target in re.findall(r'(?:src|href)="([^"]+)"', page):
         assert (out / target).is_file(), target
     assert json.loads((out / REPORT_FILE).read_text())["kind"] == "run"
-
-
-def test_default_report_folder_is_inside_the_input(run_dir: Path):
-    assert cli("report", str(run_dir)) == 0
-    document = run_dir / "report" / "report.md"
-    assert links_resolve(document) == []
-    assert "One run." in document.read_text(encoding="utf-8")
 
 
 def test_report_of_a_sweep(sweep_dir: Path, tmp_path: Path):
@@ -276,6 +279,7 @@ def test_png_only_report_links_no_svg(run_dir: Path, tmp_path: Path):
     assert cli("report", str(run_dir), "--no-svg", "--out", str(out)) == 0
     assert not list((out / "figures").glob("*.svg")) and list((out / "figures").glob("*.png"))
     assert links_resolve(out / "report.md") == []
+    assert "One run." in (out / "report.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("case", ["missing", "not_a_run", "a_file", "bad_format", "foreign_out"])
@@ -314,9 +318,19 @@ def test_bad_report_input_is_one_line_and_writes_nothing(case, run_dir, tmp_path
 # --------------------------------------------------------------------------------------------
 
 
-def test_compare_puts_folders_side_by_side(run_dir: Path, ensemble_dir: Path, tmp_path: Path):
+def test_compare_puts_folders_side_by_side(run_dir, ensemble_dir, tmp_path, monkeypatch):
     import csv
 
+    from model import compare
+
+    figures = []
+    real = compare.save_figure
+
+    def keep(fig, *args, **kwargs):
+        figures.append(fig)
+        return real(fig, *args, **kwargs)
+
+    monkeypatch.setattr(compare, "save_figure", keep)
     out = tmp_path / "cmp"
     assert cli("compare", str(run_dir), str(ensemble_dir), "--out", str(out)) == 0
     document = out / "compare.md"
@@ -324,35 +338,18 @@ def test_compare_puts_folders_side_by_side(run_dir: Path, ensemble_dir: Path, tm
     for spec in FIGURES:
         assert (out / "figures" / f"compare_{spec.name}.png").stat().st_size > 1000
         assert (out / "figures" / f"compare_{spec.name}.svg").stat().st_size > 1000
+    # One column per folder; every row of panels shares its y-limits.
+    assert len(figures) == len(FIGURES)
+    for fig in figures:
+        for left, right in np.array(fig.axes).reshape(-1, 2):
+            assert left.get_ylim() == right.get_ylim()
     with (out / "tables" / "compare_metrics.csv").open() as handle:
         rows = list(csv.DictReader(handle))
-    day = {r["date"] for r in rows}
-    assert day == {"2024-06-03"}  # the ensemble's 45th day: the last day both simulated
+    assert {r["date"] for r in rows} == {"2024-06-03"}  # the last day both simulated (45th)
     first = [r for r in rows if r["scenario"].endswith("(run)")]
     assert first and all(float(r["diff_vs_first"]) == 0 for r in first if r["mean"] != "nan")
     text = document.read_text(encoding="utf-8")
     assert "hashpivot ensemble --seeds 2" in text and "hashpivot compare" in text
-
-
-def test_compare_figures_share_y_limits_along_rows(run_dir, ensemble_dir, tmp_path, monkeypatch):
-    from model import compare
-
-    captured = []
-    real = compare.save_figure
-
-    def keep(fig, *args, **kwargs):
-        captured.append(fig)
-        return real(fig, *args, **kwargs)
-
-    monkeypatch.setattr(compare, "save_figure", keep)
-    entries = compare.open_entries([run_dir, ensemble_dir])
-    (tmp_path / "f").mkdir()
-    compare.render_compare_figures(entries, tmp_path / "f", compare.comparison_provenance(entries))
-    assert len(captured) == len(FIGURES)
-    for fig in captured:
-        axes = np.array(fig.axes).reshape(-1, 2)
-        for left, right in axes:
-            assert left.get_ylim() == right.get_ylim()
 
 
 @pytest.mark.parametrize("case", ["one", "sweep", "missing"])
@@ -361,9 +358,7 @@ def test_bad_compare_input_is_one_line(case, run_dir, sweep_dir, tmp_path, capsy
     folders = {"one": [run_dir], "sweep": [run_dir, sweep_dir], "missing": [run_dir, tmp_path / "x"]}
     assert cli("compare", *map(str, folders[case]), "--out", str(out)) == 2
     line = one_error_line(capsys)
-    assert {"one": "nothing to compare", "sweep": "sweep folder", "missing": "no such folder"}[
-        case
-    ] in line
+    assert {"one": "nothing to compare", "sweep": "sweep folder", "missing": "no such folder"}[case] in line
     assert not out.exists()
 
 
@@ -413,8 +408,11 @@ def test_odd_parameter_table_matches_the_schema():
     keys = {r.key for r in schema_rows()}
     assert {f"run.{name}" for name in RunSection.model_fields} <= keys
     assert {"miners", "miners[].mw", "mining.generations[].j_per_th", "shocks[].kind"} <= keys
-    assert all(r.unit or r.value == "(section)" or r.key in {"description"} for r in schema_rows()
-               if not r.key.endswith("description"))
+    assert all(
+        r.unit or r.value == "(section)" or r.key in {"description"}
+        for r in schema_rows()
+        if not r.key.endswith("description")
+    )
 
 
 def test_scenario_rows_expand_every_list_item():
@@ -431,8 +429,21 @@ def test_citation_file_is_cff_1_2_0():
     assert data["cff-version"] == "1.2.0" and data["title"] == "HashPivot"
     assert data["authors"] == [{"name": "HashPivot developers"}]
     assert data["version"] == "0.1.0" and data["license"] == "MIT" and data["type"] == "software"
-    allowed = {"cff-version", "message", "title", "authors", "version", "license", "type",
-               "abstract", "keywords", "repository-code", "url", "date-released", "doi"}
+    allowed = {
+        "cff-version",
+        "message",
+        "title",
+        "authors",
+        "version",
+        "license",
+        "type",
+        "abstract",
+        "keywords",
+        "repository-code",
+        "url",
+        "date-released",
+        "doi",
+    }
     assert set(data) <= allowed
     for key in ("repository-code", "url"):
         assert key not in data or re.match(r"https?://\S+$", data[key])

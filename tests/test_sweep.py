@@ -190,9 +190,7 @@ def test_tasks_skip_done_runs_and_keep_their_seeds(tmp_path):
 
 
 def test_common_random_numbers_share_seeds_across_points(tmp_path):
-    path = write_sweep(
-        tmp_path, SMALL.replace("root_seed = 11", "root_seed = 11\ncommon_random_numbers = true")
-    )
+    path = write_sweep(tmp_path, SMALL.replace("root_seed = 11", "root_seed = 11\ncommon_random_numbers = true"))
     plan = load_sweep(path)
     seeds = {(t.replication, t.seed) for t in tasks(plan.spec, build_design(plan.spec))}
     assert seeds == {(0, run_seed(11, 0)), (1, run_seed(11, 1))}
@@ -238,9 +236,7 @@ def test_same_rows_with_one_worker_two_processes_and_a_dask_cluster(tmp_path):
     plan = load_sweep(write_sweep(tmp_path, SMALL))
     serial = run_sweep(plan, tmp_path / "serial", workers=1, flush_rows=2)
     pooled = run_sweep(plan, tmp_path / "pool", workers=2, flush_rows=2)
-    with LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
-    ) as cluster:
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
         dask = run_sweep(plan, tmp_path / "dask", scheduler=cluster.scheduler_address, flush_rows=2)
     for summary in (serial, pooled, dask):
         assert (summary.ok, summary.failed, summary.lost) == (6, 0, 0)
@@ -426,9 +422,7 @@ def test_opening_a_folder_tidies_leftovers_of_a_kill(tmp_path):
     run_sweep(plan, out, workers=1, flush_rows=3)
     (out / RESULTS / ".part-00009.parquet.tmp-123").write_bytes(b"half")
     # a series part whose results part never landed (killed between the two renames)
-    (out / SERIES / "part-00007.parquet").write_bytes(
-        (out / SERIES / "part-00000.parquet").read_bytes()
-    )
+    (out / SERIES / "part-00007.parquet").write_bytes((out / SERIES / "part-00000.parquet").read_bytes())
     with SweepFolder.open(out, plan, build_design(plan.spec)) as folder:
         assert sorted(p.name for p in (out / SERIES).iterdir()) == [
             "part-00000.parquet",
@@ -523,6 +517,21 @@ BAD_FILES = {
         ">= 1",
     ),
     "bad method": (_edit('method = "lhs"', 'method = "latin"'), "design.method", '"sobol"'),
+    "factorial levels out of range": (
+        _edit('method = "lhs"\nsamples = 3', 'method = "factorial"\nlevels = { "ai.hyperscalers" = 1 }'),
+        'design.levels."ai.hyperscalers"',
+        "from 2 to 1000",
+    ),
+    "factorial levels for no parameter": (
+        _edit('method = "lhs"\nsamples = 3', 'method = "factorial"\nlevels = { "price.kind" = 3 }'),
+        'design.levels."price.kind"',
+        "not a float or int parameter",
+    ),
+    "too many runs": (
+        _edit("replications = 2", "replications = 9999").replace("samples = 3", "samples = 1000"),
+        "design",
+        "at most 1000000 runs",
+    ),
     "unknown reducer": (
         _edit('reducer = "min"', 'reducer = "minimum"'),
         "outputs.metrics.1.reducer",

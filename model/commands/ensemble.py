@@ -91,9 +91,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="processes (default: one per CPU, at most N; 1 runs in this process)",
     )
     horizon = parser.add_mutually_exclusive_group()
-    horizon.add_argument(
-        "--days", type=days_type, help="days to simulate, 1..36500 (default: the scenario's)"
-    )
+    horizon.add_argument("--days", type=days_type, help="days to simulate, 1..36500 (default: the scenario's)")
     horizon.add_argument(
         "--until",
         type=date_type,
@@ -104,8 +102,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         metavar="DIR",
-        help="output folder, replaced if it holds a previous ensemble "
-        "(default runs/out/<name>-ensemble)",
+        help="output folder, replaced if it holds a previous ensemble (default runs/out/<name>-ensemble)",
     )
     add_set_argument(parser)
 
@@ -199,9 +196,7 @@ def write_ensemble(
     return finals
 
 
-def _run_all(
-    tasks: list[tuple], workers: int, progress: Callable[[int, int], None] | None
-) -> list[dict[str, float]]:
+def _run_all(tasks: list[tuple], workers: int, progress: Callable[[int, int], None] | None) -> list[dict[str, float]]:
     """Run the tasks in order (one process) or in a spawn pool; results in task order."""
     if workers <= 1 or len(tasks) <= 1:
         results = []

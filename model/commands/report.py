@@ -22,17 +22,13 @@ FORMATS = ("md", "html")
 
 def _format(text: str) -> str:
     if text not in FORMATS:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a report format (accepted: {', '.join(FORMATS)})"
-        )
+        raise argparse.ArgumentTypeError(f"{text!r} is not a report format (accepted: {', '.join(FORMATS)})")
     return text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare ``report``'s arguments."""
-    parser.add_argument(
-        "folder", type=Path, metavar="DIR", help="a run, ensemble or sweep output folder"
-    )
+    parser.add_argument("folder", type=Path, metavar="DIR", help="a run, ensemble or sweep output folder")
     parser.add_argument(
         "--format",
         type=_format,

@@ -29,9 +29,7 @@ def _resamples(text: str) -> int:
     except ValueError:
         value = 0
     if not 10 <= value <= 100_000:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not valid (accepted: an integer from 10 to 100000)"
-        )
+        raise argparse.ArgumentTypeError(f"{text!r} is not valid (accepted: an integer from 10 to 100000)")
     return value
 
 
@@ -41,17 +39,13 @@ def _level(text: str) -> float:
     except ValueError:
         value = float("nan")
     if not 0.5 <= value < 1:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not valid (accepted: a number >= 0.5 and < 1, e.g. 0.95)"
-        )
+        raise argparse.ArgumentTypeError(f"{text!r} is not valid (accepted: a number >= 0.5 and < 1, e.g. 0.95)")
     return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare ``sensitivity``'s arguments."""
-    parser.add_argument(
-        "sweep_dir", type=Path, metavar="SWEEP_DIR", help="a sweep's results folder"
-    )
+    parser.add_argument("sweep_dir", type=Path, metavar="SWEEP_DIR", help="a sweep's results folder")
     parser.add_argument(
         "--output",
         dest="outputs",
@@ -93,8 +87,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         if not args.sweep_dir.is_dir():
             raise CommandError(
-                f"{args.sweep_dir}: not a folder "
-                "(accepted: a results folder written by hashpivot sweep)"
+                f"{args.sweep_dir}: not a folder (accepted: a results folder written by hashpivot sweep)"
             )
         spec = sweep_spec(args.sweep_dir)
         explicit = bool(args.outputs)
@@ -102,9 +95,7 @@ def main(args: argparse.Namespace) -> int:
         reports = []
         for metric in metrics:
             try:
-                result = analyze_sweep(
-                    args.sweep_dir, metric, resamples=args.resamples, conf_level=args.conf_level
-                )
+                result = analyze_sweep(args.sweep_dir, metric, resamples=args.resamples, conf_level=args.conf_level)
             except ConstantOutput as exc:
                 if explicit:
                     raise

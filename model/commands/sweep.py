@@ -39,9 +39,7 @@ def _bounded_int(low: int, high: int):
         except ValueError:
             value = None
         if value is None or not low <= value <= high:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not valid (accepted: an integer from {low} to {high})"
-            )
+            raise argparse.ArgumentTypeError(f"{text!r} is not valid (accepted: an integer from {low} to {high})")
         return value
 
     return parse
@@ -53,9 +51,7 @@ def _seconds(text: str) -> float:
     except ValueError:
         value = float("nan")
     if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not valid (accepted: seconds, > 0 and <= 3600)"
-        )
+        raise argparse.ArgumentTypeError(f"{text!r} is not valid (accepted: seconds, > 0 and <= 3600)")
     return value
 
 
@@ -82,8 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         metavar="DIR",
-        help="results folder (default runs/out/sweeps/<sweep file name>); "
-        "a folder holding the same sweep is resumed",
+        help="results folder (default runs/out/sweeps/<sweep file name>); a folder holding the same sweep is resumed",
     )
     parser.add_argument(
         "--resume",

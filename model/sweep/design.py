@@ -63,9 +63,7 @@ def build_design(spec: SweepSpec) -> np.ndarray:
     elif design.method == "morris":
         from SALib.sample import morris
 
-        unit = morris.sample(
-            problem, design.samples, num_levels=design.num_levels, seed=design.root_seed
-        )
+        unit = morris.sample(problem, design.samples, num_levels=design.num_levels, seed=design.root_seed)
     elif design.method == "lhs":
         from SALib.sample import latin
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import math
 import multiprocessing
 import os
 import platform
@@ -96,9 +97,7 @@ def open_backend(workers: int | None = None, scheduler: str | None = None) -> It
         yield Backend(SerialExecutor(), lambda: 1, "serial", 1)
         return
     # spawn, not fork: the parent may hold threads (tqdm, dask) and Mesa asks for spawn anyway.
-    pool = cf.ProcessPoolExecutor(
-        max_workers=count, mp_context=multiprocessing.get_context("spawn")
-    )
+    pool = cf.ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("spawn"))
     try:
         yield Backend(pool, lambda: 2 * count, "process", count)
     finally:
@@ -130,16 +129,29 @@ def _dask_backend(address: str) -> Iterator[Backend]:
     try:
         _check_dask_workers(client, address)
 
-        def window() -> int:
-            # Re-read each time: workers may join or leave while the sweep runs.
-            return max(2, 2 * sum(client.nthreads().values()))
-
         threads = sum(client.nthreads().values())
-        yield Backend(
-            client.get_executor(pure=False), window, "dask", f"{address} ({threads} threads)"
-        )
+        window = _ClusterWindow(client)
+        yield Backend(client.get_executor(pure=False), window, "dask", f"{address} ({threads} threads)")
     finally:
         client.close()
+
+
+class _ClusterWindow:
+    """Twice the cluster's threads, re-read every few seconds: workers may join or leave."""
+
+    REFRESH_S = 5.0
+
+    def __init__(self, client: Any):
+        self.client = client
+        self.size = 2
+        self.read_at = -math.inf
+
+    def __call__(self) -> int:
+        now = time.monotonic()
+        if now - self.read_at >= self.REFRESH_S:  # one scheduler round trip, not one per task
+            self.size = max(2, 2 * sum(self.client.nthreads().values()))
+            self.read_at = now
+        return self.size
 
 
 def _check_dask_workers(client: Any, address: str) -> None:
@@ -218,17 +230,12 @@ class Summary:
         if self.counts:
             c = self.counts
             lines.append(
-                f"folder: {c['done']} of {c['runs']} runs done "
-                f"({c['ok']} ok, {c['failed']} failed) -> {self.out}"
+                f"folder: {c['done']} of {c['runs']} runs done ({c['ok']} ok, {c['failed']} failed) -> {self.out}"
             )
         if self.first_lost:
-            lines.append(
-                f"first lost run: {self.first_lost}; run the sweep again to retry lost runs"
-            )
+            lines.append(f"first lost run: {self.first_lost}; run the sweep again to retry lost runs")
         if self.interrupted:
-            lines.append(
-                "interrupted: finished runs are saved; run the same command again to resume"
-            )
+            lines.append("interrupted: finished runs are saved; run the same command again to resume")
         return "\n".join(lines)
 
 
@@ -264,6 +271,8 @@ def run_sweep(
 
     Raises:
         ConfigError: The folder or the scheduler cannot be used.
+        SweepFailed: The process pool broke, or many runs in a row were lost (what finished
+            is saved).
     """
     unit = build_design(plan.spec)
     check_folder(Path(out), plan, must_exist)  # a bad --out fails before any cluster is contacted
@@ -327,9 +336,7 @@ class _Loop:
                         self._submit(task)
                 if not self.pending:
                     break
-                finished, _ = cf.wait(
-                    self.pending, timeout=self.wait_s, return_when=cf.FIRST_COMPLETED
-                )
+                finished, _ = cf.wait(self.pending, timeout=self.wait_s, return_when=cf.FIRST_COMPLETED)
                 for future in finished:
                     self._collect(future, self.pending.pop(future))
                 self.writer.flush_if_due()

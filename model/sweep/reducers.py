@@ -99,9 +99,7 @@ REDUCERS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], float | str |
 assert tuple(REDUCERS) == REDUCER_NAMES  # the Literal and the table must agree
 
 
-def reduce_series(
-    reducer: str, values: np.ndarray, days: np.ndarray, dates: np.ndarray
-) -> float | str | None:
+def reduce_series(reducer: str, values: np.ndarray, days: np.ndarray, dates: np.ndarray) -> float | str | None:
     """Apply the reducer named ``reducer``.
 
     Args:

@@ -73,7 +73,7 @@ class Strict(BaseModel):
 
 
 Level = bool | int | float | str
-FactorLevels = Annotated[int, Field(ge=2, le=1000)]
+MAX_FACTOR_LEVELS = 1000
 
 
 class Parameter(Strict):
@@ -97,7 +97,7 @@ class Design(Strict):
 
     method: Literal["factorial", "lhs", "sobol", "morris"]
     samples: int | None = Field(None, ge=1, le=MAX_RUNS)
-    levels: FactorLevels | dict[str, FactorLevels] = 3
+    levels: int | dict[str, int] = 3  # bounds checked in check_spec, to name the exact key
     num_levels: int = Field(4, ge=2, le=1000)
     calc_second_order: bool = False
     replications: int = Field(1, ge=1, le=10_000)
@@ -225,9 +225,7 @@ def plan_from_manifest(manifest: Mapping[str, Any], source: str) -> SweepPlan:
     """
     for key in ("sweep", "base_scenario", "definition_sha256"):
         if key not in manifest:
-            raise ConfigError(
-                source, "required key is missing", field=key, accepted="a sweep manifest"
-            )
+            raise ConfigError(source, "required key is missing", field=key, accepted="a sweep manifest")
     spec = validate(SweepSpec, manifest["sweep"], source)
     check_spec(spec, source)
     base = dict(manifest["base_scenario"])
@@ -390,17 +388,13 @@ def scenario_setting(name: str, source: str, field: str) -> _Setting:
     return _Setting(kind, _bounds([*meta, *more]))
 
 
-def _unknown_key(
-    name: str, part: str, walked: list[str], keys: list[str], source: str, field: str
-) -> ConfigError:
+def _unknown_key(name: str, part: str, walked: list[str], keys: list[str], source: str, field: str) -> ConfigError:
     section = ".".join(walked) or "the scenario"
     problem = f"{name!r} is not a scenario setting: {section} has no key {part!r}"
     close = _closest(part, keys)
     if close:
         problem += f", did you mean {'.'.join([*walked, close])!r}?"
-    return ConfigError(
-        source, problem, field=field, accepted=f"keys of {section}: {', '.join(keys)}"
-    )
+    return ConfigError(source, problem, field=field, accepted=f"keys of {section}: {', '.join(keys)}")
 
 
 def _unwrap(ann: Any) -> tuple[Any, list]:
@@ -430,9 +424,7 @@ def _bounds(meta: Sequence[Any]) -> str:
         for item in meta:
             value = getattr(item, attr, None)
             if value is not None:
-                found.append(
-                    f"{symbol} {value:g}" if isinstance(value, float) else f"{symbol} {value}"
-                )
+                found.append(f"{symbol} {value:g}" if isinstance(value, float) else f"{symbol} {value}")
     return " and ".join(found)
 
 
@@ -475,9 +467,7 @@ def _check_range(param: Parameter, setting: _Setting, source: str, where: str) -
 def _range_words(param: Parameter, setting: _Setting) -> str:
     if param.kind in ("float", "int"):
         within = f" within {setting.bounds}" if setting.bounds else ""
-        return (
-            f"low and high, {'integers' if param.kind == 'int' else 'numbers'}{within}, low < high"
-        )
+        return f"low and high, {'integers' if param.kind == 'int' else 'numbers'}{within}, low < high"
     if param.kind == "bool":
         return "no low, high or levels: a bool parameter takes false and true"
     return "levels = [at least two distinct values], no low or high"
@@ -499,8 +489,7 @@ def _check_low_high(param: Parameter, setting: _Setting, source: str, where: str
             source,
             f"empty range: high = {_show(param.high)} is not above low = {_show(param.low)}",
             field=f"{where}.high",
-            accepted=f"a value > {_show(param.low)}"
-            + (f" and {setting.bounds}" if setting.bounds else ""),
+            accepted=f"a value > {_show(param.low)}" + (f" and {setting.bounds}" if setting.bounds else ""),
         )
 
 
@@ -542,8 +531,7 @@ def _check_design(spec: SweepSpec, source: str) -> None:
                 field="design.samples",
                 accepted=_samples_words("sobol"),
             )
-    if isinstance(design.levels, dict):
-        _check_factorial_levels(spec, source)
+    _check_factorial_levels(spec, source)
     points = design_size(spec)
     runs = points * design.replications
     if runs > MAX_RUNS:
@@ -564,14 +552,24 @@ def _samples_words(method: str) -> str:
 
 
 def _check_factorial_levels(spec: SweepSpec, source: str) -> None:
+    levels = spec.design.levels
+    counts = levels if isinstance(levels, dict) else {"": levels}
     numeric = {p.name for p in spec.parameters if p.kind in ("float", "int")}
-    for key in spec.design.levels:
-        if key not in numeric:
+    for key, count in counts.items():
+        field = f"design.levels.{json.dumps(key)}" if key else "design.levels"
+        if key and key not in numeric:
             raise ConfigError(
                 source,
                 f"{key!r} is not a float or int parameter of this sweep",
-                field=f"design.levels.{json.dumps(key)}",
+                field=field,
                 accepted=", ".join(sorted(numeric)) or "nothing: no float or int parameters",
+            )
+        if not 2 <= count <= MAX_FACTOR_LEVELS:
+            raise ConfigError(
+                source,
+                f"{count} is out of range",
+                field=field,
+                accepted=f"factorial levels per parameter, from 2 to {MAX_FACTOR_LEVELS}",
             )
 
 
@@ -618,8 +616,7 @@ def _check_outputs(spec: SweepSpec, source: str) -> None:
                 source,
                 f"name {metric.name!r} is already {taken[metric.name]}",
                 field=f"{where}.name",
-                accepted=f"a name other than {', '.join(RESERVED_COLUMNS)}, "
-                "the parameters and the other metrics",
+                accepted=f"a name other than {', '.join(RESERVED_COLUMNS)}, the parameters and the other metrics",
             )
         taken[metric.name] = "another metric"
         if metric.column not in COLUMNS:
@@ -639,15 +636,12 @@ def _check_outputs(spec: SweepSpec, source: str) -> None:
     seen: set[str] = set()
     for j, column in enumerate(spec.outputs.keep_series):
         if column not in COLUMNS or column == "day" or column in seen:
-            problem = (
-                "listed twice" if column in seen else f"unknown column{_suggest(column, COLUMNS)}"
-            )
+            problem = "listed twice" if column in seen else f"unknown column{_suggest(column, COLUMNS)}"
             raise ConfigError(
                 source,
                 f"{column!r}: {problem}",
                 field=f"outputs.keep_series.{j}",
-                accepted="distinct daily columns other than day: "
-                + ", ".join(c for c in COLUMNS if c != "day"),
+                accepted="distinct daily columns other than day: " + ", ".join(c for c in COLUMNS if c != "day"),
             )
         seen.add(column)
 
@@ -704,8 +698,7 @@ def check_values(spec: SweepSpec, base: Mapping[str, Any], source: str) -> None:
                 other = f" ({err.field})" if err.field and err.field != param.name else ""
                 raise ConfigError(
                     source,
-                    f"{param.name} = {_show(value)} is rejected by the scenario{other}: "
-                    f"{err.problem}",
+                    f"{param.name} = {_show(value)} is rejected by the scenario{other}: {err.problem}",
                     field=f"parameters.{i}.{field}",
                     accepted=err.accepted,
                 ) from None
@@ -717,9 +710,7 @@ def _ends(param: Parameter) -> list[tuple[str, Any]]:
     if param.kind == "int":
         return [("low", int(param.low)), ("high", int(param.high))]
     field = "levels" if param.kind == "choice" else "kind"
-    return [
-        (f"{field}.{j}" if field == "levels" else field, v) for j, v in enumerate(param.choices())
-    ]
+    return [(f"{field}.{j}" if field == "levels" else field, v) for j, v in enumerate(param.choices())]
 
 
 def set_dotted(data: dict, name: str, value: Any) -> None:

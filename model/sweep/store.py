@@ -107,8 +107,7 @@ def results_schema(spec: SweepSpec) -> pa.Schema:
     ]
     fields += [pa.field(p.name, parameter_type(p)) for p in spec.parameters]
     fields += [
-        pa.field(m.name, pa.string() if m.reducer in DATE_REDUCERS else pa.float64())
-        for m in spec.outputs.metrics
+        pa.field(m.name, pa.string() if m.reducer in DATE_REDUCERS else pa.float64()) for m in spec.outputs.metrics
     ]
     fields += [
         pa.field("status", pa.string()),
@@ -151,9 +150,7 @@ def read_design_unit(folder: Path, spec: SweepSpec) -> np.ndarray:
     except (OSError, pa.ArrowException) as exc:
         raise ConfigError(path, f"cannot read the design: {_one_line(exc)}") from None
     order = np.argsort(table.column("point_id").to_numpy())
-    return np.column_stack([table.column(n).to_numpy()[order] for n in names]).reshape(
-        len(order), len(names)
-    )
+    return np.column_stack([table.column(n).to_numpy()[order] for n in names]).reshape(len(order), len(names))
 
 
 # --------------------------------------------------------------------------------------------
@@ -240,9 +237,7 @@ class SweepFolder:
     # -- opening ------------------------------------------------------------------------------
 
     @classmethod
-    def open(
-        cls, path: Path, plan: SweepPlan, unit: np.ndarray, *, must_exist: bool = False
-    ) -> SweepFolder:
+    def open(cls, path: Path, plan: SweepPlan, unit: np.ndarray, *, must_exist: bool = False) -> SweepFolder:
         """Open (creating or resuming) the results folder of ``plan`` at ``path``.
 
         Args:
@@ -266,9 +261,7 @@ class SweepFolder:
             path.mkdir(parents=True, exist_ok=True)
             lock = _lock(path)
         except OSError as exc:
-            raise ConfigError(
-                path, f"cannot create the output folder: {exc.strerror or exc}"
-            ) from None
+            raise ConfigError(path, f"cannot create the output folder: {exc.strerror or exc}") from None
         try:
             if resuming:
                 check_folder(path, plan, must_exist)  # again, now that we hold the lock
@@ -320,9 +313,7 @@ class SweepFolder:
     def next_part_number(self) -> int:
         """One more than the highest part number in use."""
         numbers = [
-            int(_PART.fullmatch(p.name).group(1))
-            for sub in (RESULTS, SERIES)
-            for p in part_files(self.path / sub)
+            int(_PART.fullmatch(p.name).group(1)) for sub in (RESULTS, SERIES) for p in part_files(self.path / sub)
         ]
         return max(numbers, default=-1) + 1
 
@@ -347,9 +338,7 @@ def check_folder(path: Path, plan: SweepPlan, must_exist: bool = False) -> bool:
         ConfigError: See ``SweepFolder.open``.
     """
     if path.exists() and not path.is_dir():
-        raise ConfigError(
-            path, "is a file", accepted="a new folder, an empty one or this sweep's results folder"
-        )
+        raise ConfigError(path, "is a file", accepted="a new folder, an empty one or this sweep's results folder")
     if (path / MANIFEST).exists():
         manifest = read_manifest(path)
         if manifest.get("definition_sha256") != plan.definition_sha256:
@@ -536,9 +525,7 @@ class PartWriter:
 
     def add(self, row: Mapping[str, Any], series: Mapping[str, list] | None = None) -> None:
         """Buffer one finished run: its results row and (optionally) its daily series."""
-        self._rows.append(
-            {name: _cell(self._types[name], row.get(name)) for name in self.schema.names}
-        )
+        self._rows.append({name: _cell(self._types[name], row.get(name)) for name in self.schema.names})
         if self.series_schema is not None and series:
             days = series["day"]
             self._series["run_id"].extend([row["run_id"]] * len(days))
@@ -550,10 +537,7 @@ class PartWriter:
         """Write a part if enough rows or time have accumulated; whether one was written."""
         if not self._rows:
             return False
-        if (
-            len(self._rows) >= self.flush_rows
-            or time.monotonic() - self._last >= self.flush_seconds
-        ):
+        if len(self._rows) >= self.flush_rows or time.monotonic() - self._last >= self.flush_seconds:
             self.flush()
             return True
         return False
@@ -596,9 +580,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON (indented, no NaN) so that it appears complete or not at all."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        tmp.write_text(
-            json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", "utf-8"
-        )
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", "utf-8")
         _commit(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
