@@ -96,6 +96,21 @@ class Miner(mesa.Agent):
             self.leave_mining()
         else:
             self.manage_fleet()
+            self._exit_if_no_longer_mining()
+
+    def _exit_if_no_longer_mining(self) -> None:
+        """A firm whose machines have all been retired for losses, with nothing on order and no contracts, has
+        left mining (the Bitfarms path: wind mining down): record it as an exit and sell what it holds."""
+        m = self.model
+        f = m.fleet
+        has_machines = bool(np.any((f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0)))
+        if has_machines or m.has_contracts(self.unique_id) or self.sites.size == 0:
+            return
+        m.log_event(self, "strategy", f"{self.strategy} -> exit: all machines retired for losses, no contracts")
+        self.strategy, self.exit_day = "exit", m.day
+        if self.first_move_day < 0:
+            self.first_move_day = m.day
+        self.leave_mining()
 
     def manage_treasury(self) -> None:
         """Restore the cash reserve: sell BTC first, then issue equity within this year's capacity.

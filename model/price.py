@@ -136,6 +136,38 @@ class CsvPrice:
         return np.interp(days, points, self.prices_usd)
 
 
+class CsvThenGBMPrice:
+    """Observed prices from a CSV while they last, then geometric Brownian motion from the last price.
+
+    A baseline that follows history where there is history and is stochastic only beyond it: facts about
+    2024-2025 are measured on the path that happened, and the future fans out from where it left off.
+
+    Args:
+        path: the CSV file (``date,price_usd``), as for ``CsvPrice``.
+        drift_per_year: GBM drift after the last observation.
+        volatility_per_year: GBM volatility after the last observation.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], drift_per_year: float, volatility_per_year: float):
+        self.history = CsvPrice(path)
+        self.drift_per_year = float(drift_per_year)
+        self.volatility_per_year = float(volatility_per_year)
+
+    def daily_prices_usd(
+        self, rng: np.random.Generator, start_date: dt.date, n_days: int
+    ) -> np.ndarray:
+        """History up to the CSV's last date, then GBM; the random draws depend only on the days after it."""
+        _check_n_days(n_days)
+        prices = self.history.daily_prices_usd(rng, start_date, n_days)
+        observed = (self.history.dates[-1] - start_date).days + 1
+        if observed >= n_days:
+            return prices
+        first = max(observed - 1, 0)
+        future = GBMPrice(float(prices[first]), self.drift_per_year, self.volatility_per_year)
+        prices[first:] = future.daily_prices_usd(rng, start_date, n_days - first)
+        return prices
+
+
 def read_price_csv(path: Path) -> tuple[list[dt.date], np.ndarray]:
     """Read and check a ``date,price_usd`` CSV.
 
@@ -218,6 +250,7 @@ PRICE_PATHS: dict[str, type[PricePath]] = {
     "constant": ConstantPrice,
     "gbm": GBMPrice,
     "csv": CsvPrice,
+    "csv_gbm": CsvThenGBMPrice,
 }
 
 

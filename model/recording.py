@@ -65,7 +65,8 @@ def _revenue(m, states) -> dict[str, float]:
     t, s, n = m.today, m.sites, m.sites.n
     mining, ai, dr = float(t["mined_usd"].sum()), float(t["ai_revenue"].sum()), float(t["dr"].sum())
     total = mining + ai + dr
-    machine_mw = float(s.machine_mw[:n].sum())
+    # Per MW actually producing on both sides: mining MW that ran (curtailed MW earn nothing), AI MW in service.
+    running_mw = float(states["mining"].sum())
     capacity = _per_miner(m, s.capacity_mw[:n])
     ai_mw = _per_miner(m, s.ai_mw[:n] + s.converting_mw[:n])
     v_ai, v_btc = valuation_per_mw(m.ev_usd, capacity, ai_mw, _per_miner(m, s.machine_mw[:n]))
@@ -75,7 +76,7 @@ def _revenue(m, states) -> dict[str, float]:
         "ai_revenue_usd": ai,
         "dr_payments_usd": dr,
         "revenue_usd_per_mw_day_ai": ai / t["ai_mw_active"] if t["ai_mw_active"] > 0 else float("nan"),
-        "revenue_usd_per_mw_day_mining": mining / machine_mw if machine_mw > 0 else float("nan"),
+        "revenue_usd_per_mw_day_mining": mining / running_mw if running_mw > 0 else float("nan"),
         "valuation_usd_per_mw_ai_focused": v_ai,
         "valuation_usd_per_mw_btc_focused": v_btc,
     }

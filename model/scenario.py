@@ -56,7 +56,8 @@ class BitcoinSection(Section):
 class PriceSection(Section):
     """BTC price path (model/price.py)."""
 
-    kind: Literal["constant", "gbm", "csv"] = P("gbm", "name", "registry in model/price.py")
+    kind: Literal["constant", "gbm", "csv", "csv_gbm"] = P(
+        "gbm", "name", "registry in model/price.py; csv_gbm = the CSV's history, then GBM from its last price")
     start_usd: float = P(64_000.0, "USD/BTC", "BTC close 2024-04-20 (~64k, public market data)", gt=0)
     drift_per_year: float = P(0.15, "1/yr", "assumption: long-run drift; sweep range -0.5..0.6", ge=-2, le=2)
     volatility_per_year: float = P(0.45, "1/yr", "BTC realised vol ~40-60%/yr 2023-2025 (public data)", ge=0, le=3)
@@ -340,8 +341,8 @@ class Scenario(Section):
 
     @model_validator(mode="after")
     def _check(self):
-        if self.price.kind == "csv" and not self.price.csv_path:
-            raise ValueError("price.csv_path is required when price.kind = 'csv'")
+        if self.price.kind in ("csv", "csv_gbm") and not self.price.csv_path:
+            raise ValueError(f"price.csv_path is required when price.kind = '{self.price.kind}'")
         return self
 
 

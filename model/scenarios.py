@@ -377,7 +377,7 @@ def _check_data_files(
 ) -> dict[str, str]:
     """Read the data files the run will read and check region ids against the regions file."""
     paths: dict[str, str] = {}
-    if scenario.price.kind == "csv":
+    if scenario.price.kind in ("csv", "csv_gbm"):
         _check_data_file(scenario.price.csv_path, ("price", "csv_path"), layers, overrides, source)
         read_price_csv(Path(scenario.price.csv_path))
         paths["price.csv_path"] = scenario.price.csv_path

@@ -39,6 +39,7 @@ PRIOR_HASHRATE_GROWTH = 0.3  # per year, until the run has its own history (2023
 GROWTH_BOUNDS = (-0.3, 1.0)
 AUCTION_INTERVAL_DAYS = 7
 EMA_DAYS = 30.0
+MIN_NETWORK_PH = 1.0  # floor of the network hashrate, PH/s: with no machines running the chain stays defined
 LEASE_WIN_RATE_PRIOR = 0.5  # before any RFP has cleared, a bidder expects to win half of what it offers
 LEASE_WIN_RATE_MEMORY = 0.3  # weight of the latest RFP round in the learned win rate
 
@@ -122,7 +123,9 @@ class HashpivotModel(mesa.Model):
         params = {"constant": {"price_usd": p.start_usd},
                   "gbm": {"start_usd": p.start_usd, "drift_per_year": p.drift_per_year,
                           "volatility_per_year": p.volatility_per_year},
-                  "csv": {"path": p.csv_path}}[p.kind]
+                  "csv": {"path": p.csv_path},
+                  "csv_gbm": {"path": p.csv_path, "drift_per_year": p.drift_per_year,
+                              "volatility_per_year": p.volatility_per_year}}[p.kind]
         path = build_price_path(p.kind, **params)
         # A fresh generator from the same seed each time: a longer horizon extends the same path.
         return path.daily_prices_usd(np.random.default_rng(self._price_seed), self.config.run.start_date,
@@ -136,7 +139,9 @@ class HashpivotModel(mesa.Model):
         for idx, spec in enumerate(specs):
             miner = Miner(self, idx, spec.archetype, spec.strategy, spec.hodl_share, (idx * 7) % interval)
             mw = np.array([s["machine_mw"] for s in spec.sites])
-            miner.initial_j_per_th = float(np.average([s["j_per_th"] for s in spec.sites], weights=mw))
+            j_per_th = [s["j_per_th"] for s in spec.sites]
+            # An archetype may start with 0 MW (``mw = 0``): no weights, so a plain mean.
+            miner.initial_j_per_th = float(np.average(j_per_th, weights=mw if mw.sum() > 0 else None))
             place_sites(spec, idx, self.sites, self.fleet)
             self.accounts.cash_usd[idx], self.accounts.debt_usd[idx] = spec.cash_usd, spec.debt_usd
             self.accounts.btc[idx] = spec.btc
@@ -145,7 +150,8 @@ class HashpivotModel(mesa.Model):
 
     def _initial_hashprice(self) -> float:
         """Hashprice at the anchor with the initial fleet at full load (what miners observe on day 0)."""
-        ehs = float(self.fleet.th_s().sum()) / 1e6
+        # The same 1 PH/s floor as ``mine_and_settle``: a world may start with no machines at all.
+        ehs = max(float(self.fleet.th_s().sum()) / 1e6, MIN_NETWORK_PH / 1_000.0)
         reward = 144 * (self.network_subsidy_btc() + self.config.bitcoin.fees_btc_per_block)
         return reward * self.btc_price_usd / (ehs * 1_000.0)
 
@@ -181,7 +187,12 @@ class HashpivotModel(mesa.Model):
         self.day += 1
 
     def apply_shocks(self) -> None:
-        """Exogenous events of the scenario that start or end today (agents respond at their decision points)."""
+        """Exogenous events of the scenario that start or end today (agents respond at their decision points).
+
+        The power-price multipliers are recomputed from the shocks in force rather than divided out when a
+        shock ends, so a multiplier of 0 (allowed) ends too, and an ended shock leaves exactly 1.0 behind.
+        """
+        multiplier = np.ones(len(self.regions.ids))
         for shock in self.config.shocks:
             start = (shock.date - self.config.run.start_date).days
             regions = [self.regions.index[r] for r in shock.regions]
@@ -190,10 +201,9 @@ class HashpivotModel(mesa.Model):
                     self.grid_operators_by_region[r].ban_mining()
             elif shock.kind == "power_price":
                 end = start + shock.duration_days if shock.duration_days else None
-                if start == self.day:
-                    self.price_multiplier[regions] *= shock.power_price_multiplier
-                elif end is not None and end == self.day:
-                    self.price_multiplier[regions] /= max(shock.power_price_multiplier, 1e-12)
+                if start <= self.day and (end is None or self.day < end):
+                    multiplier[regions] *= shock.power_price_multiplier
+        self.price_multiplier = multiplier
 
     def _price_on(self, day: int) -> float:
         if day >= self._prices.size:
@@ -218,7 +228,7 @@ class HashpivotModel(mesa.Model):
         dr_event = self.regions.column("dr_event_usd_per_mwh")[region] * sc.grid.dr_scale
         md = mine_day(f.mw[live], f.j_per_th[live], prices[region] + s.power_adder_usd_per_mwh[site][:, None],
                       called[region], dr_event, self.hashprice_observed, idx=live)
-        network_ph = max(float(md.hashrate_ph.sum()), 1.0)  # floor: 1 PH/s keeps the chain defined
+        network_ph = max(float(md.hashrate_ph.sum()), MIN_NETWORK_PH)  # the floor keeps the chain defined
         res = self.network.advance_day(network_ph / 1_000.0, self.btc_price_usd, sc.bitcoin.fees_btc_per_block,
                                        rng=self._net_rng)
         share = md.hashrate_ph / network_ph
@@ -522,8 +532,11 @@ class HashpivotModel(mesa.Model):
         acc.post(miner.idx, "machines", -machines_usd)
         acc.post(miner.idx, "capex", -build_usd)
         self.sites.unbuilt_mw[site] -= build_mw
+        online_day = self.day + sc.mining.delivery_days
         self.fleet.add(site=site, owner=miner.idx, mw=mw, j_per_th=gen.j_per_th, cost_usd=machines_usd,
-                       online_day=self.day + sc.mining.delivery_days)
+                       online_day=online_day)
+        if online_day <= self.day:  # delivered at once (delivery_days = 0): the MW are taken now, not tomorrow
+            self.sites.machine_mw[site] += mw
 
     def sign_lease(self, award, rfp, hs: Hyperscaler) -> Lease:
         """Sign a contract.
@@ -615,7 +628,8 @@ class HashpivotModel(mesa.Model):
                     if (b := a.value_site(int(site))) is not None and not self._owns(a, int(site))]
             reserve = self.developer_bid_usd(int(site))
             sale = mechanism(int(site), bids + [SiteBid(-1, reserve)], reserve)
-            self._transfer(int(site), sale)
+            if sale is not None:  # None: no bid met the reserve (first price shades even the
+                self._transfer(int(site), sale)  # fringe's); the site stays for sale next week
 
     def _owns(self, agent, site: int) -> bool:
         kind = Owner.MINER if isinstance(agent, Miner) else Owner.HYPERSCALER

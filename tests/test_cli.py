@@ -166,9 +166,10 @@ def test_same_seed_is_identical_across_processes(tmp_path):
 
 
 def test_different_seeds_give_different_price_paths(tmp_path):
+    # The baseline follows observed prices until Dec 2025, so take a GBM path from the start.
     a, b = tmp_path / "a", tmp_path / "b"
-    assert run_cli("--days", DAYS, "--seed", "1", out=a) == 0
-    assert run_cli("--days", DAYS, "--seed", "2", out=b) == 0
+    assert run_cli("--days", DAYS, "--seed", "1", "--set", "price.kind=gbm", out=a) == 0
+    assert run_cli("--days", DAYS, "--seed", "2", "--set", "price.kind=gbm", out=b) == 0
     assert (a / "timeseries.csv").read_bytes() != (b / "timeseries.csv").read_bytes()
     prices_a = [r["btc_price_usd"] for r in read_csv(a / "timeseries.csv")]
     prices_b = [r["btc_price_usd"] for r in read_csv(b / "timeseries.csv")]
@@ -214,9 +215,11 @@ def test_every_scenario_in_runs_validates_and_runs(path, tmp_path, capsys):
 
 def test_variants_inherit_from_baseline_and_differ_from_it():
     base = load_scenario(RUNS_DIR / "baseline.toml")
-    assert base.scenario.model_dump(exclude={"name", "description"}) == Scenario().model_dump(
-        exclude={"name", "description"}
-    ), "baseline.toml must rely on the schema defaults"
+    # The baseline relies on the schema defaults except its price path: observed history, then GBM.
+    differs = {"name", "description", "price"}
+    assert base.scenario.model_dump(exclude=differs) == Scenario().model_dump(exclude=differs)
+    assert base.scenario.price.kind == "csv_gbm"
+    assert base.scenario.price.drift_per_year == Scenario().price.drift_per_year
     for path in VARIANTS:
         if path.stem == "baseline":
             continue

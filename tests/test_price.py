@@ -245,7 +245,7 @@ def test_non_utf8_csv(tmp_path):
 
 
 def test_registry_builds_each_kind(tmp_path):
-    assert set(PRICE_PATHS) == {"constant", "gbm", "csv"}
+    assert set(PRICE_PATHS) == {"constant", "gbm", "csv", "csv_gbm"}
     constant = build_price_path("constant", price_usd=1.0)
     gbm = build_price_path("gbm", start_usd=1.0, drift_per_year=0.0, volatility_per_year=0.5)
     csv = build_price_path("csv", path=write(tmp_path, GOOD))
@@ -267,3 +267,16 @@ def test_registry_rejects_unknown_kind_and_parameters():
 def test_registry_passes_csv_errors_through(tmp_path):
     with pytest.raises(PriceInputError, match="missing.csv: no such file"):
         build_price_path("csv", path=tmp_path / "missing.csv")
+
+
+def test_history_then_gbm_follows_the_csv_then_fans_out(tmp_path):
+    path = write(tmp_path, "date,price_usd\n2024-04-20,60000\n2024-04-30,70000\n")
+    hist = build_price_path("csv_gbm", path=path, drift_per_year=0.0, volatility_per_year=0.6)
+    a = hist.daily_prices_usd(rng(1), START, 30)
+    b = hist.daily_prices_usd(rng(2), START, 30)
+    np.testing.assert_allclose(a[:11], np.linspace(60_000, 70_000, 11))  # the observed days, interpolated
+    np.testing.assert_array_equal(a[:11], b[:11])  # history does not depend on the seed
+    assert not np.array_equal(a[11:], b[11:])  # the future does
+    np.testing.assert_array_equal(a, hist.daily_prices_usd(rng(1), START, 30))  # and is reproducible
+    # a longer horizon extends the same path: the draws depend only on the days after the history
+    np.testing.assert_array_equal(a, hist.daily_prices_usd(rng(1), START, 60)[:30])
