@@ -97,4 +97,7 @@ def render_markdown(rows: list[dict], backtest_rows: list[dict], command: str, s
     for b in backtest_rows:
         lines.append(f"| {b['period']} | {b['reported_ehs']:,.0f} | {b['simulated_ehs']:,.0f} "
                      f"[{b['p05']:,.0f}, {b['p95']:,.0f}] | {b['error']:+.1%} | {b['source']} |")
+    notes = Path(__file__).resolve().parents[2] / "docs" / "calibration-notes.md"
+    if notes.exists():  # hand-written explanations survive regeneration
+        lines += ["", notes.read_text().rstrip()]
     return "\n".join(lines) + "\n"
