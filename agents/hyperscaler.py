@@ -26,6 +26,7 @@ from model.markets.leasing import (
 from model.sites import Owner
 
 GREENFIELD_BLOCK_MW = 100.0  # assumption: greenfield campuses are requested in 100 MW phases
+MAX_GREENFIELD_PHASES = 1_000  # requests per round at most (beyond 100 GW a round, phases grow instead)
 
 
 class Hyperscaler(mesa.Agent):
@@ -149,8 +150,11 @@ class Hyperscaler(mesa.Agent):
         """Ask the grid for firm service for new campuses in its preferred region, in 100 MW phases."""
         m = self.model
         remaining = mw
+        # A 10-year baseline asks for ~11 phases a round at most; extreme demand (fast AI growth over decades)
+        # would otherwise loop over billions of 100 MW phases.
+        phase = max(GREENFIELD_BLOCK_MW, mw / MAX_GREENFIELD_PHASES)
         while remaining >= m.config.ai.min_block_mw:
-            block = min(GREENFIELD_BLOCK_MW, remaining)
+            block = min(phase, remaining)
             region, wait = self.best_greenfield(block)
             req = m.grid_operators_by_region[region].request(self.unique_id, -1, block, firm=True,
                                                              purpose=Purpose.GREENFIELD)

@@ -63,9 +63,9 @@ def run_days(sc: Scenario, days: int, seed: int = 0) -> HashpivotModel:
 
 def boltzmann_agent_steps_per_s(n_agents: int = 1000, steps: int = 200) -> float:
     """Mesa's own BoltzmannWealth example (mesa.examples), with its data collection, at ``n_agents``."""
-    from mesa.examples import BoltzmannWealth
+    from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, BoltzmannWealth
 
-    model = BoltzmannWealth(n=n_agents, width=20, height=20, rng=1)
+    model = BoltzmannWealth(BoltzmannScenario(n=n_agents, width=20, height=20, rng=1))
     t = time.perf_counter()
     for _ in range(steps):
         model.step()

@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 
+MAX_WAIT_DAYS = 36_500.0
+"""Longest expected wait a queue quotes (100 years, the longest run)."""
+
+
 class Purpose(StrEnum):
     """Why a load asks to connect."""
 
@@ -89,4 +93,6 @@ class InterconnectionQueue:
         ahead = sum(r.headroom_mw for r in self.pending)
         shortfall = max(0.0, ahead + need - self.headroom_mw)
         headroom_wait = shortfall / max(headroom_growth_mw_per_day, 1e-9)
-        return max(study_end - day, headroom_wait)
+        # Beyond a century a wait means "never"; the cap keeps the day arithmetic built on it (ready days,
+        # discounting over the wait) finite when extreme demand floods the queue.
+        return min(max(study_end - day, headroom_wait), MAX_WAIT_DAYS)

@@ -12,7 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from agents.rules import STRATEGY_RULES
+from model.bitcoin import POW_LIMIT, bits_to_target
+from model.markets.auction import AUCTIONS
 
 
 class Section(BaseModel):
@@ -33,16 +37,32 @@ class RunSection(Section):
     days: int = P(3650, "days", "ten years of daily steps (issue 3)", ge=1, le=36_500)
     anchor_height: int = P(840_000, "block height", "cal: protocol -- April 2024 halving block", ge=0)
     anchor_bits: int = P(
-        0x17034219, "compact nBits", "chain history: bits of block 840,000 (difficulty ~86.39 T)", ge=1
+        0x17034219, "compact nBits", "chain history: bits of block 840,000 (difficulty ~86.39 T)", ge=1,
+        le=0xFFFFFFFF
     )
     anchor_time_utc: dt.datetime = P(
         dt.datetime(2024, 4, 20, 0, 9, 27, tzinfo=dt.UTC), "UTC timestamp", "chain history: block 840,000"
     )
     stochastic_blocks: bool = P(False, "flag", "Poisson block arrivals from the model rng (econ: Mining)")
     initial_network_ehs: float = P(
-        650.0, "EH/s", "cal: ~650 EH/s Apr 2024; spread archetypes fill regions to this level", gt=0
+        650.0, "EH/s", "cal: ~650 EH/s Apr 2024; spread archetypes fill regions to this level", gt=0, le=100_000
     )
     decision_interval_days: int = P(30, "days", "agents re-decide monthly (issue 3: 'e.g. monthly')", ge=1)
+
+    @field_validator("anchor_bits")
+    @classmethod
+    def _valid_compact_target(cls, bits: int) -> int:
+        # A run starts from a real block: its bits must decode as Bitcoin Core's SetCompact does, to a
+        # target in (0, powLimit]; otherwise the chain would fail on its first day, mid-run.
+        accepted = "(accepted: a compact nBits of a positive target up to the proof-of-work limit, e.g. 0x17034219)"
+        try:
+            target = bits_to_target(bits)
+        except ValueError as exc:
+            raise ValueError(f"{bits:#010x} is not a valid target: {exc} {accepted}") from None
+        if not 0 < target <= POW_LIMIT:
+            problem = "a zero target" if target == 0 else "a target above the proof-of-work limit"
+            raise ValueError(f"{bits:#010x} encodes {problem} {accepted}")
+        return bits
 
 
 class BitcoinSection(Section):
@@ -69,7 +89,7 @@ class HardwareGeneration(Section):
 
     name: str = P("S21", "label", "cal: Mining hardware")
     available_from: dt.date = P(dt.date(2023, 10, 1), "date", "cal: Mining hardware")
-    j_per_th: float = P(17.5, "J/TH", "cal: Mining hardware", gt=0, le=200)
+    j_per_th: float = P(17.5, "J/TH", "cal: Mining hardware", ge=1, le=200)
     usd_per_th: float = P(16.0, "USD/TH", "cal: new machines 20-26 $/TH 2023-25 (volume pricing lower)", gt=0)
 
 
@@ -103,7 +123,7 @@ class MiningSection(Section):
         90.0, "days", "adaptive expectations: trailing window for hashrate growth", gt=1, le=3650
     )
     generations: tuple[HardwareGeneration, ...] = Field(
-        default_factory=_default_generations, description="list; cal: Mining hardware"
+        default_factory=_default_generations, description="list; cal: Mining hardware", min_length=1
     )
     unbuilt_share: float = P(
         0.2, "share of site capacity", "assumption: expansion room at existing sites (2024 pipelines)", ge=0, lt=1
@@ -174,12 +194,12 @@ class ContractTerms(Section):
 class AiMarketSection(Section):
     """AI demand, hyperscalers and the two contract kinds."""
 
-    spend_2024_usd: float = P(47e9, "USD/yr", "seed: AI-infrastructure market 47 B$ (2024)", gt=0)
+    spend_2024_usd: float = P(47e9, "USD/yr", "seed: AI-infrastructure market 47 B$ (2024)", gt=0, le=1e13)
     spend_growth_per_year: float = P(
         0.266, "1/yr", "econ: 47 -> 499 B$ 2024-2034 is ~26.6%/yr", ge=-0.5, le=2
     )
     usd_per_mw_year: float = P(
-        9.7e6, "USD per MW-yr", "cal: GPU cloud revenue ~9.7 M$/MW-yr (what a buyer spends per MW)", gt=0
+        9.7e6, "USD per MW-yr", "cal: GPU cloud revenue ~9.7 M$/MW-yr (what a buyer spends per MW)", ge=1e5
     )
     addressable_share: float = P(
         0.45, "share", "assumption: share of new AI MW sourced from powered sites (calibrated: ~3 GW of miner "
@@ -240,7 +260,7 @@ class GridSection(Section):
     scarcity_scale: float = P(1.0, "multiplier", "scales scarcity hours per year", ge=0, le=20)
     study_scale: float = P(1.0, "multiplier", "scales interconnection study times", gt=0, le=10)
     study_capacity_mw_per_month: float = P(
-        400.0, "MW/month per region", "assumption: studies completed per month; backlog forms beyond", gt=0
+        400.0, "MW/month per region", "assumption: studies completed per month; backlog forms beyond", ge=1
     )
     flexible_headroom_credit: float = P(
         0.8, "share", "econ: Grid -- curtailable load needs little peak headroom", ge=0, le=1
@@ -260,8 +280,8 @@ class Archetype(Section):
     name: str = P("tail", "label", "SF-5 / seed: The deals")
     count: int = P(1, "agents", "", ge=0, le=100_000)
     region: str = P("ERCOT", "region id", "model/data/regions.toml")
-    mw: float = P(100.0, "MW per agent", "", ge=0)
-    j_per_th: float = P(28.2, "J/TH fleet average", "cal: surveyed fleet average 28.2 J/TH (2024)", gt=0)
+    mw: float = P(100.0, "MW per agent", "", ge=0, le=100_000)
+    j_per_th: float = P(28.2, "J/TH fleet average", "cal: surveyed fleet average 28.2 J/TH (2024)", ge=1, le=200)
     convertible_share: float = P(0.2, "share of MW", "cal: ~20% of a portfolio convertible", ge=0, le=1)
     capex_multiplier: float = P(1.0, "x conversion capex", "site quality (cooling, power density)", gt=0, le=5)
     cash_usd_per_mw: float = P(300_000.0, "USD/MW", "assumption: balance sheets 2024", ge=0)
@@ -339,6 +359,21 @@ class Scenario(Section):
     rules: RulesSection = Field(default_factory=lambda: RulesSection())
     shocks: tuple[Shock, ...] = Field(default=(), description="list; exogenous events, in date order")
 
+    @field_validator("shocks")
+    @classmethod
+    def _shocks_not_before_start(cls, shocks: tuple[Shock, ...], info: ValidationInfo) -> tuple[Shock, ...]:
+        # A shock dated before the run would silently never happen (apply_shocks fires on its day): refuse it.
+        run = info.data.get("run")
+        if run is None:  # run itself was invalid: that error is reported
+            return shocks
+        for i, shock in enumerate(shocks):
+            if shock.date < run.start_date:
+                raise ValueError(
+                    f"shocks.{i}.date {shock.date.isoformat()} is before run.start_date "
+                    f"{run.start_date.isoformat()} (accepted: a date on or after run.start_date)"
+                )
+        return shocks
+
     @model_validator(mode="after")
     def _check(self):
         if self.price.kind in ("csv", "csv_gbm") and not self.price.csv_path:
@@ -351,6 +386,24 @@ class RulesSection(Section):
 
     strategy: str = P("npv", "rule name", "econ: Decisions as risk-adjusted present values")
     auction: str = P("second_price", "mechanism name", "Vickrey (1961) sealed-bid second-price auction")
+
+    # Checked against the registries when a scenario is loaded, not when the first miner decides: a name
+    # registered later (register_strategy_rule, register_auction) is accepted from then on.
+    @field_validator("strategy")
+    @classmethod
+    def _known_strategy(cls, name: str) -> str:
+        return _registered(name, STRATEGY_RULES, "strategy rule")
+
+    @field_validator("auction")
+    @classmethod
+    def _known_auction(cls, name: str) -> str:
+        return _registered(name, AUCTIONS, "auction mechanism")
+
+
+def _registered(name: str, registry: dict, what: str) -> str:
+    if name not in registry:
+        raise ValueError(f"{name!r} is not a registered {what} (accepted: {', '.join(sorted(registry))})")
+    return name
 
 
 Scenario.model_rebuild()

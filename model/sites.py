@@ -130,10 +130,12 @@ class SiteBook:
 
     def check(self, tol_mw: float = 1e-6) -> None:
         """Raise AssertionError if any state is negative or a site's MW are leased beyond its capacity."""
+        # Idle MW are a remainder (capacity minus the stored states), so rounding scales with the capacity.
+        tol = tol_mw + 1e-12 * self.capacity_mw[: self.n]
         for name, mw in self.state_mw().items():
-            bad = np.flatnonzero(mw < -tol_mw)
+            bad = np.flatnonzero(mw < -tol)
             if bad.size:
                 i = int(bad[0])
                 raise AssertionError(f"site {i}: {name} MW is negative ({mw[i]:.6f})")
-        if np.any(self.converting_mw[: self.n] + self.ai_mw[: self.n] > self.capacity_mw[: self.n] + tol_mw):
+        if np.any(self.converting_mw[: self.n] + self.ai_mw[: self.n] > self.capacity_mw[: self.n] + tol):
             raise AssertionError("a site has more MW converting or leased than it holds")
