@@ -62,25 +62,44 @@ class GridOperator(mesa.Agent):
             days *= 1.5
         return days
 
-    def request(self, requester: int, site: int, mw: float, firm: bool, purpose: Purpose,
-                headroom_mw: float | None = None) -> Request:
+    def request(
+        self, requester: int, site: int, mw: float, firm: bool, purpose: Purpose, headroom_mw: float | None = None
+    ) -> Request:
         """Queue an interconnection request and return it (large loads pay the study fee via the caller).
 
         Converting MW that already hold an interconnection to firm service is a *modification*: it is studied
         on the flexible-load timeline and needs only the extra peak headroom firm service takes.
         """
-        need = headroom_mw if headroom_mw is not None else (
-            mw if firm else mw * (1.0 - self.grid.flexible_headroom_credit))
-        req = Request(self.model.next_request_id(), requester, site, mw, firm, purpose, self.model.day, 0.0, need,
-                      region=self.region_index)
+        need = (
+            headroom_mw
+            if headroom_mw is not None
+            else (mw if firm else mw * (1.0 - self.grid.flexible_headroom_credit))
+        )
+        req = Request(
+            self.model.next_request_id(),
+            requester,
+            site,
+            mw,
+            firm,
+            purpose,
+            self.model.day,
+            0.0,
+            need,
+            region=self.region_index,
+        )
         modification = purpose == Purpose.AI_CONVERSION
         return self.queue.submit(req, self.model.day, self.study_days(mw, firm and not modification))
 
     def expected_wait_days(self, mw: float, firm: bool) -> float:
         """Days a new request of this size would expect to wait for study and headroom."""
         return self.queue.expected_wait_days(
-            mw, firm, self.model.day, self.study_days(mw, firm),
-            self.region.headroom_growth_mw_per_year / 365.0, self.grid.flexible_headroom_credit)
+            mw,
+            firm,
+            self.model.day,
+            self.study_days(mw, firm),
+            self.region.headroom_growth_mw_per_year / 365.0,
+            self.grid.flexible_headroom_credit,
+        )
 
     def operate(self) -> None:
         """Daily: headroom grows, studied requests are admitted, new powered parcels are released."""

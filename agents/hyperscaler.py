@@ -89,8 +89,15 @@ class Hyperscaler(mesa.Agent):
         self.rfps_issued += 1
         bids = [b for miner in m.miners_list for b in miner.bid(rfp)]
         rate = m.config.finance.rate_gpu_cloud if kind == ContractKind.GPU_CLOUD else m.config.finance.rate_contracted
-        awards = clear_rfp(rfp, bids, lambda b: self.reservation_rent(b, kind), ai.negotiation, rate,
-                           self.impatience_rate(kind), ai.bargaining_power_base)
+        awards = clear_rfp(
+            rfp,
+            bids,
+            lambda b: self.reservation_rent(b, kind),
+            ai.negotiation,
+            rate,
+            self.impatience_rate(kind),
+            ai.bargaining_power_base,
+        )
         for award in awards:
             m.sign_lease(award, rfp, self)
         m.observe_rfp(sum(b.mw for b in bids), sum(a.bid.mw for a in awards))
@@ -111,8 +118,11 @@ class Hyperscaler(mesa.Agent):
     def impatience_rate(self, kind: ContractKind) -> float:
         """Annual discount rate plus the share of value it loses per year of delay (Rubinstein's patience)."""
         ai = self.model.config.ai
-        price = ai.reference_gpu_price_usd_per_kw_month if kind == ContractKind.GPU_CLOUD else \
-            ai.reference_rent_usd_per_kw_month
+        price = (
+            ai.reference_gpu_price_usd_per_kw_month
+            if kind == ContractKind.GPU_CLOUD
+            else ai.reference_rent_usd_per_kw_month
+        )
         return ai.rate_hyperscaler + ai.value_of_time_usd_per_mw_year / (price * 12_000.0)
 
     def best_greenfield(self, mw: float) -> tuple[int, float]:
@@ -141,10 +151,18 @@ class Hyperscaler(mesa.Agent):
         firm = 1.0 - go.firmness_discount(bid.mw, bid.keeps_flexible_load)
         preference = (1.0 - ai.us_preference * (1.0 - access)) * firm
         preference *= m.counterparty_factor(bid.miner)
-        own_capex = ai.greenfield_capex_usd_per_mw + effective_capex_usd_per_mw(terms, ai.rate_hyperscaler,
-                                                                                conversion=False)
-        return hyperscaler_reservation_rent(own_capex, ai.rate_hyperscaler, terms.term_years, terms.margin,
-                                            days_saved, ai.value_of_time_usd_per_mw_year, preference)
+        own_capex = ai.greenfield_capex_usd_per_mw + effective_capex_usd_per_mw(
+            terms, ai.rate_hyperscaler, conversion=False
+        )
+        return hyperscaler_reservation_rent(
+            own_capex,
+            ai.rate_hyperscaler,
+            terms.term_years,
+            terms.margin,
+            days_saved,
+            ai.value_of_time_usd_per_mw_year,
+            preference,
+        )
 
     def go_greenfield(self, mw: float) -> None:
         """Ask the grid for firm service for new campuses in its preferred region, in 100 MW phases."""
@@ -156,8 +174,9 @@ class Hyperscaler(mesa.Agent):
         while remaining >= m.config.ai.min_block_mw:
             block = min(phase, remaining)
             region, wait = self.best_greenfield(block)
-            req = m.grid_operators_by_region[region].request(self.unique_id, -1, block, firm=True,
-                                                             purpose=Purpose.GREENFIELD)
+            req = m.grid_operators_by_region[region].request(
+                self.unique_id, -1, block, firm=True, purpose=Purpose.GREENFIELD
+            )
             ready = m.day + int(wait) + m.config.ai.greenfield_build_days
             self.pipeline.append({"request": req.id, "mw": block, "ready_day": ready})
             remaining -= block

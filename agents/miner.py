@@ -85,8 +85,7 @@ class Miner(mesa.Agent):
         self.last_choice, self.last_view = choice, view
         if choice.strategy != self.strategy:
             values = ", ".join(f"{k} {v / 1e6:,.1f} M$" for k, v in choice.values_usd.items() if np.isfinite(v))
-            self.model.log_event(self, "strategy",
-                                 f"{self.strategy} -> {choice.strategy}: {choice.reason} ({values})")
+            self.model.log_event(self, "strategy", f"{self.strategy} -> {choice.strategy}: {choice.reason} ({values})")
             self.strategy = choice.strategy
             if self.first_move_day < 0:
                 self.first_move_day = self.model.day
@@ -99,8 +98,11 @@ class Miner(mesa.Agent):
             self._exit_if_no_longer_mining()
 
     def _exit_if_no_longer_mining(self) -> None:
-        """A firm whose machines have all been retired for losses, with nothing on order and no contracts, has
-        left mining (the Bitfarms path: wind mining down): record it as an exit and sell what it holds."""
+        """Record an exit when the firm has in fact left mining.
+
+        A firm whose machines have all been retired for losses, with nothing on order and no contracts, has
+        left mining (the Bitfarms path: wind mining down): it is an exit, and it sells what it holds.
+        """
         m = self.model
         f = m.fleet
         has_machines = bool(np.any((f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0)))
@@ -151,9 +153,15 @@ class Miner(mesa.Agent):
         v_conv_mining = float((npv_per_mw * mw)[on_conv].sum()) * min(1.0, conv_mw / conv_machine_mw)
         terms = sc.ai.colocation
         capex = terms.conversion_capex_usd_per_mw * self.mean_capex_multiplier(conv_sites)
-        lease_npv = lease_npv_usd_per_mw(m.market_rent_usd_per_kw_month(ContractKind.COLOCATION), terms.margin,
-                                         sc.finance.rate_contracted, terms.term_years, terms.escalator_per_year,
-                                         capex, terms.build_days / 365.0)
+        lease_npv = lease_npv_usd_per_mw(
+            m.market_rent_usd_per_kw_month(ContractKind.COLOCATION),
+            terms.margin,
+            sc.finance.rate_contracted,
+            terms.term_years,
+            terms.escalator_per_year,
+            capex,
+            terms.build_days / 365.0,
+        )
         margin_day = float((m.valuations.batch_margin_per_mw_day(b) * m.fleet.mw[b]).sum())
         acc = m.accounts
         # Only sites without contracts can be sold (contracts bind); both hold and exit keep the rest.
@@ -266,8 +274,10 @@ class Miner(mesa.Agent):
         s = m.sites
         equity = self.free_equity_usd()  # offers are limited by what it can finance, across all its bids
         for site in self.convertible_mw()[1]:
-            free = min(s.convertible_mw[site] - s.converting_mw[site] - s.ai_mw[site],
-                       s.capacity_mw[site] - s.unbuilt_mw[site] - s.converting_mw[site] - s.ai_mw[site])
+            free = min(
+                s.convertible_mw[site] - s.converting_mw[site] - s.ai_mw[site],
+                s.capacity_mw[site] - s.unbuilt_mw[site] - s.converting_mw[site] - s.ai_mw[site],
+            )
             mw = min(free, rfp.mw)
             if mw < rfp.min_block_mw:
                 continue
@@ -284,7 +294,8 @@ class Miner(mesa.Agent):
             foregone = m.valuations.site_own_npv_per_mw(int(site))
             ask = miner_reservation_rent(capex_net, rate, terms.term_years, terms.margin, foregone)
             approval = m.grid_operators_by_region[s.region[site]].expected_wait_days(
-                mw * sc.grid.flexible_headroom_credit, firm=False)
+                mw * sc.grid.flexible_headroom_credit, firm=False
+            )
             ready = m.day + int(max(terms.build_days, approval))
             keeps_flexible = s.machine_mw[site] - mw > 0.25 * mw  # mining left on site to shed at peak
             bids.append(Bid(rfp.id, self.unique_id, int(site), float(mw), ask, ready, bool(keeps_flexible)))
@@ -323,8 +334,10 @@ class Miner(mesa.Agent):
         if gen.j_per_th >= m.fleet.j_per_th[worst] * 0.9:
             return
         site, mw = int(m.fleet.site[worst]), float(m.fleet.mw[worst])
-        gain = (m.valuations.site_new_margin_per_mw_day(site)
-                - float(m.valuations.batch_margin_per_mw_day(np.array([worst]))[0])) * 365.0
+        gain = (
+            m.valuations.site_new_margin_per_mw_day(site)
+            - float(m.valuations.batch_margin_per_mw_day(np.array([worst]))[0])
+        ) * 365.0
         cost = gen.usd_per_th * 1e6 / gen.j_per_th
         if gain <= 0 or cost / gain >= sc.mining.expansion_payback_years:
             return
@@ -349,8 +362,11 @@ class Miner(mesa.Agent):
             return
         idle = max(0.0, s.idle_mw()[site] - m.fleet.mw_by_site(s.n, m.day, pending=True)[site])
         built = 0.0
-        if s.energised[site] and s.unbuilt_mw[site] > 0 and \
-                (cost_per_mw + sc.mining.build_capex_usd_per_mw) / annual < sc.mining.expansion_payback_years:
+        if (
+            s.energised[site]
+            and s.unbuilt_mw[site] > 0
+            and (cost_per_mw + sc.mining.build_capex_usd_per_mw) / annual < sc.mining.expansion_payback_years
+        ):
             built = s.unbuilt_mw[site]
         mw = idle + built
         if mw <= 0 or cost_per_mw / annual >= sc.mining.expansion_payback_years:

@@ -105,8 +105,11 @@ def myopic_rule(v: StrategyView) -> StrategyChoice:
     positive NPV; otherwise hold. Useful as a contrast to ``npv_rule`` in sweeps.
     """
     feasible = _hybrid_value(v) > float("-inf")
-    values = {"hold": v.mining_margin_usd_per_day * 365, "hybrid": v.lease_npv_usd_per_mw if feasible else
-              float("-inf"), "exit": v.v_exit_usd}
+    values = {
+        "hold": v.mining_margin_usd_per_day * 365,
+        "hybrid": v.lease_npv_usd_per_mw if feasible else float("-inf"),
+        "exit": v.v_exit_usd,
+    }
     if v.current == "exit" or v.distressed:
         return StrategyChoice("exit", values, "exit is absorbing" if v.current == "exit" else "distressed")
     if v.has_contracts or (feasible and v.lease_npv_usd_per_mw > 0):

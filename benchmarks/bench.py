@@ -93,8 +93,13 @@ def main(argv=None) -> int:
     rows = []
 
     base = timed(lambda: simulate(seed=0), reps)
-    rows.append(("baseline scenario, 10 years, daily steps, in-process", "<= 1 s",
-                 f"{statistics.median(base):.2f} s (median of {reps})"))
+    rows.append(
+        (
+            "baseline scenario, 10 years, daily steps, in-process",
+            "<= 1 s",
+            f"{statistics.median(base):.2f} s (median of {reps})",
+        )
+    )
 
     short = 180 if args.quick else 365
     sizes = (1_000, 3_000, 10_000)
@@ -103,17 +108,32 @@ def main(argv=None) -> int:
         sc = scenario_with_miners(n)
         per_size[n] = statistics.median(timed(lambda sc=sc: run_days(sc, short), 1 if n == 10_000 else 2))
     ten_k_10y = per_size[10_000] * 3650 / short
-    rows.append(("10,000 miners (and matching sites), 10 years", "<= 30 s, peak memory <= 1 GiB",
-                 f"~{ten_k_10y:,.0f} s (measured {per_size[10_000]:.1f} s for {short} days x {3650 // short}); "
-                 f"peak RSS {peak_rss_mib():,.0f} MiB"))
+    rows.append(
+        (
+            "10,000 miners (and matching sites), 10 years",
+            "<= 30 s, peak memory <= 1 GiB",
+            f"~{ten_k_10y:,.0f} s (measured {per_size[10_000]:.1f} s for {short} days x {3650 // short}); "
+            f"peak RSS {peak_rss_mib():,.0f} MiB",
+        )
+    )
     slope = float(np.polyfit(np.log(sizes), np.log([per_size[n] for n in sizes]), 1)[0])
-    rows.append(("growth of cost from 1,000 to 10,000 miners", "log-log slope <= 1.1",
-                 f"slope {slope:.2f} ({', '.join(f'{n:,}: {per_size[n]:.1f} s' for n in sizes)}; {short} days)"))
+    rows.append(
+        (
+            "growth of cost from 1,000 to 10,000 miners",
+            "log-log slope <= 1.1",
+            f"slope {slope:.2f} ({', '.join(f'{n:,}: {per_size[n]:.1f} s' for n in sizes)}; {short} days)",
+        )
+    )
 
     boltz = boltzmann_agent_steps_per_s()
     ours = 1_000 * short / per_size[1_000]
-    rows.append(("agent-step throughput vs Mesa BoltzmannWealth at 1,000 agents", ">= 3x",
-                 f"{ours / boltz:.2f}x ({ours:,.0f} vs {boltz:,.0f} agent-steps/s; an agent-step = one miner-day)"))
+    rows.append(
+        (
+            "agent-step throughput vs Mesa BoltzmannWealth at 1,000 agents",
+            ">= 3x",
+            f"{ours / boltz:.2f}x ({ours:,.0f} vs {boltz:,.0f} agent-steps/s; an agent-step = one miner-day)",
+        )
+    )
 
     n_runs = 4 if args.quick else 10
     ctx = get_context("spawn")
@@ -121,8 +141,13 @@ def main(argv=None) -> int:
     with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
         list(pool.map(_one_run, range(n_runs)))
     per_run = (time.perf_counter() - t) / n_runs
-    rows.append(("1,000 baseline runs with 2 workers", "<= 10 minutes",
-                 f"~{per_run * 1000 / 60:,.0f} min (measured {n_runs} runs: {per_run:.2f} s each, 2 workers)"))
+    rows.append(
+        (
+            "1,000 baseline runs with 2 workers",
+            "<= 10 minutes",
+            f"~{per_run * 1000 / 60:,.0f} min (measured {n_runs} runs: {per_run:.2f} s each, 2 workers)",
+        )
+    )
 
     ui = ui_step_ms()
     rows.append(("UI step at default settings", "<= 200 ms", ui))

@@ -56,7 +56,9 @@ def _sf1(runs: dict) -> list[float]:
         h = r.timeseries["block_height"]
         hp = r.timeseries["hashprice_usd_per_ph_day"]
         cross = int(np.argmax(h >= 840_000))
-        out.append(float(hp[cross + 1: cross + 1 + SF1_WINDOW_DAYS].mean() / hp[cross - SF1_WINDOW_DAYS: cross].mean()))
+        out.append(
+            float(hp[cross + 1 : cross + 1 + SF1_WINDOW_DAYS].mean() / hp[cross - SF1_WINDOW_DAYS : cross].mean())
+        )
     return out
 
 
@@ -156,15 +158,21 @@ def sf7_parts(runs: dict, shock_date: dt.date) -> list[dict]:
     for shock, base in zip(runs["mass_exit"], runs["baseline"], strict=True):
         d = _shock_day(shock, shock_date)
         t, b = shock.timeseries, base.timeseries
-        before_h = t["network_hashrate_ehs"][d - 7: d].mean()
-        after_h = t["network_hashrate_ehs"][d + 7: d + 37].mean()
+        before_h = t["network_hashrate_ehs"][d - 7 : d].mean()
+        after_h = t["network_hashrate_ehs"][d + 7 : d + 37].mean()
         diff = t["difficulty"]
         changed = np.flatnonzero(diff[d:] != diff[d - 1])
         first_retarget = d + int(changed[0]) if changed.size else len(diff) - 1
         window = slice(d + 45, d + 75)
         hp_ratio = t["hashprice_usd_per_ph_day"][window].mean() / b["hashprice_usd_per_ph_day"][window].mean()
-        out.append({"hashrate": after_h / before_h, "difficulty": diff[first_retarget] / diff[d - 1],
-                    "retarget_day": first_retarget - d, "hashprice_vs_baseline": hp_ratio})
+        out.append(
+            {
+                "hashrate": after_h / before_h,
+                "difficulty": diff[first_retarget] / diff[d - 1],
+                "retarget_day": first_retarget - d,
+                "hashprice_vs_baseline": hp_ratio,
+            }
+        )
     return out
 
 
@@ -186,24 +194,64 @@ def _sf8(runs: dict) -> list[float]:
 
 def facts(scarcity_by_region: dict[str, float], shock_date: dt.date) -> tuple[Fact, ...]:
     """The calibration table's rows (issue 4's bands)."""
-    sf7 = lambda runs: [min(p["hashprice_vs_baseline"] - 1.0,  # noqa: E731
-                            1.0 - p["hashrate"], 1.0 - p["difficulty"]) for p in sf7_parts(runs, shock_date)]
+
+    def sf7(runs: dict) -> list[float]:
+        # The weakest of the three effects: all must be positive for the fact to hold.
+        return [
+            min(p["hashprice_vs_baseline"] - 1.0, 1.0 - p["hashrate"], 1.0 - p["difficulty"])
+            for p in sf7_parts(runs, shock_date)
+        ]
+
     return (
-        Fact("SF-1", "Halving cut the subsidy 6.25 -> 3.125 BTC",
-             "hashprice ratio across the halving (+-7 d, price held)",
-             "0.45-0.55", 0.45, 0.55, _sf1),
+        Fact(
+            "SF-1",
+            "Halving cut the subsidy 6.25 -> 3.125 BTC",
+            "hashprice ratio across the halving (+-7 d, price held)",
+            "0.45-0.55",
+            0.45,
+            0.55,
+            _sf1,
+        ),
         Fact("SF-2", "AI pays ~10x per MW", "GPU-cloud / mining revenue per MW, 2025", "8-15x", 8.0, 15.0, _sf2),
-        Fact("SF-3", "Revenue mix flips fast", "leading pivoter's BTC revenue share within 24 months of first lease "
-             "(from >= 80%)", "<= 0.20", 0.0, 0.20, _sf3),
+        Fact(
+            "SF-3",
+            "Revenue mix flips fast",
+            "leading pivoter's BTC revenue share within 24 months of first lease (from >= 80%)",
+            "<= 0.20",
+            0.0,
+            0.20,
+            _sf3,
+        ),
         Fact("SF-4", "Valuation gap", "AI-focused / BTC-focused EV per MW, 2026-01-15", "1.5-2.5", 1.5, 2.5, _sf4),
         Fact("SF-5", "Three strategies", "strategies in use on 2027-01-01", "3", 3.0, 3.0, _sf5),
-        Fact("SF-6", "Mullet earns demand response", "hybrids' DR USD per mining MW-day, scarcity-heavy minus "
-             "other regions (NaN unless DR > 0)", "> 0", 1e-9, np.inf, lambda runs: _sf6(runs, scarcity_by_region)),
-        Fact("SF-7", "Exodus: hashrate falls, difficulty follows, stayers gain", "smallest of: hashrate drop, "
-             "difficulty drop at first retarget, hashprice gain vs baseline (mass_exit_2026)", "> 0", 1e-9, np.inf,
-             sf7),
-        Fact("SF-8", "AI concentrates in the US, Texas first", "US share of AI MW - US share of hashrate, end 2027 "
-             "(NaN unless Texas is the top AI region)", "> 0", 1e-9, np.inf, _sf8),
+        Fact(
+            "SF-6",
+            "Mullet earns demand response",
+            "hybrids' DR USD per mining MW-day, scarcity-heavy minus other regions (NaN unless DR > 0)",
+            "> 0",
+            1e-9,
+            np.inf,
+            lambda runs: _sf6(runs, scarcity_by_region),
+        ),
+        Fact(
+            "SF-7",
+            "Exodus: hashrate falls, difficulty follows, stayers gain",
+            "smallest of: hashrate drop, "
+            "difficulty drop at first retarget, hashprice gain vs baseline (mass_exit_2026)",
+            "> 0",
+            1e-9,
+            np.inf,
+            sf7,
+        ),
+        Fact(
+            "SF-8",
+            "AI concentrates in the US, Texas first",
+            "US share of AI MW - US share of hashrate, end 2027 (NaN unless Texas is the top AI region)",
+            "> 0",
+            1e-9,
+            np.inf,
+            _sf8,
+        ),
     )
 
 
@@ -218,20 +266,24 @@ def halving_scenario(base: Scenario) -> Scenario:
     data = base.model_dump(mode="json")
     # 1,300 blocks (~9 days) before: still inside the period that began at 838,656, so the bits are 840,000's.
     anchor = dt.datetime(2024, 4, 20, 0, 9, 27, tzinfo=dt.UTC) - dt.timedelta(seconds=1_300 * 600)
-    data["run"].update(start_date=anchor.date().isoformat(), anchor_height=838_700,
-                       anchor_time_utc=anchor.isoformat())
+    data["run"].update(start_date=anchor.date().isoformat(), anchor_height=838_700, anchor_time_utc=anchor.isoformat())
     data["price"]["kind"] = "constant"
     return Scenario.model_validate(data)
 
 
-def run_ensembles(baseline: Scenario, mass_exit: Scenario, backtest: Scenario, seeds: list[int],
-                  workers: int = 2, progress=None) -> dict[str, list[RunResult]]:
+def run_ensembles(
+    baseline: Scenario, mass_exit: Scenario, backtest: Scenario, seeds: list[int], workers: int = 2, progress=None
+) -> dict[str, list[RunResult]]:
     """Run every ensemble the table needs: baseline, halving window, mass-exit shock, backtest."""
     jobs = {
         "baseline": (baseline, BASELINE_DAYS),
         "halving": (halving_scenario(baseline), 20),
-        "mass_exit": (mass_exit, min(BASELINE_DAYS, (mass_exit.shocks[0].date - mass_exit.run.start_date).days + 120)
-                      if mass_exit.shocks else BASELINE_DAYS),
+        "mass_exit": (
+            mass_exit,
+            min(BASELINE_DAYS, (mass_exit.shocks[0].date - mass_exit.run.start_date).days + 120)
+            if mass_exit.shocks
+            else BASELINE_DAYS,
+        ),
         "backtest": (backtest, backtest.run.days),
     }
     tasks = [(name, (sc.model_dump_json(), seed, days)) for name, (sc, days) in jobs.items() for seed in seeds]
@@ -257,8 +309,13 @@ def summarise(values: list[float], low: float, high: float) -> dict:
     if finite.size == 0:
         return {"mean": float("nan"), "p05": float("nan"), "p95": float("nan"), "n": 0, "pass": False}
     mean = float(finite.mean())
-    return {"mean": mean, "p05": float(np.percentile(finite, 5)), "p95": float(np.percentile(finite, 95)),
-            "n": int(finite.size), "pass": bool(finite.size == v.size and low <= mean <= high)}
+    return {
+        "mean": mean,
+        "p05": float(np.percentile(finite, 5)),
+        "p95": float(np.percentile(finite, 95)),
+        "n": int(finite.size),
+        "pass": bool(finite.size == v.size and low <= mean <= high),
+    }
 
 
 def backtest_table(runs: list[RunResult]) -> list[dict]:
@@ -270,7 +327,15 @@ def backtest_table(runs: list[RunResult]) -> list[dict]:
             i, j = _row_on(r, start), _row_on(r, end) + 1
             means.append(float(r.timeseries["network_hashrate_ehs"][i:j].mean()))
         sim = float(np.mean(means))
-        rows.append({"period": label, "reported_ehs": reported, "simulated_ehs": sim,
-                     "p05": float(np.percentile(means, 5)), "p95": float(np.percentile(means, 95)),
-                     "error": sim / reported - 1.0, "source": source})
+        rows.append(
+            {
+                "period": label,
+                "reported_ehs": reported,
+                "simulated_ehs": sim,
+                "p05": float(np.percentile(means, 5)),
+                "p95": float(np.percentile(means, 95)),
+                "error": sim / reported - 1.0,
+                "source": source,
+            }
+        )
     return rows

@@ -86,9 +86,7 @@ class ConfigError(ValueError):
         super().__init__(self.source, problem, field, accepted)
 
     def __str__(self) -> str:
-        parts = (
-            [self.source, self.field, self.problem] if self.field else [self.source, self.problem]
-        )
+        parts = [self.source, self.field, self.problem] if self.field else [self.source, self.problem]
         text = ": ".join(parts)
         if self.accepted:
             text += f" (accepted: {self.accepted})"
@@ -125,13 +123,9 @@ def load_toml(path: Path) -> dict:
     try:
         data = tomllib.loads(text)
     except ValueError as exc:  # TOMLDecodeError, or int() refusing a 5000-digit literal
-        raise ConfigError(
-            path, f"TOML syntax error: {exc}", accepted="TOML 1.0 syntax, see https://toml.io"
-        ) from exc
+        raise ConfigError(path, f"TOML syntax error: {exc}", accepted="TOML 1.0 syntax, see https://toml.io") from exc
     if not data:
-        raise ConfigError(
-            path, "file has only comments, no settings", accepted="a TOML file with a setting"
-        )
+        raise ConfigError(path, "file has only comments, no settings", accepted="a TOML file with a setting")
     return data
 
 
@@ -355,9 +349,7 @@ def parse_override(override: str, source: str = "--set") -> tuple[tuple[str, ...
 def _parse_key(key_text: str, override: str, source: str) -> tuple[str, ...]:
     """Parse a TOML dotted key by letting tomllib read ``<key> = 0``."""
     if not key_text.strip():
-        raise ConfigError(
-            source, f"{_toml_repr(override)} has an empty key", accepted=OVERRIDE_FORM
-        )
+        raise ConfigError(source, f"{_toml_repr(override)} has an empty key", accepted=OVERRIDE_FORM)
     # A line break would let the "key" smuggle in a whole TOML document.
     if len(key_text.splitlines()) > 1:
         raise ConfigError(source, f"{_toml_repr(key_text)} spans lines", accepted=OVERRIDE_FORM)
@@ -380,9 +372,7 @@ def _parse_value(value_text: str, dotted: str, source: str) -> Any:
     """Parse a TOML value, taking text that is not TOML as a bare string."""
     text = value_text.strip()
     if not text:
-        raise ConfigError(
-            source, "no value after '='", field=dotted, accepted=f'{VALUE_FORMS}; "" for empty text'
-        )
+        raise ConfigError(source, "no value after '='", field=dotted, accepted=f'{VALUE_FORMS}; "" for empty text')
     try:
         parsed = tomllib.loads(f"v = {text}")
     except tomllib.TOMLDecodeError as exc:
@@ -768,9 +758,7 @@ def _accepted(where: _Where) -> str | None:
         return f"a table with keys: {', '.join(_model_keys(where.ann))}"
     if tags := _union_tags(where):
         return f"a table with {where.disc} = {' or '.join(tags)}"
-    return _join(
-        _phrase(where.ann), _bounds(where.meta), _lengths(where.meta), _pattern(where.meta)
-    )
+    return _join(_phrase(where.ann), _bounds(where.meta), _lengths(where.meta), _pattern(where.meta))
 
 
 # Short name and example of each scalar type; the example is left out inside a problem.
@@ -1045,9 +1033,7 @@ def file_sha256(data: Mapping) -> str:
     Raises:
         TypeError: A value that has no canonical form here.
     """
-    text = json.dumps(
-        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
-    )
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -57,8 +57,9 @@ def reward_factor(tip_height: float, years: np.ndarray, fees_btc_per_block: floa
     return (sub + fees_btc_per_block) / (sub_now + fees_btc_per_block)
 
 
-def expected_hashprice_path(hashprice_now, hashrate_growth_per_year, tip_height, fees_btc_per_block, years,
-                            btc_growth_per_year=0.0):
+def expected_hashprice_path(
+    hashprice_now, hashrate_growth_per_year, tip_height, fees_btc_per_block, years, btc_growth_per_year=0.0
+):
     """Hashprice miners expect at future ``years``.
 
     Today's, grown with the expected BTC price, diluted by hashrate growth, and cut at each halving by block
@@ -72,8 +73,9 @@ def expected_hashprice_path(hashprice_now, hashrate_growth_per_year, tip_height,
     return hashprice_now * dilution * reward_factor(tip_height, years, fees_btc_per_block)
 
 
-def expected_run_margin_usd_per_mw_day(hashprice, j_per_th, price_mean, price_sigma_log, adder, scarcity_share,
-                                       opex_usd_per_mw_day):
+def expected_run_margin_usd_per_mw_day(
+    hashprice, j_per_th, price_mean, price_sigma_log, adder, scarcity_share, opex_usd_per_mw_day
+):
     """Expected daily margin of 1 MW of machines that curtail optimally against a lognormal hourly price.
 
     Running pays ``max(0, R - P)`` per MWh, R the revenue per MWh; for lognormal P with mean ``m`` and
@@ -88,8 +90,18 @@ def expected_run_margin_usd_per_mw_day(hashprice, j_per_th, price_mean, price_si
     return 24.0 * (1.0 - scarcity_share) * per_mwh - opex_usd_per_mw_day
 
 
-def mining_npv_usd_per_mw(hp_path, path_years, j_per_th, price_mean, price_sigma_log, adder, scarcity_share,
-                          opex_usd_per_mw_day, rate_per_year, dr_usd_per_mw_day=0.0):
+def mining_npv_usd_per_mw(
+    hp_path,
+    path_years,
+    j_per_th,
+    price_mean,
+    price_sigma_log,
+    adder,
+    scarcity_share,
+    opex_usd_per_mw_day,
+    rate_per_year,
+    dr_usd_per_mw_day=0.0,
+):
     """NPV of 1 MW of machines over the path: margin can't go below -opex... unless machines are switched off.
 
     Each year is valued at the expected hashprice of that year; a miner stops (margin floor 0, no opex)
@@ -98,8 +110,8 @@ def mining_npv_usd_per_mw(hp_path, path_years, j_per_th, price_mean, price_sigma
     """
     hp = np.asarray(hp_path)[:, None]
     margin = expected_run_margin_usd_per_mw_day(
-        hp, np.asarray(j_per_th)[None, :], price_mean, price_sigma_log, adder, scarcity_share,
-        opex_usd_per_mw_day)
+        hp, np.asarray(j_per_th)[None, :], price_mean, price_sigma_log, adder, scarcity_share, opex_usd_per_mw_day
+    )
     margin = np.maximum(margin + dr_usd_per_mw_day, 0.0) * DAYS_PER_YEAR
     dt_years = np.diff(np.concatenate([[0.0], path_years]))[:, None]
     discount = (1.0 + rate_per_year) ** -np.asarray(path_years)[:, None]

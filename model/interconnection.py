@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-
 MAX_WAIT_DAYS = 36_500.0
 """Longest expected wait a queue quotes (100 years, the longest run)."""
 
@@ -85,8 +84,15 @@ class InterconnectionQueue:
         """MW waiting for a study or for headroom."""
         return sum(r.mw for r in self.pending)
 
-    def expected_wait_days(self, mw: float, firm: bool, day: int, study_days: float,
-                           headroom_growth_mw_per_day: float, flexible_credit: float) -> float:
+    def expected_wait_days(
+        self,
+        mw: float,
+        firm: bool,
+        day: int,
+        study_days: float,
+        headroom_growth_mw_per_day: float,
+        flexible_credit: float,
+    ) -> float:
         """What a new request would expect to wait: study backlog, then headroom shortfall over its growth."""
         study_end = max(day + study_days, max(float(day), self.study_free_day) + mw / self.study_capacity_mw_per_day)
         need = mw if firm else mw * (1.0 - flexible_credit)

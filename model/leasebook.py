@@ -71,8 +71,9 @@ class LeaseBook:
 
     def mw_for_hyperscaler(self, unique_id: int, day: int) -> float:
         """MW signed with a hyperscaler and not yet ended."""
-        return float(sum(x.mw for x in self.leases
-                         if x.hyperscaler == unique_id and (x.end_day < 0 or x.end_day > day)))
+        return float(
+            sum(x.mw for x in self.leases if x.hyperscaler == unique_id and (x.end_day < 0 or x.end_day > day))
+        )
 
     def for_miner(self, unique_id: int) -> list[Lease]:
         """Leases a miner signed."""

@@ -39,8 +39,9 @@ def nakamoto_coefficient(weights: np.ndarray) -> int:
     return int(np.searchsorted(np.cumsum(s), 0.5, side="right") + 1)
 
 
-def valuation_per_mw(ev_usd: np.ndarray, mw: np.ndarray, ai_mw: np.ndarray,
-                     mining_mw: np.ndarray) -> tuple[float, float]:
+def valuation_per_mw(
+    ev_usd: np.ndarray, mw: np.ndarray, ai_mw: np.ndarray, mining_mw: np.ndarray
+) -> tuple[float, float]:
     """MW-weighted enterprise value per MW of AI-focused and of BTC-focused miners (NaN for an empty group)."""
     live = (mw > 0) & (mining_mw > 0)
     ai_focused = live & (ai_mw >= AI_FOCUS_SHARE * mw)

@@ -84,10 +84,7 @@ def check_out_dir(out_dir: Path) -> None:
                 "or a previous run's output folder)"
             )
     if out_dir.exists() and not out_dir.is_dir():
-        raise OutputError(
-            f"{out_dir}: is an existing file (accepted: a new folder or a previous run's "
-            "output folder)"
-        )
+        raise OutputError(f"{out_dir}: is an existing file (accepted: a new folder or a previous run's output folder)")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file():
         raise OutputError(
             f"{out_dir}: folder exists and is not a HashPivot run output (no {MANIFEST}); "
@@ -277,8 +274,7 @@ def manifest(
         "scenario_chain": [str(p) for p in loaded.chain],
         "overrides": list(loaded.overrides),
         "data_files": {
-            key: {"path": path, "sha256": data_file_sha256(path)}
-            for key, path in loaded.data_paths.items()
+            key: {"path": path, "sha256": data_file_sha256(path)} for key, path in loaded.data_paths.items()
         },
         "seed": seed,
         "days": days,

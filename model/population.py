@@ -77,8 +77,16 @@ def miner_specs(scenario, regions, rng: np.random.Generator) -> list[MinerSpec]:
     return specs
 
 
-def _spec(a, region: int, mw: float, j_per_th: float, convertible_share: float, unbuilt_share: float,
-          rng: np.random.Generator, jitter: bool) -> MinerSpec:
+def _spec(
+    a,
+    region: int,
+    mw: float,
+    j_per_th: float,
+    convertible_share: float,
+    unbuilt_share: float,
+    rng: np.random.Generator,
+    jitter: bool,
+) -> MinerSpec:
     if jitter:  # vintages differ; keep the hashrate the region needs by scaling MW with J/TH
         factor = 1.0 + TAIL_EFFICIENCY_SPREAD * (2.0 * rng.random() - 1.0)
         j_per_th *= factor
@@ -98,19 +106,33 @@ def _spec(a, region: int, mw: float, j_per_th: float, convertible_share: float, 
         }
         for _ in range(a.sites)
     )
-    return MinerSpec(a.name, a.strategy, a.hodl_share, a.cash_usd_per_mw * mw, a.debt_usd_per_mw * mw,
-                     a.btc_per_mw * mw, sites)
+    return MinerSpec(
+        a.name, a.strategy, a.hodl_share, a.cash_usd_per_mw * mw, a.debt_usd_per_mw * mw, a.btc_per_mw * mw, sites
+    )
 
 
 def place_sites(spec: MinerSpec, miner_idx: int, sites, fleet) -> None:
     """Create a miner's sites (energised, machines on the built part) and its initial machine batches."""
     for s in spec.sites:
-        i = sites.add(region=s["region"], capacity_mw=s["capacity_mw"], owner_kind=Owner.MINER, owner=miner_idx,
-                      energised=True, power_adder_usd_per_mwh=s["power_adder_usd_per_mwh"], cooling=s["cooling"],
-                      convertible_mw=s["convertible_share"] * s["capacity_mw"],
-                      capex_multiplier=s["capex_multiplier"])
+        i = sites.add(
+            region=s["region"],
+            capacity_mw=s["capacity_mw"],
+            owner_kind=Owner.MINER,
+            owner=miner_idx,
+            energised=True,
+            power_adder_usd_per_mwh=s["power_adder_usd_per_mwh"],
+            cooling=s["cooling"],
+            convertible_mw=s["convertible_share"] * s["capacity_mw"],
+            capex_multiplier=s["capex_multiplier"],
+        )
         sites.unbuilt_mw[i] = s["capacity_mw"] - s["machine_mw"]
         sites.machine_mw[i] = s["machine_mw"]
         th = s["machine_mw"] * 1e6 / s["j_per_th"]
-        fleet.add(site=i, owner=miner_idx, mw=s["machine_mw"], j_per_th=s["j_per_th"],
-                  cost_usd=th * INITIAL_MACHINE_USD_PER_TH, online_day=-1)
+        fleet.add(
+            site=i,
+            owner=miner_idx,
+            mw=s["machine_mw"],
+            j_per_th=s["j_per_th"],
+            cost_usd=th * INITIAL_MACHINE_USD_PER_TH,
+            online_day=-1,
+        )

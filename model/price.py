@@ -38,9 +38,7 @@ class PriceInputError(ValueError):
 class PricePath(Protocol):
     """What the simulator needs of a BTC price path."""
 
-    def daily_prices_usd(
-        self, rng: np.random.Generator, start_date: dt.date, n_days: int
-    ) -> np.ndarray:
+    def daily_prices_usd(self, rng: np.random.Generator, start_date: dt.date, n_days: int) -> np.ndarray:
         """Return the BTC price in USD of days ``start_date + i``, ``i = 0 .. n_days - 1``."""
         ...
 
@@ -66,9 +64,7 @@ class ConstantPrice:
         _check_positive_usd("price_usd", price_usd)
         self.price_usd = float(price_usd)
 
-    def daily_prices_usd(
-        self, rng: np.random.Generator, start_date: dt.date, n_days: int
-    ) -> np.ndarray:
+    def daily_prices_usd(self, rng: np.random.Generator, start_date: dt.date, n_days: int) -> np.ndarray:
         """Return ``n_days`` copies of the price (``rng`` and ``start_date`` are unused)."""
         _check_n_days(n_days)
         return np.full(n_days, self.price_usd, dtype=np.float64)
@@ -95,9 +91,7 @@ class GBMPrice:
         self.drift_per_year = float(drift_per_year)
         self.volatility_per_year = float(volatility_per_year)
 
-    def daily_prices_usd(
-        self, rng: np.random.Generator, start_date: dt.date, n_days: int
-    ) -> np.ndarray:
+    def daily_prices_usd(self, rng: np.random.Generator, start_date: dt.date, n_days: int) -> np.ndarray:
         """Draw ``n_days`` prices, day 0 at ``start_usd``, from one ``standard_normal`` call."""
         _check_n_days(n_days)
         if n_days == 0:
@@ -126,9 +120,7 @@ class CsvPrice:
         self.path = Path(path)
         self.dates, self.prices_usd = read_price_csv(self.path)
 
-    def daily_prices_usd(
-        self, rng: np.random.Generator, start_date: dt.date, n_days: int
-    ) -> np.ndarray:
+    def daily_prices_usd(self, rng: np.random.Generator, start_date: dt.date, n_days: int) -> np.ndarray:
         """Interpolate the CSV's prices at each day from ``start_date`` (``rng`` is unused)."""
         _check_n_days(n_days)
         days = start_date.toordinal() + np.arange(n_days, dtype=np.float64)
@@ -153,9 +145,7 @@ class CsvThenGBMPrice:
         self.drift_per_year = float(drift_per_year)
         self.volatility_per_year = float(volatility_per_year)
 
-    def daily_prices_usd(
-        self, rng: np.random.Generator, start_date: dt.date, n_days: int
-    ) -> np.ndarray:
+    def daily_prices_usd(self, rng: np.random.Generator, start_date: dt.date, n_days: int) -> np.ndarray:
         """History up to the CSV's last date, then GBM; the random draws depend only on the days after it."""
         _check_n_days(n_days)
         prices = self.history.daily_prices_usd(rng, start_date, n_days)

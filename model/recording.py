@@ -41,8 +41,11 @@ def daily_row(m) -> dict[str, float]:
     row.update(_concentration(m, pivot))
     row.update(_leases_and_grid(m))
     acc = m.accounts
-    row.update(miner_cash_usd_total=float(acc.cash_usd.sum()), miner_debt_usd_total=float(acc.debt_usd.sum()),
-               miner_btc_total=float(acc.btc.sum()))
+    row.update(
+        miner_cash_usd_total=float(acc.cash_usd.sum()),
+        miner_debt_usd_total=float(acc.debt_usd.sum()),
+        miner_btc_total=float(acc.btc.sum()),
+    )
     return row
 
 
@@ -57,8 +60,12 @@ def _strategies(m) -> dict[str, float]:
     for miner in m.miners_list:
         counts[miner.strategy] += 1
     converting = _per_miner(m, m.sites.converting_mw[: m.sites.n]) > 0
-    return {"miners_hold": counts["hold"], "miners_hybrid": counts["hybrid"], "miners_exit": counts["exit"],
-            "miners_converting": int(converting.sum())}
+    return {
+        "miners_hold": counts["hold"],
+        "miners_hybrid": counts["hybrid"],
+        "miners_exit": counts["exit"],
+        "miners_converting": int(converting.sum()),
+    }
 
 
 def _revenue(m, states) -> dict[str, float]:
@@ -130,19 +137,32 @@ def agent_rows(m) -> list[dict]:
         values = miner.last_choice.values_usd if miner.last_choice else {}
         held = miner.sites
         main = int(s.region[held[np.argmax(s.capacity_mw[held])]]) if held.size else -1
-        rows.append({
-            "day": m.day, "date": m.date.isoformat(), "agent_id": miner.unique_id, "archetype": miner.archetype,
-            "region": m.regions.ids[main] if main >= 0 else "",
-            "strategy": miner.strategy, "converting": bool(per["converting"][i] > 0),
-            **{f"mw_{k}": float(v[i]) for k, v in per.items()},
-            "cash_usd": float(acc.cash_usd[i]), "debt_usd": float(acc.debt_usd[i]), "btc": float(acc.btc[i]),
-            "btc_revenue_share": float(rev[0] / total) if total > 0 else float("nan"),
-            "revenue_mining_usd": float(rev[0]), "revenue_ai_usd": float(rev[1]), "revenue_dr_usd": float(rev[2]),
-            "npv_hold_usd": values.get("hold", float("nan")), "npv_hybrid_usd": values.get("hybrid", float("nan")),
-            "npv_exit_usd": values.get("exit", float("nan")),
-            "reason": miner.last_choice.reason if miner.last_choice else "",
-            "ev_usd": float(m.ev_usd[i]), "first_lease_day": miner.first_lease_day, "exit_day": miner.exit_day,
-            "first_move_day": miner.first_move_day,
-            "initial_j_per_th": getattr(miner, "initial_j_per_th", float("nan")),
-        })
+        rows.append(
+            {
+                "day": m.day,
+                "date": m.date.isoformat(),
+                "agent_id": miner.unique_id,
+                "archetype": miner.archetype,
+                "region": m.regions.ids[main] if main >= 0 else "",
+                "strategy": miner.strategy,
+                "converting": bool(per["converting"][i] > 0),
+                **{f"mw_{k}": float(v[i]) for k, v in per.items()},
+                "cash_usd": float(acc.cash_usd[i]),
+                "debt_usd": float(acc.debt_usd[i]),
+                "btc": float(acc.btc[i]),
+                "btc_revenue_share": float(rev[0] / total) if total > 0 else float("nan"),
+                "revenue_mining_usd": float(rev[0]),
+                "revenue_ai_usd": float(rev[1]),
+                "revenue_dr_usd": float(rev[2]),
+                "npv_hold_usd": values.get("hold", float("nan")),
+                "npv_hybrid_usd": values.get("hybrid", float("nan")),
+                "npv_exit_usd": values.get("exit", float("nan")),
+                "reason": miner.last_choice.reason if miner.last_choice else "",
+                "ev_usd": float(m.ev_usd[i]),
+                "first_lease_day": miner.first_lease_day,
+                "exit_day": miner.exit_day,
+                "first_move_day": miner.first_move_day,
+                "initial_j_per_th": getattr(miner, "initial_j_per_th", float("nan")),
+            }
+        )
     return rows

@@ -86,9 +86,7 @@ class Region(BaseModel):
         description="Region id, upper-case letters, digits and '_' (no unit).",
     )
     name: str = Field(min_length=1, description="Human-readable name (no unit).")
-    country: str = Field(
-        pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 country code, e.g. 'US' (no unit)."
-    )
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 country code, e.g. 'US' (no unit).")
     lon: float = _num(-180.0, 180.0, "Longitude of the region's mining centre, degrees east.")
     lat: float = _num(-90.0, 90.0, "Latitude of the region's mining centre, degrees north.")
     price_mean_usd_per_mwh: float = _num(
@@ -99,9 +97,7 @@ class Region(BaseModel):
         0.8,
         "Standard deviation of the log hourly non-scarcity price, dimensionless (log USD/MWh).",
     )
-    scarcity_hours_per_year: float = _num(
-        0.0, 1000.0, "Expected hours per year at the scarcity price, h/yr."
-    )
+    scarcity_hours_per_year: float = _num(0.0, 1000.0, "Expected hours per year at the scarcity price, h/yr.")
     scarcity_price_usd_per_mwh: float = _num(
         0.0,
         20000.0,
@@ -137,19 +133,13 @@ class Region(BaseModel):
         0.15,
         "Premium added to annual discount rates for regulatory risk, 1/yr (fraction, 0.05 = 5%).",
     )
-    spare_capacity_mw: float = _num(
-        0.0, 1e6, "Grid headroom available for new large loads at the start (2024), MW."
-    )
+    spare_capacity_mw: float = _num(0.0, 1e6, "Grid headroom available for new large loads at the start (2024), MW.")
     headroom_growth_mw_per_year: float = _num(0.0, 1e5, "Growth of that headroom, MW/yr.")
     hashrate_share_2024: float = _num(
         0.0, 1.0, "Region's share of network hashrate in 2024, fraction (sums to 1 over regions)."
     )
-    typical_site_mw: float = _num(
-        0.0, 5000.0, "Typical size of a mining site in the region, MW (> 0).", gt=0.0
-    )
-    convertible_share: float = _num(
-        0.0, 1.0, "Share of the region's mining MW that could convert to AI/HPC, fraction."
-    )
+    typical_site_mw: float = _num(0.0, 5000.0, "Typical size of a mining site in the region, MW (> 0).", gt=0.0)
+    convertible_share: float = _num(0.0, 1.0, "Share of the region's mining MW that could convert to AI/HPC, fraction.")
     hyperscaler_access: float = _num(
         0.0,
         1.0,
@@ -169,19 +159,14 @@ class Region(BaseModel):
         if self.study_months_firm < self.study_months_flexible:
             raise _FieldProblem(
                 "study_months_firm",
-                f"{self.study_months_firm} is below "
-                f"study_months_flexible={self.study_months_flexible}",
+                f"{self.study_months_firm} is below study_months_flexible={self.study_months_flexible}",
             )
         if self.large_load_threshold_mw == 0.0 and self.large_load_curtail_hours_per_year > 0.0:
             raise _FieldProblem(
                 "large_load_curtail_hours_per_year",
-                f"{self.large_load_curtail_hours_per_year} h/yr "
-                "with large_load_threshold_mw=0 (no rule)",
+                f"{self.large_load_curtail_hours_per_year} h/yr with large_load_threshold_mw=0 (no rule)",
             )
-        if (
-            self.scarcity_hours_per_year > 0.0
-            and self.scarcity_price_usd_per_mwh < self.price_mean_usd_per_mwh
-        ):
+        if self.scarcity_hours_per_year > 0.0 and self.scarcity_price_usd_per_mwh < self.price_mean_usd_per_mwh:
             raise _FieldProblem(
                 "scarcity_price_usd_per_mwh",
                 f"{self.scarcity_price_usd_per_mwh} is below price_mean_usd_per_mwh="
@@ -214,9 +199,7 @@ class Edge(BaseModel):
     kind: Literal["adjacent", "transmission"] = Field(
         description="'adjacent' (synchronous seam) or 'transmission' (DC tie) (no unit)."
     )
-    capacity_mw: float = _num(
-        0.0, 1e5, "Approximate transfer capability between the two regions, MW."
-    )
+    capacity_mw: float = _num(0.0, 1e5, "Approximate transfer capability between the two regions, MW.")
     note: str = Field(default="", description="Which lines, and how approximate (no unit).")
 
     @field_validator("capacity_mw", mode="before")
@@ -233,12 +216,8 @@ class Meta(BaseModel):
 
     title: str = Field(default="", description="Title of the data set (no unit).")
     as_of: int = Field(ge=1900, le=2200, description="Year the values describe, calendar year.")
-    currency: str = Field(
-        default="USD", description="Currency of all money fields and conversions used."
-    )
-    sources: tuple[str, ...] = Field(
-        min_length=1, description="The sources the file draws on (no unit)."
-    )
+    currency: str = Field(default="USD", description="Currency of all money fields and conversions used.")
+    sources: tuple[str, ...] = Field(min_length=1, description="The sources the file draws on (no unit).")
 
 
 class RegionSet(dict[str, Region]):
@@ -274,9 +253,7 @@ def _one_line(text: str) -> str:
 def _fail(file: str, where: str, field: str | None, problem: str, accepted: str) -> RegionDataError:
     """Build a one-line ``RegionDataError``: file, where, field, problem, what is accepted."""
     parts = [file, where] + ([f"field {field!r}"] if field else []) + [problem]
-    return RegionDataError(
-        _one_line(": ".join([", ".join(parts[:-1]), parts[-1]]) + f"; accepted: {accepted}")
-    )
+    return RegionDataError(_one_line(": ".join([", ".join(parts[:-1]), parts[-1]]) + f"; accepted: {accepted}"))
 
 
 def _accepted(model: type[BaseModel], field: str) -> str:
@@ -300,18 +277,14 @@ def _accepted(model: type[BaseModel], field: str) -> str:
     return f"{text} ({info.description.rstrip('.')})" if info.description else text
 
 
-def _translate(
-    exc: ValidationError, model: type[BaseModel], file: str, where: str
-) -> RegionDataError:
+def _translate(exc: ValidationError, model: type[BaseModel], file: str, where: str) -> RegionDataError:
     """Turn pydantic's first validation error into a one-line ``RegionDataError``."""
     err = exc.errors()[0]
     loc = [str(part) for part in err.get("loc", ())]
     field = loc[0] if loc else None
     problem_exc = (err.get("ctx") or {}).get("error")
     if isinstance(problem_exc, _FieldProblem):
-        return _fail(
-            file, where, problem_exc.field, str(problem_exc), _accepted(model, problem_exc.field)
-        )
+        return _fail(file, where, problem_exc.field, str(problem_exc), _accepted(model, problem_exc.field))
     if err["type"] == "extra_forbidden":
         accepted = "fields " + ", ".join(n for n in model.model_fields if n != "id")
         return _fail(file, where, field, "unknown field", accepted)
@@ -323,9 +296,7 @@ def _translate(
 
 def _read(path: Path | None) -> tuple[str, dict[str, Any]]:
     """Read and parse the TOML file; return its display name and content."""
-    source: Path | Traversable = (
-        resources.files(DATA_PACKAGE).joinpath(PACKAGED_FILE) if path is None else Path(path)
-    )
+    source: Path | Traversable = resources.files(DATA_PACKAGE).joinpath(PACKAGED_FILE) if path is None else Path(path)
     file = str(source)
     try:
         text = source.read_text(encoding="utf-8")
@@ -340,18 +311,14 @@ def _read(path: Path | None) -> tuple[str, dict[str, Any]]:
 def _parse_regions(file: str, raw: Any) -> dict[str, Region]:
     """Validate the ``[regions.*]`` tables into ``Region`` objects, in file order."""
     if not isinstance(raw, dict) or not raw:
-        raise _fail(
-            file, "[regions]", None, "missing or empty", "one [regions.<ID>] table per region"
-        )
+        raise _fail(file, "[regions]", None, "missing or empty", "one [regions.<ID>] table per region")
     regions: dict[str, Region] = {}
     for region_id, table in raw.items():
         where = f"region {region_id!r}"
         if not isinstance(table, dict):
             raise _fail(file, where, None, "is not a table", "a [regions.<ID>] table of fields")
         if "id" in table:
-            raise _fail(
-                file, where, "id", "must not be set", "the id is the table name, [regions.<ID>]"
-            )
+            raise _fail(file, where, "id", "must not be set", "the id is the table name, [regions.<ID>]")
         try:
             regions[region_id] = Region(id=region_id, **table)
         except ValidationError as exc:
@@ -392,9 +359,7 @@ def _parse_edges(file: str, raw: Any, regions: Mapping[str, Region]) -> tuple[Ed
             raise _translate(exc, Edge, file, where) from exc
         for end in ("a", "b"):
             if getattr(edge, end) not in regions:
-                raise _fail(
-                    file, where, end, f"unknown region {getattr(edge, end)!r}", f"one of {known}"
-                )
+                raise _fail(file, where, end, f"unknown region {getattr(edge, end)!r}", f"one of {known}")
         if edge.a == edge.b:
             raise _fail(file, where, "b", "same region as 'a'", "a region other than 'a'")
         pair = frozenset((edge.a, edge.b))
@@ -555,13 +520,9 @@ class RegionTable:
             raise ValueError("RegionTable.from_regions: no regions given")
         for key, region in regions.items():
             if key != region.id:
-                raise ValueError(
-                    f"RegionTable.from_regions: key {key!r} holds region {region.id!r}"
-                )
+                raise ValueError(f"RegionTable.from_regions: key {key!r} holds region {region.id!r}")
         items = list(regions.values())
-        arrays = {
-            name: _frozen((getattr(r, name) for r in items), np.float64) for name in NUMERIC_FIELDS
-        }
+        arrays = {name: _frozen((getattr(r, name) for r in items), np.float64) for name in NUMERIC_FIELDS}
         ids = tuple(regions)
         return cls(
             ids=ids,
@@ -583,7 +544,5 @@ class RegionTable:
             KeyError: if ``field`` is not a numeric field of ``Region``.
         """
         if field not in NUMERIC_FIELDS:
-            raise KeyError(
-                f"{field!r} is not a numeric Region field; accepted: {', '.join(NUMERIC_FIELDS)}"
-            )
+            raise KeyError(f"{field!r} is not a numeric Region field; accepted: {', '.join(NUMERIC_FIELDS)}")
         return getattr(self, field)

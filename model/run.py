@@ -33,8 +33,13 @@ class RunResult:
     sales: list[dict] = field(default_factory=list)
 
 
-def simulate(scenario: Scenario | None = None, seed: int = 0, days: int | None = None,
-             progress: Callable[[int, int], None] | None = None, check_invariants: bool = False) -> RunResult:
+def simulate(
+    scenario: Scenario | None = None,
+    seed: int = 0,
+    days: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    check_invariants: bool = False,
+) -> RunResult:
     """Run ``scenario`` with ``seed`` for ``days`` (default: the scenario's horizon) and collect the tables.
 
     Args:
@@ -77,11 +82,22 @@ def collect(model: HashpivotModel) -> RunResult:
 def lease_row(x) -> dict:
     """A lease as a flat row (units in the column names)."""
     return {
-        "lease_id": x.id, "miner_id": x.miner, "hyperscaler_id": x.hyperscaler, "site": x.site,
-        "kind": str(x.kind), "mw": x.mw, "rent_usd_per_kw_month": x.rent_usd_per_kw_month,
-        "term_years": x.term_years, "escalator_per_year": x.escalator_per_year, "prepayment_usd": x.prepayment_usd,
-        "capex_usd": x.capex_usd, "sign_day": x.sign_day, "promised_day": x.promised_day, "start_day": x.start_day,
-        "end_day": x.end_day, "miner_reservation_usd_per_kw_month": x.miner_reservation_usd_per_kw_month,
+        "lease_id": x.id,
+        "miner_id": x.miner,
+        "hyperscaler_id": x.hyperscaler,
+        "site": x.site,
+        "kind": str(x.kind),
+        "mw": x.mw,
+        "rent_usd_per_kw_month": x.rent_usd_per_kw_month,
+        "term_years": x.term_years,
+        "escalator_per_year": x.escalator_per_year,
+        "prepayment_usd": x.prepayment_usd,
+        "capex_usd": x.capex_usd,
+        "sign_day": x.sign_day,
+        "promised_day": x.promised_day,
+        "start_day": x.start_day,
+        "end_day": x.end_day,
+        "miner_reservation_usd_per_kw_month": x.miner_reservation_usd_per_kw_month,
         "hyperscaler_reservation_usd_per_kw_month": x.hyperscaler_reservation_usd_per_kw_month,
         "total_contract_value_usd": x.total_contract_value_usd(),
     }
@@ -93,10 +109,16 @@ def site_rows(model: HashpivotModel) -> list[dict]:
     states = s.state_mw()
     rows = []
     for i in range(s.n):
-        rows.append({
-            "site": i, "region": model.regions.ids[s.region[i]], "owner_kind": int(s.owner_kind[i]),
-            "owner_index": int(s.owner[i]), "capacity_mw": float(s.capacity_mw[i]),
-            "convertible_mw": float(s.convertible_mw[i]), "greenfield": bool(s.greenfield[i]),
-            **{f"mw_{k}": float(v[i]) for k, v in states.items()},
-        })
+        rows.append(
+            {
+                "site": i,
+                "region": model.regions.ids[s.region[i]],
+                "owner_kind": int(s.owner_kind[i]),
+                "owner_index": int(s.owner[i]),
+                "capacity_mw": float(s.capacity_mw[i]),
+                "convertible_mw": float(s.convertible_mw[i]),
+                "greenfield": bool(s.greenfield[i]),
+                **{f"mw_{k}": float(v[i]) for k, v in states.items()},
+            }
+        )
     return rows

@@ -37,8 +37,7 @@ class RunSection(Section):
     days: int = P(3650, "days", "ten years of daily steps (issue 3)", ge=1, le=36_500)
     anchor_height: int = P(840_000, "block height", "cal: protocol -- April 2024 halving block", ge=0)
     anchor_bits: int = P(
-        0x17034219, "compact nBits", "chain history: bits of block 840,000 (difficulty ~86.39 T)", ge=1,
-        le=0xFFFFFFFF
+        0x17034219, "compact nBits", "chain history: bits of block 840,000 (difficulty ~86.39 T)", ge=1, le=0xFFFFFFFF
     )
     anchor_time_utc: dt.datetime = P(
         dt.datetime(2024, 4, 20, 0, 9, 27, tzinfo=dt.UTC), "UTC timestamp", "chain history: block 840,000"
@@ -77,7 +76,8 @@ class PriceSection(Section):
     """BTC price path (model/price.py)."""
 
     kind: Literal["constant", "gbm", "csv", "csv_gbm"] = P(
-        "gbm", "name", "registry in model/price.py; csv_gbm = the CSV's history, then GBM from its last price")
+        "gbm", "name", "registry in model/price.py; csv_gbm = the CSV's history, then GBM from its last price"
+    )
     start_usd: float = P(64_000.0, "USD/BTC", "BTC close 2024-04-20 (~64k, public market data)", gt=0)
     drift_per_year: float = P(0.15, "1/yr", "assumption: long-run drift; sweep range -0.5..0.6", ge=-2, le=2)
     volatility_per_year: float = P(0.45, "1/yr", "BTC realised vol ~40-60%/yr 2023-2025 (public data)", ge=0, le=3)
@@ -109,14 +109,23 @@ class MiningSection(Section):
         250.0, "USD/MW-day", "cal: all-in opex 55.5 vs power 45 $/MWh -> ~10.5 $/MWh x 24 h", ge=0
     )
     ppa_hedge_share: float = P(
-        0.5, "share of load", "assumption: share of a site's load bought forward at a fixed price; curtailed in a "
+        0.5,
+        "share of load",
+        "assumption: share of a site's load bought forward at a fixed price; curtailed in a "
         "called (scarcity) hour it is sold back at the scarcity price -- 'power credits' (cal: one Texas miner "
-        "received 31.7 M$ in one month in power and DR credits)", ge=0, le=1)
+        "received 31.7 M$ in one month in power and DR credits)",
+        ge=0,
+        le=1,
+    )
     build_capex_usd_per_mw: float = P(600_000.0, "USD/MW", "cal: a mining build is 0.3-1 M$/MW", ge=0)
     machine_life_years: float = P(4.0, "years", "assumption: ASIC economic life 3-5 years", gt=0, le=15)
     salvage_share: float = P(
-        0.05, "share of purchase price", "assumption: used-ASIC resale net of removal and shipping; machines "
-        "sold leave the modelled network (no secondary market yet)", ge=0, le=1
+        0.05,
+        "share of purchase price",
+        "assumption: used-ASIC resale net of removal and shipping; machines "
+        "sold leave the modelled network (no secondary market yet)",
+        ge=0,
+        le=1,
     )
     delivery_days: int = P(60, "days", "assumption: ASIC lead time 1-3 months", ge=0, le=730)
     hashprice_memory_days: float = P(
@@ -129,8 +138,12 @@ class MiningSection(Section):
         0.2, "share of site capacity", "assumption: expansion room at existing sites (2024 pipelines)", ge=0, lt=1
     )
     expansion_payback_years: float = P(
-        2.5, "years", "assumption: S21 at ~15 $/TH and ~50 $/PH/day paid back in ~1.5-2.5 years and sold "
-        "(2024-25); buyers accept up to this", gt=0, le=10
+        2.5,
+        "years",
+        "assumption: S21 at ~15 $/TH and ~50 $/PH/day paid back in ~1.5-2.5 years and sold "
+        "(2024-25); buyers accept up to this",
+        gt=0,
+        le=10,
     )
 
 
@@ -140,17 +153,30 @@ class FinanceSection(Section):
     rate_mining: float = P(0.25, "1/yr", "econ: mining margin discounted at ~20-30%", gt=0, le=1)
     rate_contracted: float = P(0.09, "1/yr", "econ: IG-tenant rent discounted at ~8-10%", gt=0, le=1)
     rate_gpu_cloud: float = P(
-        0.10, "1/yr", "assumption: contracted revenue from an IG buyer (IREN-Microsoft) plus operating risk: "
-        "just above the contracted-rent rate", gt=0, le=1)
+        0.10,
+        "1/yr",
+        "assumption: contracted revenue from an IG buyer (IREN-Microsoft) plus operating risk: "
+        "just above the contracted-rent rate",
+        gt=0,
+        le=1,
+    )
     expected_btc_growth_per_year: float = P(
-        0.20, "1/yr", "assumption: BTC growth miners plan with (martingale = 0); 2024-25 expansion behaviour "
+        0.20,
+        "1/yr",
+        "assumption: BTC growth miners plan with (martingale = 0); 2024-25 expansion behaviour "
         "implies optimistic planning (BTC's realised CAGR 2015-25 was far higher); calibrated on the 2024-25 "
-        "backtest (docs/calibration.md); sweep -0.3..0.5", ge=-0.9, le=2
+        "backtest (docs/calibration.md); sweep -0.3..0.5",
+        ge=-0.9,
+        le=2,
     )
     construction_risk_premium: float = P(
-        0.06, "1/yr", "assumption: contracts not yet delivering carry onboarding, construction and grid-approval "
+        0.06,
+        "1/yr",
+        "assumption: contracts not yet delivering carry onboarding, construction and grid-approval "
         "risk (seed: CleanSpark's AI revenue only in 2026-27); added to the contracted rate until they start",
-        ge=0, le=1)
+        ge=0,
+        le=1,
+    )
     npv_horizon_years: float = P(10.0, "years", "assumption: valuation horizon", gt=0, le=40)
     loan_to_cost_backstopped: float = P(
         0.85, "share", "econ: up to ~85% loan-to-cost with a hyperscaler backstop", ge=0, le=1
@@ -158,13 +184,19 @@ class FinanceSection(Section):
     loan_to_cost_mining: float = P(0.3, "share", "assumption: ASIC-backed lending", ge=0, le=1)
     debt_rate: float = P(0.10, "1/yr", "assumption: miners' secured/convertible debt cost", ge=0, le=1)
     debt_amortization_years: float = P(
-        12.0, "years", "assumption: blend of lease-backed project debt (10-15 yr) and ASIC loans (2-3 yr)",
-        gt=0, le=40)
+        12.0, "years", "assumption: blend of lease-backed project debt (10-15 yr) and ASIC loans (2-3 yr)", gt=0, le=40
+    )
     exit_cost_usd_per_mw: float = P(
-        50_000.0, "USD/MW", "assumption: decommissioning, PPA and hosting-contract termination on exit", ge=0)
+        50_000.0, "USD/MW", "assumption: decommissioning, PPA and hosting-contract termination on exit", ge=0
+    )
     equity_issuance_share_per_year: float = P(
-        0.15, "share of enterprise value per year", "assumption: public miners sold ~10-20% of their value a year "
-        "in at-the-market programmes and converts to fund fleets (2024-25 filings)", ge=0, le=2)
+        0.15,
+        "share of enterprise value per year",
+        "assumption: public miners sold ~10-20% of their value a year "
+        "in at-the-market programmes and converts to fund fleets (2024-25 filings)",
+        ge=0,
+        le=2,
+    )
     cash_reserve_months: float = P(3.0, "months of opex", "assumption: liquidity buffer", ge=0, le=60)
     switch_hysteresis: float = P(
         0.10, "share", "assumption: a strategy must beat the current one by 10% to switch", ge=0, le=2
@@ -178,13 +210,15 @@ class ContractTerms(Section):
     escalator_per_year: float = P(0.03, "1/yr", "cal: 2-3% escalators (Hut 8 3%)", ge=0, le=0.2)
     prepayment_share: float = P(0.0, "share of first-year revenue", "cal: deals", ge=0, le=1)
     margin: float = P(0.85, "share", "cal: lease EBITDA/NOI ~85%", ge=0, le=1)
-    conversion_capex_usd_per_mw: float = P(
-        9_000_000.0, "USD/MW IT", "cal: conversion 8-10 M$/MW typical (3-15)", ge=0
-    )
+    conversion_capex_usd_per_mw: float = P(9_000_000.0, "USD/MW IT", "cal: conversion 8-10 M$/MW typical (3-15)", ge=0)
     equipment_capex_usd_per_mw: float = P(0.0, "USD/MW IT", "GPUs bought by the operator", ge=0)
     equipment_residual_share: float = P(
-        0.0, "share of equipment capex", "value of the GPUs at the end of the term (resale or re-contracting)",
-        ge=0, le=1)
+        0.0,
+        "share of equipment capex",
+        "value of the GPUs at the end of the term (resale or re-contracting)",
+        ge=0,
+        le=1,
+    )
     build_days: int = P(365, "days", "cal: 8-18 months signing to first hall", ge=0, le=3650)
     late_penalty_share_per_day: float = P(
         0.001, "share of annual rent per day late", "assumption: liquidated damages", ge=0, le=0.1
@@ -195,15 +229,17 @@ class AiMarketSection(Section):
     """AI demand, hyperscalers and the two contract kinds."""
 
     spend_2024_usd: float = P(47e9, "USD/yr", "seed: AI-infrastructure market 47 B$ (2024)", gt=0, le=1e13)
-    spend_growth_per_year: float = P(
-        0.266, "1/yr", "econ: 47 -> 499 B$ 2024-2034 is ~26.6%/yr", ge=-0.5, le=2
-    )
+    spend_growth_per_year: float = P(0.266, "1/yr", "econ: 47 -> 499 B$ 2024-2034 is ~26.6%/yr", ge=-0.5, le=2)
     usd_per_mw_year: float = P(
         9.7e6, "USD per MW-yr", "cal: GPU cloud revenue ~9.7 M$/MW-yr (what a buyer spends per MW)", ge=1e5
     )
     addressable_share: float = P(
-        0.45, "share", "assumption: share of new AI MW sourced from powered sites (calibrated: ~3 GW of miner "
-        "leases by 2026, seed: ~65 B$ of contracts)", ge=0, le=1
+        0.45,
+        "share",
+        "assumption: share of new AI MW sourced from powered sites (calibrated: ~3 GW of miner "
+        "leases by 2026, seed: ~65 B$ of contracts)",
+        ge=0,
+        le=1,
     )
     hyperscalers: int = P(4, "count", "seed: Microsoft, Google (Fluidstack), AWS, CoreWeave", ge=1, le=100)
     rfp_interval_days: int = P(30, "days", "assumption: monthly procurement rounds", ge=1, le=3650)
@@ -213,8 +249,13 @@ class AiMarketSection(Section):
     )
     greenfield_build_days: int = P(730, "days", "assumption: ~2 years site to energised hall", ge=0, le=3650)
     planning_horizon_days: int = P(
-        1460, "days", "assumption: hyperscalers plan capacity ~4 years ahead (capex guidance horizons); "
-        "caps the greenfield look-ahead and the queue time a site can be credited with", ge=30, le=7300)
+        1460,
+        "days",
+        "assumption: hyperscalers plan capacity ~4 years ahead (capex guidance horizons); "
+        "caps the greenfield look-ahead and the queue time a site can be credited with",
+        ge=30,
+        le=7300,
+    )
     value_of_time_usd_per_mw_year: float = P(
         1.5e6, "USD per MW-yr", "assumption: margin lost per year of delay (of ~9.7 M$ revenue)", ge=0
     )
@@ -305,27 +346,104 @@ def _default_miners() -> tuple[Archetype, ...]:
     # 2024 hashrate; cash/debt/BTC per MW are assumptions that separate the archetypes. Where the 2024
     # campuses stood is an initial condition; where AI capacity goes from there is decided in the run.
     return (
-        Archetype(name="early_pivoter_texas", region="ERCOT", mw=400, j_per_th=20.0, convertible_share=0.6,
-                  capex_multiplier=0.9, cash_usd_per_mw=500_000, debt_usd_per_mw=100_000, btc_per_mw=0.5,
-                  hodl_share=0.0, power_adder_usd_per_mwh=6, sites=2),
-        Archetype(name="long_lease_landlord", region="ERCOT", mw=500, j_per_th=24.0, convertible_share=0.5,
-                  capex_multiplier=0.85, cash_usd_per_mw=400_000, debt_usd_per_mw=300_000, btc_per_mw=0.5,
-                  hodl_share=0.1, power_adder_usd_per_mwh=6, sites=3),
-        Archetype(name="hybrid_gigawatt", region="MISO", mw=800, j_per_th=19.0, convertible_share=0.3,
-                  capex_multiplier=1.0, cash_usd_per_mw=300_000, debt_usd_per_mw=150_000, btc_per_mw=0.7,
-                  hodl_share=0.2, power_adder_usd_per_mwh=4, sites=4),
-        Archetype(name="exiter_under_losses", region="QUEBEC", mw=400, j_per_th=32.0, convertible_share=0.15,
-                  capex_multiplier=1.3, cash_usd_per_mw=60_000, debt_usd_per_mw=350_000, btc_per_mw=0.2,
-                  hodl_share=0.0, power_adder_usd_per_mwh=16, sites=3),
-        Archetype(name="holder_treasury", region="ERCOT", mw=450, j_per_th=22.0, convertible_share=0.1,
-                  capex_multiplier=1.4, cash_usd_per_mw=400_000, debt_usd_per_mw=600_000, btc_per_mw=18.0,
-                  hodl_share=1.0, power_adder_usd_per_mwh=12, sites=5),
-        Archetype(name="us_tail", count=24, region="ERCOT", mw=120, j_per_th=28.0, convertible_share=0.2,
-                  cash_usd_per_mw=200_000, debt_usd_per_mw=250_000, btc_per_mw=1.0, hodl_share=0.2,
-                  power_adder_usd_per_mwh=10, spread="us"),
-        Archetype(name="row_fringe", count=36, region="RUSSIA", mw=350, j_per_th=30.0, convertible_share=0.05,
-                  cash_usd_per_mw=150_000, debt_usd_per_mw=100_000, btc_per_mw=0.5, hodl_share=0.1,
-                  power_adder_usd_per_mwh=-5, spread="non_us"),
+        Archetype(
+            name="early_pivoter_texas",
+            region="ERCOT",
+            mw=400,
+            j_per_th=20.0,
+            convertible_share=0.6,
+            capex_multiplier=0.9,
+            cash_usd_per_mw=500_000,
+            debt_usd_per_mw=100_000,
+            btc_per_mw=0.5,
+            hodl_share=0.0,
+            power_adder_usd_per_mwh=6,
+            sites=2,
+        ),
+        Archetype(
+            name="long_lease_landlord",
+            region="ERCOT",
+            mw=500,
+            j_per_th=24.0,
+            convertible_share=0.5,
+            capex_multiplier=0.85,
+            cash_usd_per_mw=400_000,
+            debt_usd_per_mw=300_000,
+            btc_per_mw=0.5,
+            hodl_share=0.1,
+            power_adder_usd_per_mwh=6,
+            sites=3,
+        ),
+        Archetype(
+            name="hybrid_gigawatt",
+            region="MISO",
+            mw=800,
+            j_per_th=19.0,
+            convertible_share=0.3,
+            capex_multiplier=1.0,
+            cash_usd_per_mw=300_000,
+            debt_usd_per_mw=150_000,
+            btc_per_mw=0.7,
+            hodl_share=0.2,
+            power_adder_usd_per_mwh=4,
+            sites=4,
+        ),
+        Archetype(
+            name="exiter_under_losses",
+            region="QUEBEC",
+            mw=400,
+            j_per_th=32.0,
+            convertible_share=0.15,
+            capex_multiplier=1.3,
+            cash_usd_per_mw=60_000,
+            debt_usd_per_mw=350_000,
+            btc_per_mw=0.2,
+            hodl_share=0.0,
+            power_adder_usd_per_mwh=16,
+            sites=3,
+        ),
+        Archetype(
+            name="holder_treasury",
+            region="ERCOT",
+            mw=450,
+            j_per_th=22.0,
+            convertible_share=0.1,
+            capex_multiplier=1.4,
+            cash_usd_per_mw=400_000,
+            debt_usd_per_mw=600_000,
+            btc_per_mw=18.0,
+            hodl_share=1.0,
+            power_adder_usd_per_mwh=12,
+            sites=5,
+        ),
+        Archetype(
+            name="us_tail",
+            count=24,
+            region="ERCOT",
+            mw=120,
+            j_per_th=28.0,
+            convertible_share=0.2,
+            cash_usd_per_mw=200_000,
+            debt_usd_per_mw=250_000,
+            btc_per_mw=1.0,
+            hodl_share=0.2,
+            power_adder_usd_per_mwh=10,
+            spread="us",
+        ),
+        Archetype(
+            name="row_fringe",
+            count=36,
+            region="RUSSIA",
+            mw=350,
+            j_per_th=30.0,
+            convertible_share=0.05,
+            cash_usd_per_mw=150_000,
+            debt_usd_per_mw=100_000,
+            btc_per_mw=0.5,
+            hodl_share=0.1,
+            power_adder_usd_per_mwh=-5,
+            spread="non_us",
+        ),
     )
 
 

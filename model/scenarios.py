@@ -144,9 +144,7 @@ def load_scenario(path: Path | None, overrides: Sequence[str] = ()) -> LoadedSce
     _check_exists(path)
     seeds = _default_arrays(overrides)
     try:
-        _, data, chain = load_config(
-            Scenario, path, overrides, builtin_dir=RUNS_DIR, loader=_seeding_loader(seeds)
-        )
+        _, data, chain = load_config(Scenario, path, overrides, builtin_dir=RUNS_DIR, loader=_seeding_loader(seeds))
     except ConfigError as exc:
         raise _blame_override(exc, overrides) from exc
     # Re-read the chain's files (small, already parsed once) to know who wrote which key.
@@ -244,9 +242,7 @@ def _check_exists(path: Path) -> None:
     if path.exists():
         return
     names = builtin_names()
-    accepted = "an existing .toml file" + (
-        f" or a scenario name: {', '.join(names)}" if names else ""
-    )
+    accepted = "an existing .toml file" + (f" or a scenario name: {', '.join(names)}" if names else "")
     raise ConfigError(path, "file not found", accepted=accepted)
 
 
@@ -306,9 +302,7 @@ def data_file_sha256(path: str | os.PathLike[str]) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _writer(
-    keys: tuple[str, ...], layers: list[tuple[str, dict]], overrides: Iterable[str]
-) -> tuple[str, Path] | None:
+def _writer(keys: tuple[str, ...], layers: list[tuple[str, dict]], overrides: Iterable[str]) -> tuple[str, Path] | None:
     """Find who set ``keys`` last: ``(label for messages, folder to resolve paths against)``.
 
     Overrides win over files, the child file over its bases. An override replaces the whole
@@ -352,9 +346,7 @@ def _lookup(node: Any, keys: Sequence[str]) -> Any:
     return node
 
 
-def _absolutise(
-    data: dict, keys: tuple[str, ...], layers: list[tuple[str, dict]], overrides: tuple[str, ...]
-) -> None:
+def _absolutise(data: dict, keys: tuple[str, ...], layers: list[tuple[str, dict]], overrides: tuple[str, ...]) -> None:
     """Rewrite a relative path at ``keys`` against the folder of whoever wrote it."""
     value = _lookup(data, keys)
     if not isinstance(value, str) or not value.strip():
@@ -435,8 +427,7 @@ def _check_required_regions(
         if region not in known:
             raise ConfigError(
                 _blame(("grid", "regions_file"), layers, overrides, source),
-                f"the regions file has no region {region!r}, which the model's Texas metrics "
-                "and rules need",
+                f"the regions file has no region {region!r}, which the model's Texas metrics and rules need",
                 field="grid.regions_file",
                 accepted=f"a regions file with the regions {', '.join(REQUIRED_REGIONS)}",
             )
@@ -473,9 +464,7 @@ def _check_region_ids(
                 )
 
 
-def _blame(
-    keys: tuple[str, ...], layers: list[tuple[str, dict]], overrides: tuple[str, ...], source: str
-) -> str:
+def _blame(keys: tuple[str, ...], layers: list[tuple[str, dict]], overrides: tuple[str, ...], source: str) -> str:
     """The file or override that wrote ``keys``, else (a schema default) the scenario itself."""
     writer = _writer(keys, layers, overrides)
     return writer[0] if writer else source

@@ -44,18 +44,50 @@ LEASE_WIN_RATE_PRIOR = 0.5  # before any RFP has cleared, a bidder expects to wi
 LEASE_WIN_RATE_MEMORY = 0.3  # weight of the latest RFP round in the learned win rate
 
 COLUMNS = (
-    "day", "block_height", "btc_price_usd", "network_hashrate_ehs", "difficulty", "blocks", "subsidy_btc",
-    "fees_btc_per_day", "hashprice_usd_per_ph_day",
-    "mw_mining", "mw_curtailed", "mw_idle", "mw_converting", "mw_ai_leased", "mw_unbuilt", "mw_ai_greenfield",
-    "miners_hold", "miners_hybrid", "miners_exit", "miners_converting",
-    "btc_revenue_share", "mining_revenue_usd", "ai_revenue_usd", "dr_payments_usd",
-    "revenue_usd_per_mw_day_ai", "revenue_usd_per_mw_day_mining",
-    "valuation_usd_per_mw_ai_focused", "valuation_usd_per_mw_btc_focused",
-    "hashrate_share_us", "hashrate_share_texas", "ai_mw_share_us", "ai_mw_share_texas",
-    "hhi_hashrate_region", "hhi_ai_mw_region", "nakamoto_coefficient_region",
-    "leases_signed_total", "lease_mw_signed_total", "lease_rent_usd_per_kw_month_mean",
-    "gpu_cloud_price_usd_per_kw_month_mean", "queue_mw_pending", "queue_wait_days_firm_ercot",
-    "miner_cash_usd_total", "miner_debt_usd_total", "miner_btc_total",
+    "day",
+    "block_height",
+    "btc_price_usd",
+    "network_hashrate_ehs",
+    "difficulty",
+    "blocks",
+    "subsidy_btc",
+    "fees_btc_per_day",
+    "hashprice_usd_per_ph_day",
+    "mw_mining",
+    "mw_curtailed",
+    "mw_idle",
+    "mw_converting",
+    "mw_ai_leased",
+    "mw_unbuilt",
+    "mw_ai_greenfield",
+    "miners_hold",
+    "miners_hybrid",
+    "miners_exit",
+    "miners_converting",
+    "btc_revenue_share",
+    "mining_revenue_usd",
+    "ai_revenue_usd",
+    "dr_payments_usd",
+    "revenue_usd_per_mw_day_ai",
+    "revenue_usd_per_mw_day_mining",
+    "valuation_usd_per_mw_ai_focused",
+    "valuation_usd_per_mw_btc_focused",
+    "hashrate_share_us",
+    "hashrate_share_texas",
+    "ai_mw_share_us",
+    "ai_mw_share_texas",
+    "hhi_hashrate_region",
+    "hhi_ai_mw_region",
+    "nakamoto_coefficient_region",
+    "leases_signed_total",
+    "lease_mw_signed_total",
+    "lease_rent_usd_per_kw_month_mean",
+    "gpu_cloud_price_usd_per_kw_month_mean",
+    "queue_mw_pending",
+    "queue_wait_days_firm_ercot",
+    "miner_cash_usd_total",
+    "miner_debt_usd_total",
+    "miner_btc_total",
 )
 
 
@@ -86,11 +118,13 @@ class HashpivotModel(mesa.Model):
         self.regions = RegionTable.from_regions(self.region_set)
         self.sites, self.fleet = SiteBook(), Fleet()
         self.grid_operators_by_region = [
-            GridOperator(self, i, self.region_set[rid], sc.grid) for i, rid in enumerate(self.regions.ids)]
+            GridOperator(self, i, self.region_set[rid], sc.grid) for i, rid in enumerate(self.regions.ids)
+        ]
         self._build_miners(np.random.default_rng(pop_ss))
         self.hyperscalers_list = [
             Hyperscaler(self, i, HYPERSCALER_NAMES[i % len(HYPERSCALER_NAMES)], 1.0 / sc.ai.hyperscalers)
-            for i in range(sc.ai.hyperscalers)]
+            for i in range(sc.ai.hyperscalers)
+        ]
         self.leases = LeaseBook(len(self.miners_list), {m.unique_id: m.idx for m in self.miners_list})
         self._conversions: dict[int, dict] = {}  # lease id -> {"built_day", "approved"}
         self._own_builds: list[dict] = []  # hyperscalers' own conversions and greenfield builds
@@ -120,16 +154,25 @@ class HashpivotModel(mesa.Model):
     # construction
     def _price_path(self, n_days: int) -> np.ndarray:
         p = self.config.price
-        params = {"constant": {"price_usd": p.start_usd},
-                  "gbm": {"start_usd": p.start_usd, "drift_per_year": p.drift_per_year,
-                          "volatility_per_year": p.volatility_per_year},
-                  "csv": {"path": p.csv_path},
-                  "csv_gbm": {"path": p.csv_path, "drift_per_year": p.drift_per_year,
-                              "volatility_per_year": p.volatility_per_year}}[p.kind]
+        params = {
+            "constant": {"price_usd": p.start_usd},
+            "gbm": {
+                "start_usd": p.start_usd,
+                "drift_per_year": p.drift_per_year,
+                "volatility_per_year": p.volatility_per_year,
+            },
+            "csv": {"path": p.csv_path},
+            "csv_gbm": {
+                "path": p.csv_path,
+                "drift_per_year": p.drift_per_year,
+                "volatility_per_year": p.volatility_per_year,
+            },
+        }[p.kind]
         path = build_price_path(p.kind, **params)
         # A fresh generator from the same seed each time: a longer horizon extends the same path.
-        return path.daily_prices_usd(np.random.default_rng(self._price_seed), self.config.run.start_date,
-                                     max(n_days, 1))
+        return path.daily_prices_usd(
+            np.random.default_rng(self._price_seed), self.config.run.start_date, max(n_days, 1)
+        )
 
     def _build_miners(self, rng: np.random.Generator) -> None:
         specs = miner_specs(self.config, self.regions, rng)
@@ -215,9 +258,9 @@ class HashpivotModel(mesa.Model):
         t, g = self.regions, self.config.grid
         scarcity = np.minimum(t.column("scarcity_hours_per_year") * g.scarcity_scale / 8_760.0, 1.0)
         mean = t.column("price_mean_usd_per_mwh") * g.price_scale * self.price_multiplier
-        return GridOperator.hourly_prices(self._grid_rng, mean,
-                                          t.column("price_sigma_log"), scarcity,
-                                          t.column("scarcity_price_usd_per_mwh"))
+        return GridOperator.hourly_prices(
+            self._grid_rng, mean, t.column("price_sigma_log"), scarcity, t.column("scarcity_price_usd_per_mwh")
+        )
 
     def mine_and_settle(self, prices: np.ndarray, called: np.ndarray) -> None:
         """Run the fleet hour by hour, advance the chain, share its revenue by hashrate, and book every flow."""
@@ -226,11 +269,19 @@ class HashpivotModel(mesa.Model):
         site = f.site[live]
         region = s.region[site]
         dr_event = self.regions.column("dr_event_usd_per_mwh")[region] * sc.grid.dr_scale
-        md = mine_day(f.mw[live], f.j_per_th[live], prices[region] + s.power_adder_usd_per_mwh[site][:, None],
-                      called[region], dr_event, self.hashprice_observed, idx=live)
+        md = mine_day(
+            f.mw[live],
+            f.j_per_th[live],
+            prices[region] + s.power_adder_usd_per_mwh[site][:, None],
+            called[region],
+            dr_event,
+            self.hashprice_observed,
+            idx=live,
+        )
         network_ph = max(float(md.hashrate_ph.sum()), MIN_NETWORK_PH)  # the floor keeps the chain defined
-        res = self.network.advance_day(network_ph / 1_000.0, self.btc_price_usd, sc.bitcoin.fees_btc_per_block,
-                                       rng=self._net_rng)
+        res = self.network.advance_day(
+            network_ph / 1_000.0, self.btc_price_usd, sc.bitcoin.fees_btc_per_block, rng=self._net_rng
+        )
         share = md.hashrate_ph / network_ph
         n = len(self.miners_list)
         owner = f.owner[live]
@@ -263,14 +314,22 @@ class HashpivotModel(mesa.Model):
         ran = np.bincount(site, weights=md.energy_mwh, minlength=s.n)
         s.curtailed_share[: s.n] = np.where(capable > 0, 1.0 - ran / np.maximum(capable, 1e-12), 0.0)
         self.hashprice_observed = res.hashprice_usd_per_ph_day
-        self.today = {"res": res, "network_ph": network_ph, "mined_usd": mined_usd, "dr": per(dr),
-                      "ai_revenue": lease["revenue"], "ai_mw_active": lease["mw_active"],
-                      "hashrate_ph_by_region": np.bincount(region, weights=md.hashrate_ph,
-                                                           minlength=len(self.regions.ids))}
+        self.today = {
+            "res": res,
+            "network_ph": network_ph,
+            "mined_usd": mined_usd,
+            "dr": per(dr),
+            "ai_revenue": lease["revenue"],
+            "ai_mw_active": lease["mw_active"],
+            "hashrate_ph_by_region": np.bincount(region, weights=md.hashrate_ph, minlength=len(self.regions.ids)),
+        }
 
     def _power_credit_usd_per_mwh(self, region: np.ndarray) -> np.ndarray:
-        """Power credits per MWh curtailed in a called hour: the hedged share of the load, bought forward at
-        about the region's mean price, is sold back at the scarcity price."""
+        """Power credits per MWh curtailed in a called hour.
+
+        The hedged share of the load, bought forward at about the region's mean price, is sold back at the
+        scarcity price.
+        """
         t, g = self.regions, self.config.grid
         spread = t.column("scarcity_price_usd_per_mwh") - t.column("price_mean_usd_per_mwh") * g.price_scale
         return self.config.mining.ppa_hedge_share * np.maximum(spread, 0.0)[region]
@@ -363,9 +422,14 @@ class HashpivotModel(mesa.Model):
     def hashprice_path(self) -> np.ndarray:
         """Expected hashprice at ``PATH_YEARS`` (cached per day)."""
         if self._hp_cache is None or self._hp_cache[0] != self.day:
-            path = finance.expected_hashprice_path(self.hashprice_observed, self.hashrate_growth_expected(),
-                                                   self.network.tip, self.config.bitcoin.fees_btc_per_block,
-                                                   PATH_YEARS, self.config.finance.expected_btc_growth_per_year)
+            path = finance.expected_hashprice_path(
+                self.hashprice_observed,
+                self.hashrate_growth_expected(),
+                self.network.tip,
+                self.config.bitcoin.fees_btc_per_block,
+                PATH_YEARS,
+                self.config.finance.expected_btc_growth_per_year,
+            )
             self._hp_cache = (self.day, path)
         return self._hp_cache[1]
 
@@ -381,13 +445,17 @@ class HashpivotModel(mesa.Model):
 
     def market_rent_usd_per_kw_month(self, kind: ContractKind) -> float:
         """The going rent: mean of the last year's signed contracts of this kind, else the reference rent."""
-        recent = [x.rent_usd_per_kw_month for x in self.leases.leases
-                  if x.kind == kind and self.day - x.sign_day <= 365]
+        recent = [
+            x.rent_usd_per_kw_month for x in self.leases.leases if x.kind == kind and self.day - x.sign_day <= 365
+        ]
         if recent:
             return float(np.mean(recent))
         ai = self.config.ai
-        return ai.reference_gpu_price_usd_per_kw_month if kind == ContractKind.GPU_CLOUD else \
-            ai.reference_rent_usd_per_kw_month
+        return (
+            ai.reference_gpu_price_usd_per_kw_month
+            if kind == ContractKind.GPU_CLOUD
+            else ai.reference_rent_usd_per_kw_month
+        )
 
     def observe_rfp(self, bid_mw: float, awarded_mw: float) -> None:
         """Miners learn their chance of winning a lease from each round's fill ratio (market evidence)."""
@@ -419,9 +487,14 @@ class HashpivotModel(mesa.Model):
         mw = float(s.convertible_mw[site])
         probe = Bid(-1, -1, site, mw, 0.0, self.day + ai.colocation.build_days, False)
         r_h = hs.reservation_rent(probe, ContractKind.COLOCATION)
-        own = finance.usd_per_mw_to_usd_per_kw_month(ai.colocation.conversion_capex_usd_per_mw
-                                                     * s.capex_multiplier[site], ai.rate_hyperscaler,
-                                                     ai.colocation.term_years) / ai.colocation.margin
+        own = (
+            finance.usd_per_mw_to_usd_per_kw_month(
+                ai.colocation.conversion_capex_usd_per_mw * s.capex_multiplier[site],
+                ai.rate_hyperscaler,
+                ai.colocation.term_years,
+            )
+            / ai.colocation.margin
+        )
         saving = max(float(r_h - own), 0.0) * 12_000.0 * mw
         return float(finance.annuity_pv(saving, ai.rate_hyperscaler, ai.colocation.term_years))
 
@@ -445,8 +518,9 @@ class HashpivotModel(mesa.Model):
         floor = self.developer_bid_usd(site)
         conv = float(s.convertible_mw[site])
         region = self.regions.ids[s.region[site]]
-        recent = [x for x in self.sales
-                  if x["region"] == region and self.day - x["day"] <= 365 and x["convertible_mw"] > 0]
+        recent = [
+            x for x in self.sales if x["region"] == region and self.day - x["day"] <= 365 and x["convertible_mw"] > 0
+        ]
         to_ai = [x["price_usd"] / x["convertible_mw"] for x in recent if x["buyer_kind"] == "hyperscaler"]
         if not to_ai or not self.hyperscaler_appetite_mw() >= self.config.ai.min_block_mw:
             return floor
@@ -533,8 +607,9 @@ class HashpivotModel(mesa.Model):
         acc.post(miner.idx, "capex", -build_usd)
         self.sites.unbuilt_mw[site] -= build_mw
         online_day = self.day + sc.mining.delivery_days
-        self.fleet.add(site=site, owner=miner.idx, mw=mw, j_per_th=gen.j_per_th, cost_usd=machines_usd,
-                       online_day=online_day)
+        self.fleet.add(
+            site=site, owner=miner.idx, mw=mw, j_per_th=gen.j_per_th, cost_usd=machines_usd, online_day=online_day
+        )
         if online_day <= self.day:  # delivered at once (delivery_days = 0): the MW are taken now, not tomorrow
             self.sites.machine_mw[site] += mw
 
@@ -553,27 +628,50 @@ class HashpivotModel(mesa.Model):
         self._take_machine_mw(site, max(0.0, mw - max(free_idle, 0.0)))
         s.converting_mw[site] += mw
         capex = mw * (terms.conversion_capex_usd_per_mw * s.capex_multiplier[site] + terms.equipment_capex_usd_per_mw)
-        lease = Lease(self._next("lease"), bid.miner, hs.unique_id, site, rfp.kind, mw, award.rent_usd_per_kw_month,
-                      terms.term_years, terms.escalator_per_year, 0.0, terms.margin, capex, self.day, bid.ready_day,
-                      terms.late_penalty_share_per_day * award.rent_usd_per_kw_month * 12_000.0 * mw,
-                      bid.ask_usd_per_kw_month, award.hyperscaler_reservation)
+        lease = Lease(
+            self._next("lease"),
+            bid.miner,
+            hs.unique_id,
+            site,
+            rfp.kind,
+            mw,
+            award.rent_usd_per_kw_month,
+            terms.term_years,
+            terms.escalator_per_year,
+            0.0,
+            terms.margin,
+            capex,
+            self.day,
+            bid.ready_day,
+            terms.late_penalty_share_per_day * award.rent_usd_per_kw_month * 12_000.0 * mw,
+            bid.ask_usd_per_kw_month,
+            award.hyperscaler_reservation,
+        )
         lease.prepayment_usd = terms.prepayment_share * lease.total_contract_value_usd()
         acc = self.accounts
         acc.post(miner.idx, "prepayments", lease.prepayment_usd)
         days = max(terms.build_days, 1)
         debt_share = sc.finance.loan_to_cost_backstopped
-        self._capex_plan = np.vstack([self._capex_plan,
-                                      [miner.idx, capex / days, self.day, self.day + days, debt_share]])
+        self._capex_plan = np.vstack(
+            [self._capex_plan, [miner.idx, capex / days, self.day, self.day + days, debt_share]]
+        )
         go = self.grid_operators_by_region[s.region[site]]
         acc.post(miner.idx, "capex", -go.study_fee_usd(mw))
-        go.request(bid.miner, site, mw, firm=True, purpose=Purpose.AI_CONVERSION,
-                   headroom_mw=mw * sc.grid.flexible_headroom_credit)
+        go.request(
+            bid.miner,
+            site,
+            mw,
+            firm=True,
+            purpose=Purpose.AI_CONVERSION,
+            headroom_mw=mw * sc.grid.flexible_headroom_credit,
+        )
         self._conversions[lease.id] = {"built_day": self.day + terms.build_days, "approved": False, "req": None}
         self.leases.add(lease)
         if miner.first_lease_day < 0:
             miner.first_lease_day = self.day
-        self.log_event(miner, "lease", f"{rfp.kind} {mw:.0f} MW at {lease.rent_usd_per_kw_month:.1f} $/kW-mo "
-                                       f"with {hs.name}")
+        self.log_event(
+            miner, "lease", f"{rfp.kind} {mw:.0f} MW at {lease.rent_usd_per_kw_month:.1f} $/kW-mo with {hs.name}"
+        )
         return lease
 
     def on_interconnection_approved(self, req) -> None:
@@ -588,14 +686,21 @@ class HashpivotModel(mesa.Model):
             hs = next(h for h in self.hyperscalers_list if h.unique_id == req.requester)
             done = self.day + self.config.ai.greenfield_build_days
             hs.on_greenfield_approved(req.id, done)
-            i = self.sites.add(region=req.region, capacity_mw=req.mw, owner_kind=Owner.HYPERSCALER, owner=hs.idx,
-                               energised=True, power_adder_usd_per_mwh=0.0, cooling=Cooling.HYDRO,
-                               convertible_mw=req.mw, capex_multiplier=1.0)
+            i = self.sites.add(
+                region=req.region,
+                capacity_mw=req.mw,
+                owner_kind=Owner.HYPERSCALER,
+                owner=hs.idx,
+                energised=True,
+                power_adder_usd_per_mwh=0.0,
+                cooling=Cooling.HYDRO,
+                convertible_mw=req.mw,
+                capex_multiplier=1.0,
+            )
             self.sites.greenfield[i] = True
             self.sites.unbuilt_mw[i] = 0.0
             self.sites.converting_mw[i] = req.mw
-            self._own_builds.append({"site": i, "mw": req.mw, "done_day": done, "hyperscaler": hs,
-                                     "request": req.id})
+            self._own_builds.append({"site": i, "mw": req.mw, "done_day": done, "hyperscaler": hs, "request": req.id})
 
     def next_request_id(self) -> int:
         """A fresh id for an interconnection request."""
@@ -612,9 +717,17 @@ class HashpivotModel(mesa.Model):
     def offer_parcel(self, region: int, mw: float) -> None:
         """A grid operator releases an energised parcel: it joins the site auction."""
         conv = float(self.regions.column("convertible_share")[region]) * mw
-        i = self.sites.add(region=region, capacity_mw=mw, owner_kind=Owner.NONE, owner=-1, energised=True,
-                           power_adder_usd_per_mwh=5.0, cooling=Cooling.AIR, convertible_mw=conv,
-                           capex_multiplier=1.0)
+        i = self.sites.add(
+            region=region,
+            capacity_mw=mw,
+            owner_kind=Owner.NONE,
+            owner=-1,
+            energised=True,
+            power_adder_usd_per_mwh=5.0,
+            cooling=Cooling.AIR,
+            convertible_mw=conv,
+            capex_multiplier=1.0,
+        )
         self.sites.for_sale[i] = True
 
     def run_site_auctions(self) -> None:
@@ -624,8 +737,11 @@ class HashpivotModel(mesa.Model):
         s = self.sites
         mechanism = AUCTIONS[self.config.rules.auction]
         for site in np.flatnonzero(s.for_sale[: s.n]):
-            bids = [b for a in (*self.miners_list, *self.hyperscalers_list)
-                    if (b := a.value_site(int(site))) is not None and not self._owns(a, int(site))]
+            bids = [
+                b
+                for a in (*self.miners_list, *self.hyperscalers_list)
+                if (b := a.value_site(int(site))) is not None and not self._owns(a, int(site))
+            ]
             reserve = self.developer_bid_usd(int(site))
             sale = mechanism(int(site), bids + [SiteBid(-1, reserve)], reserve)
             if sale is not None:  # None: no bid met the reserve (first price shades even the
@@ -640,10 +756,18 @@ class HashpivotModel(mesa.Model):
         s.for_sale[site] = False
         if s.owner_kind[site] == Owner.MINER:
             acc.post(int(s.owner[site]), "site_sales", sale.price_usd)
-        self.sales.append({"day": self.day, "site": site, "winner": sale.winner, "price_usd": sale.price_usd,
-                           "mw": float(s.capacity_mw[site]), "convertible_mw": float(s.convertible_mw[site]),
-                           "region": self.regions.ids[s.region[site]],
-                           "buyer_kind": self._buyer_kind(sale.winner)})
+        self.sales.append(
+            {
+                "day": self.day,
+                "site": site,
+                "winner": sale.winner,
+                "price_usd": sale.price_usd,
+                "mw": float(s.capacity_mw[site]),
+                "convertible_mw": float(s.convertible_mw[site]),
+                "region": self.regions.ids[s.region[site]],
+                "buyer_kind": self._buyer_kind(sale.winner),
+            }
+        )
         if sale.winner < 0:  # the developer fringe: the site leaves the modelled market
             s.set_owner(site, Owner.NONE, -1)
             return
@@ -656,10 +780,12 @@ class HashpivotModel(mesa.Model):
             conv = float(s.convertible_mw[site])
             s.unbuilt_mw[site] -= min(float(s.unbuilt_mw[site]), conv)  # a fresh parcel is built straight to AI
             s.converting_mw[site] += conv
-            self._own_builds.append({"site": site, "mw": conv,
-                                     "done_day": self.day + self.config.ai.colocation.build_days})
-            self.log_event(buyer, "site", f"bought site {site} ({s.capacity_mw[site]:.0f} MW) for "
-                                          f"{sale.price_usd / 1e6:.1f} M$")
+            self._own_builds.append(
+                {"site": site, "mw": conv, "done_day": self.day + self.config.ai.colocation.build_days}
+            )
+            self.log_event(
+                buyer, "site", f"bought site {site} ({s.capacity_mw[site]:.0f} MW) for {sale.price_usd / 1e6:.1f} M$"
+            )
 
     def _buyer_kind(self, uid: int) -> str:
         if uid < 0:
@@ -674,8 +800,9 @@ class HashpivotModel(mesa.Model):
 
     def log_event(self, agent, kind: str, text: str) -> None:
         """Keep a readable log of decisions and deals (written as the events table)."""
-        self.events.append({"day": self.day, "date": self.date.isoformat(), "agent": agent.unique_id,
-                            "kind": kind, "text": text})
+        self.events.append(
+            {"day": self.day, "date": self.date.isoformat(), "agent": agent.unique_id, "kind": kind, "text": text}
+        )
 
     # ---------------------------------------------------------------------------------------------------------
     # metrics

@@ -62,17 +62,40 @@ class SiteBook:
     greenfield: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # a hyperscaler's new campus
 
     _ARRAYS = (
-        "region", "owner_kind", "owner", "capacity_mw", "energised", "power_adder_usd_per_mwh", "cooling",
-        "convertible_mw", "capex_multiplier", "unbuilt_mw", "converting_mw", "ai_mw", "machine_mw",
-        "curtailed_share", "for_sale", "greenfield",
+        "region",
+        "owner_kind",
+        "owner",
+        "capacity_mw",
+        "energised",
+        "power_adder_usd_per_mwh",
+        "cooling",
+        "convertible_mw",
+        "capex_multiplier",
+        "unbuilt_mw",
+        "converting_mw",
+        "ai_mw",
+        "machine_mw",
+        "curtailed_share",
+        "for_sale",
+        "greenfield",
     )
 
     version: int = 0  # bumped whenever ownership or the set of sites changes
     _owned_cache: dict = field(default_factory=dict)
 
-    def add(self, *, region: int, capacity_mw: float, owner_kind: Owner, owner: int, energised: bool,
-            power_adder_usd_per_mwh: float, cooling: Cooling, convertible_mw: float,
-            capex_multiplier: float) -> int:
+    def add(
+        self,
+        *,
+        region: int,
+        capacity_mw: float,
+        owner_kind: Owner,
+        owner: int,
+        energised: bool,
+        power_adder_usd_per_mwh: float,
+        cooling: Cooling,
+        convertible_mw: float,
+        capex_multiplier: float,
+    ) -> int:
         """Add a site with all its MW unbuilt; return its index."""
         if self.n == self.region.size:
             size = max(16, 2 * self.n)
@@ -101,8 +124,9 @@ class SiteBook:
     def idle_mw(self) -> np.ndarray:
         """Energised MW with nothing on them: the remainder of the capacity."""
         n = self.n
-        return (self.capacity_mw[:n] - self.unbuilt_mw[:n] - self.converting_mw[:n] - self.ai_mw[:n]
-                - self.machine_mw[:n])
+        return (
+            self.capacity_mw[:n] - self.unbuilt_mw[:n] - self.converting_mw[:n] - self.ai_mw[:n] - self.machine_mw[:n]
+        )
 
     def state_mw(self) -> dict[str, np.ndarray]:
         """MW of every site in each state of ``STATES``; rows sum to the capacity."""
@@ -124,8 +148,7 @@ class SiteBook:
             index: dict = {"version": self.version}
             for i in range(n):
                 index.setdefault((int(self.owner_kind[i]), int(self.owner[i])), []).append(i)
-            self._owned_cache = {k: (np.array(v, dtype=np.int64) if k != "version" else v)
-                                 for k, v in index.items()}
+            self._owned_cache = {k: (np.array(v, dtype=np.int64) if k != "version" else v) for k, v in index.items()}
         return self._owned_cache.get((int(kind), int(owner)), np.zeros(0, dtype=np.int64))
 
     def check(self, tol_mw: float = 1e-6) -> None:

@@ -97,10 +97,15 @@ class Valuations:
             return np.zeros(0)
         life = PATH_YEARS < sc.mining.machine_life_years
         rate = sc.finance.rate_mining + m.regions.column("regulatory_risk_premium")[m.sites.region[sites]]
-        return finance.mining_npv_usd_per_mw(m.hashprice_path()[life], PATH_YEARS[life], j_per_th,
-                                             opex_usd_per_mw_day=sc.mining.opex_usd_per_mw_day,
-                                             rate_per_year=rate, dr_usd_per_mw_day=self._dr(sites),
-                                             **self._site_power(sites))
+        return finance.mining_npv_usd_per_mw(
+            m.hashprice_path()[life],
+            PATH_YEARS[life],
+            j_per_th,
+            opex_usd_per_mw_day=sc.mining.opex_usd_per_mw_day,
+            rate_per_year=rate,
+            dr_usd_per_mw_day=self._dr(sites),
+            **self._site_power(sites),
+        )
 
     def _margin(self, sites: np.ndarray, j_per_th: np.ndarray) -> np.ndarray:
         """Expected margin per MW-day at today's hashprice, curtailing optimally, with DR capacity payments."""
@@ -108,8 +113,11 @@ class Valuations:
         if sites.size == 0:
             return np.zeros(0)
         per_mw = finance.expected_run_margin_usd_per_mw_day(
-            m.hashprice_observed, j_per_th, opex_usd_per_mw_day=m.config.mining.opex_usd_per_mw_day,
-            **self._site_power(sites))
+            m.hashprice_observed,
+            j_per_th,
+            opex_usd_per_mw_day=m.config.mining.opex_usd_per_mw_day,
+            **self._site_power(sites),
+        )
         return per_mw + self._dr(sites)
 
     # --- lookups ----------------------------------------------------------------------------------------------

@@ -54,8 +54,11 @@ def test_after_the_halving_inefficient_fleets_exit_or_convert_first():
     base = scenario().model_dump()
     tail = next(m for m in base["miners"] if m["name"] == "us_tail")
     fringe = next(m for m in base["miners"] if m["name"] == "row_fringe")
-    miners = [dict(tail, name="old_fleet", j_per_th=34.0, count=12),
-              dict(tail, name="new_fleet", j_per_th=19.0, count=12), fringe]
+    miners = [
+        dict(tail, name="old_fleet", j_per_th=34.0, count=12),
+        dict(tail, name="new_fleet", j_per_th=19.0, count=12),
+        fringe,
+    ]
     runs = ensemble({"miners": miners, "price": {"kind": "constant"}}, days=730)
     moved = {"old_fleet": [], "new_fleet": []}
     for r in runs:

@@ -377,12 +377,8 @@ def test_hashprice_halves_at_the_halving():
     assert all(d.retargets == 0 for d in days)
     before, crossing, after = days[2], days[3], days[4]
     assert crossing.subsidy_btc == pytest.approx(67 * 6.25 + 77 * 3.125, rel=1e-12)
-    assert after.hashprice_usd_per_ph_day == pytest.approx(
-        before.hashprice_usd_per_ph_day / 2, rel=1e-12
-    )
-    assert before.hashprice_usd_per_ph_day == pytest.approx(
-        144 * 6.25 * PRICE_USD / (hashrate * 1_000), rel=1e-12
-    )
+    assert after.hashprice_usd_per_ph_day == pytest.approx(before.hashprice_usd_per_ph_day / 2, rel=1e-12)
+    assert before.hashprice_usd_per_ph_day == pytest.approx(144 * 6.25 * PRICE_USD / (hashrate * 1_000), rel=1e-12)
 
 
 def test_hashrate_drop_then_retarget_restores_144_blocks():

@@ -118,17 +118,13 @@ def test_subsidy_constant_within_an_era(height):
     era_start = height - height % HALVING_INTERVAL_BLOCKS
     assert block_subsidy_sats(height) == block_subsidy_sats(era_start)
     assert block_subsidy_sats(height) == (
-        50 * COIN_SATS >> (height // HALVING_INTERVAL_BLOCKS)
-        if height < 64 * HALVING_INTERVAL_BLOCKS
-        else 0
+        50 * COIN_SATS >> (height // HALVING_INTERVAL_BLOCKS) if height < 64 * HALVING_INTERVAL_BLOCKS else 0
     )
 
 
 def test_subsidy_eras_sum_to_total_supply():
     eras = range(70)
-    total = sum(
-        HALVING_INTERVAL_BLOCKS * block_subsidy_sats(e * HALVING_INTERVAL_BLOCKS) for e in eras
-    )
+    total = sum(HALVING_INTERVAL_BLOCKS * block_subsidy_sats(e * HALVING_INTERVAL_BLOCKS) for e in eras)
     assert total == TOTAL_SUPPLY_SATS
 
 

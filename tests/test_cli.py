@@ -115,11 +115,7 @@ def test_run_writes_every_table_and_the_manifest(tmp_path, capsys):
     assert rows[0]["date"] == "2024-04-20" and rows[-1]["date"] == "2024-05-29"
     assert "network_hashrate_ehs" in rows[0] and "hashprice_usd_per_ph_day" in rows[0]
     for table in TABLES[1:]:
-        assert (
-            (out / table)
-            .read_text(encoding="utf-8")
-            .startswith(tuple(f"{c}," for c in ("day", "site", "lease_id")))
-        )
+        assert (out / table).read_text(encoding="utf-8").startswith(tuple(f"{c}," for c in ("day", "site", "lease_id")))
 
     table = pq.read_table(out / "timeseries.parquet")
     assert table.num_rows == 40
@@ -335,9 +331,7 @@ def test_show_round_trips(scenario, overrides, tmp_path, capsys):
 def test_price_csv_is_resolved_against_the_file_that_names_it(tmp_path, monkeypatch):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "p.csv").write_text("date,price_usd\n2024-04-01,70000\n")
-    (tmp_path / "sub" / "mine.toml").write_text(
-        'name = "mine"\n[price]\nkind = "csv"\ncsv_path = "p.csv"\n'
-    )
+    (tmp_path / "sub" / "mine.toml").write_text('name = "mine"\n[price]\nkind = "csv"\ncsv_path = "p.csv"\n')
     # A child elsewhere inherits the path: it stays relative to sub/mine.toml.
     (tmp_path / "child.toml").write_text('base = "sub/mine.toml"\nname = "child"\n')
     # A child inheriting the built-in backtest resolves against runs/.
@@ -462,9 +456,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], str]]:
         (tmp / name).write_text(text, encoding="utf-8")
     packaged = (REPO / "model" / "data" / "regions.toml").read_text(encoding="utf-8")
     (tmp / "texasless.toml").write_text(packaged.replace("ERCOT", "TEXAS"), encoding="utf-8")
-    (tmp / "notexas.toml").write_text(
-        'name = "x"\n[grid]\nregions_file = "texasless.toml"\n', encoding="utf-8"
-    )
+    (tmp / "notexas.toml").write_text('name = "x"\n[grid]\nregions_file = "texasless.toml"\n', encoding="utf-8")
     (tmp / "notarun").mkdir()
     (tmp / "notarun" / "keep.txt").write_text("precious")
     t = str(tmp)

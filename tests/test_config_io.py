@@ -351,9 +351,7 @@ def test_message_format_matches_the_contract():
     data = {"name": "x", "market": {"lease_rent_usd_per_kw_month": -5}}
     with pytest.raises(ConfigError) as info:
         validate(Scenario, data, "runs/x.toml")
-    assert str(info.value) == (
-        "runs/x.toml: market.lease_rent_usd_per_kw_month: -5 is out of range (accepted: >= 0)"
-    )
+    assert str(info.value) == ("runs/x.toml: market.lease_rent_usd_per_kw_month: -5 is out of range (accepted: >= 0)")
     assert info.value.field == "market.lease_rent_usd_per_kw_month"
     assert info.value.accepted == ">= 0"
     assert info.value.__cause__ is not None  # the full ValidationError stays reachable
@@ -363,10 +361,7 @@ def test_message_without_field_omits_that_part(tmp_path):
     path = write(tmp_path, "empty.toml", "")
     with pytest.raises(ConfigError) as info:
         load_toml(path)
-    assert (
-        str(info.value)
-        == f"{path}: file is empty (accepted: a TOML file with at least one setting)"
-    )
+    assert str(info.value) == f"{path}: file is empty (accepted: a TOML file with at least one setting)"
     assert info.value.field is None
 
 
@@ -504,9 +499,7 @@ def override(*overrides: str) -> Callable[[Path], object]:
     """A valid scenario file with ``overrides`` applied."""
 
     def run(tmp_path: Path) -> object:
-        path = write(
-            tmp_path, "ok.toml", 'name = "s"\n[[miners.archetypes]]\nname = "a"\ncount = 1\n'
-        )
+        path = write(tmp_path, "ok.toml", 'name = "s"\n[[miners.archetypes]]\nname = "a"\ncount = 1\n')
         return load_config(Scenario, path, list(overrides))
 
     return run
@@ -545,21 +538,13 @@ BAD_INPUTS = {
     "empty file": Bad(load_file("empty.toml", ""), "empty.toml", None, "setting", "empty"),
     "whitespace only": Bad(load_file("ws.toml", " \n\t\n"), "ws.toml", None, "setting", "empty"),
     "comments only": Bad(load_file("c.toml", "# nothing\n"), "c.toml", None, "setting", "comments"),
-    "binary (NUL)": Bad(
-        load_file("bin.toml", b"name\x00\x01"), "bin.toml", None, "UTF-8", "binary"
-    ),
-    "not UTF-8": Bad(
-        load_file("latin.toml", b'name = "caf\xe9"\n'), "latin.toml", None, "UTF-8", "0xe9"
-    ),
+    "binary (NUL)": Bad(load_file("bin.toml", b"name\x00\x01"), "bin.toml", None, "UTF-8", "binary"),
+    "not UTF-8": Bad(load_file("latin.toml", b'name = "caf\xe9"\n'), "latin.toml", None, "UTF-8", "0xe9"),
     "huge file": Bad(huge_file, "huge.toml", None, "1 MiB", "over"),
     "TOML syntax": Bad(scenario("days = = 3\n", "syn.toml"), "syn.toml", None, "TOML", "line 2"),
-    "duplicate key": Bad(
-        scenario("days = 1\ndays = 2\n", "dup.toml"), "dup.toml", None, "TOML", "overwrite"
-    ),
+    "duplicate key": Bad(scenario("days = 1\ndays = 2\n", "dup.toml"), "dup.toml", None, "TOML", "overwrite"),
     "bad date literal": Bad(scenario("start = 2024-13-01\n"), "bad.toml", None, "TOML", "syntax"),
-    "unknown top key": Bad(
-        scenario("dayz = 3\n"), "bad.toml", "dayz", "name, start, days", "'days'"
-    ),
+    "unknown top key": Bad(scenario("dayz = 3\n"), "bad.toml", "dayz", "name, start, days", "'days'"),
     "unknown nested key": Bad(
         scenario("[miners]\ncont = 3\n"), "bad.toml", "miners.cont", "count, archetypes", "'count'"
     ),
@@ -601,9 +586,7 @@ BAD_INPUTS = {
         "-5 is out of range",
     ),
     "above le": Bad(scenario("days = 40000\n"), "bad.toml", "days", ">= 1 and <= 36500", "40000"),
-    "zero where gt=0": Bad(
-        scenario("[price]\nkind = 'constant'\nusd = 0.0\n"), "bad.toml", "price.usd", "> 0", "0.0"
-    ),
+    "zero where gt=0": Bad(scenario("[price]\nkind = 'constant'\nusd = 0.0\n"), "bad.toml", "price.usd", "> 0", "0.0"),
     "range in union member": Bad(
         scenario("[price]\nkind = 'gbm'\nsigma = 9.0\n"), "bad.toml", "price.sigma", ">= 0 and <= 5"
     ),
@@ -614,9 +597,7 @@ BAD_INPUTS = {
         '"fixed", "indexed"',
         '"floating"',
     ),
-    "bad Enum": Bad(
-        scenario("[market]\npolicy = 'auction'\n"), "bad.toml", "market.policy", '"spot", "lease"'
-    ),
+    "bad Enum": Bad(scenario("[market]\npolicy = 'auction'\n"), "bad.toml", "market.policy", '"spot", "lease"'),
     "bad union tag": Bad(
         scenario("[price]\nkind = 'jump'\n"),
         "bad.toml",
@@ -627,17 +608,10 @@ BAD_INPUTS = {
     "missing union tag": Bad(
         scenario("[price]\nsigma = 1.0\n"), "bad.toml", "price.kind", '"constant", "gbm"', "missing"
     ),
-    "bad date string": Bad(
-        scenario('start = "2024-13-01"\n'), "bad.toml", "start", "a date like 2024-01-01", "month"
-    ),
-    "missing required key": Bad(
-        load_file("noname.toml", "days = 3\n"), "noname.toml", "name", "a string"
-    ),
+    "bad date string": Bad(scenario('start = "2024-13-01"\n'), "bad.toml", "start", "a date like 2024-01-01", "month"),
+    "missing required key": Bad(load_file("noname.toml", "days = 3\n"), "noname.toml", "name", "a string"),
     "array item": Bad(
-        scenario(
-            "[[miners.archetypes]]\nname = 'a'\ncount = 1\n"
-            "[[miners.archetypes]]\nname = 'b'\ncount = -1\n"
-        ),
+        scenario("[[miners.archetypes]]\nname = 'a'\ncount = 1\n[[miners.archetypes]]\nname = 'b'\ncount = -1\n"),
         "bad.toml",
         "miners.archetypes.1.count",
         ">= 0",
@@ -654,15 +628,11 @@ BAD_INPUTS = {
         'regions."us tx".capacity_mw',
         ">= 0",
     ),
-    "override without '='": Bad(
-        override("miners.count"), "--set", None, "section.key=value", "no '='"
-    ),
+    "override without '='": Bad(override("miners.count"), "--set", None, "section.key=value", "no '='"),
     "override with empty key": Bad(override("=5"), "--set", None, "section.key=value", "empty key"),
     "override with malformed key": Bad(override("a..b=1"), "--set", None, "joined by '.'"),
     "override with empty value": Bad(override("days="), "--set", "days", "TOML value", "no value"),
-    "override with broken TOML": Bad(
-        override("days=[1, 2"), "--set", "days", "TOML value", "not a valid"
-    ),
+    "override with broken TOML": Bad(override("days=[1, 2"), "--set", "days", "TOML value", "not a valid"),
     "override to unknown key": Bad(
         override("miners.cont=3"),
         "--set miners.cont=3",
@@ -690,9 +660,7 @@ BAD_INPUTS = {
         '"nope"',
     ),
     "base not a string": Bad(files(child="base = 3\n"), "child.toml", "base", "non-empty string"),
-    "base cycle": Bad(
-        files(a='base = "b"\n', b='base = "a"\n'), "b.toml", "base", "without 'base'", "cycle"
-    ),
+    "base cycle": Bad(files(a='base = "b"\n', b='base = "a"\n'), "b.toml", "base", "without 'base'", "cycle"),
     "bad value in base file": Bad(
         files(child='base = "parent"\n', parent='name = "p"\ndays = -2\n'),
         "parent.toml",
@@ -772,9 +740,7 @@ def test_dump_toml_header_becomes_comments():
 
 
 def test_dumped_validated_model_loads_back_to_the_same_model(tmp_path):
-    model, _, _ = load_config(
-        Scenario, write(tmp_path, "s.toml", 'name = "s"\n[price]\nkind = "gbm"\nsigma = 0.3\n')
-    )
+    model, _, _ = load_config(Scenario, write(tmp_path, "s.toml", 'name = "s"\n[price]\nkind = "gbm"\nsigma = 0.3\n'))
     out = write(tmp_path, "resolved.toml", dump_toml(model.model_dump(mode="json")))
     assert load_config(Scenario, out)[0] == model
 

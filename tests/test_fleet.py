@@ -40,8 +40,9 @@ def test_curtailment_threshold_rises_with_hashprice_and_falls_with_worse_efficie
 
 def test_one_mw_at_17_5_j_per_th_hashes_57_ph_s():
     # economics.md: "1 MW at 17.5 J/TH = 57 PH/s"; at a price below breakeven every hour runs.
-    day = mine_day(np.array([1.0]), np.array([17.5]), np.full((1, 24), 10.0), np.zeros((1, 24), bool),
-                   np.zeros(1), 40.0)
+    day = mine_day(
+        np.array([1.0]), np.array([17.5]), np.full((1, 24), 10.0), np.zeros((1, 24), bool), np.zeros(1), 40.0
+    )
     assert day.hashrate_ph[0] == pytest.approx(57.14, rel=1e-3)
     assert day.run_hours[0] == 24
 

@@ -25,10 +25,21 @@ from model.metrics import hhi, nakamoto_coefficient
 
 
 def view(**kw):
-    base = dict(current="hold", v_hold_usd=100e6, v_mining_convertible_usd=20e6, convertible_mw=100.0,
-                lease_npv_usd_per_mw=0.0, lease_access=0.5, can_finance=True, v_exit_usd=10e6,
-                mining_margin_usd_per_day=1e5, distressed=False, has_contracts=False, min_block_mw=20.0,
-                hysteresis=0.1)
+    base = dict(
+        current="hold",
+        v_hold_usd=100e6,
+        v_mining_convertible_usd=20e6,
+        convertible_mw=100.0,
+        lease_npv_usd_per_mw=0.0,
+        lease_access=0.5,
+        can_finance=True,
+        v_exit_usd=10e6,
+        mining_margin_usd_per_day=1e5,
+        distressed=False,
+        has_contracts=False,
+        min_block_mw=20.0,
+        hysteresis=0.1,
+    )
     base.update(kw)
     return StrategyView(**base)
 
@@ -93,8 +104,9 @@ def test_annuity_pv_matches_closed_form():
 def test_reservation_rents_bracket_the_observed_miner_lease_rents():
     # calibration.md: conversion 8-10 M$/MW; miner leases ~100-160 $/kW-month.
     r_m = miner_reservation_rent(9e6, 0.09, 15, 0.85, foregone_mining_npv_usd_per_mw=0.5e6)
-    r_h = hyperscaler_reservation_rent(11e6, 0.08, 15, 0.85, days_saved=3 * 365,
-                                       value_of_time_usd_per_mw_year=1.5e6, preference=1.0)
+    r_h = hyperscaler_reservation_rent(
+        11e6, 0.08, 15, 0.85, days_saved=3 * 365, value_of_time_usd_per_mw_year=1.5e6, preference=1.0
+    )
     assert 90 < r_m < r_h < 220
     assert 100 <= nash_bargaining(BargainingContext(r_m, r_h, 0.09, 0.1, 1.0, 0.5)) <= 160
 

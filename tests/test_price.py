@@ -193,8 +193,7 @@ BAD_CSVS = {
     ),
     "out-of-order date": (
         "date,price_usd\n2024-03-05,1\n2024-03-09,1\n2024-03-01,2\n",
-        ":4: date '2024-03-01' is not after the previous date 2024-03-09 "
-        "(dates must be strictly increasing)",
+        ":4: date '2024-03-01' is not after the previous date 2024-03-09 (dates must be strictly increasing)",
     ),
     "negative price": (GOOD + "2024-02-01,-5\n", ":3: price_usd '-5' is not positive"),
     "zero price": (GOOD + "2024-02-01,0\n", ":3: price_usd '0' is not positive"),

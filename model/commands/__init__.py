@@ -58,9 +58,7 @@ def _integer(text: str, low: int, high: int) -> int:
     except ValueError:
         value = None
     if value is None or not low <= value <= high:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not valid (accepted: an integer from {low} to {high})"
-        )
+        raise argparse.ArgumentTypeError(f"{text!r} is not valid (accepted: an integer from {low} to {high})")
     return value
 
 
@@ -83,9 +81,7 @@ def date_type(text: str) -> dt.date:
         except ValueError:
             pass
     if value is None:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a valid date (accepted: a date YYYY-MM-DD, e.g. 2026-01-15)"
-        )
+        raise argparse.ArgumentTypeError(f"{text!r} is not a valid date (accepted: a date YYYY-MM-DD, e.g. 2026-01-15)")
     return value
 
 
@@ -129,9 +125,7 @@ def default_out_dir(name: str) -> Path:
     return OUT_ROOT / safe
 
 
-def horizon_days(
-    start: dt.date, scenario_days: int, days: int | None, until: dt.date | None
-) -> int:
+def horizon_days(start: dt.date, scenario_days: int, days: int | None, until: dt.date | None) -> int:
     """Number of days to simulate from ``--days``, ``--until`` or the scenario.
 
     Args:
@@ -155,8 +149,7 @@ def horizon_days(
     accepted = f"accepted: a date from {first.isoformat()} to {last.isoformat()}"
     if until < first:
         raise CommandError(
-            f"--until {until.isoformat()}: is not after the scenario's run.start_date "
-            f"{start.isoformat()} ({accepted})"
+            f"--until {until.isoformat()}: is not after the scenario's run.start_date {start.isoformat()} ({accepted})"
         )
     if until > last:
         raise CommandError(

@@ -29,8 +29,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=_workers, default=2, help="processes (default 2)")
     parser.add_argument("--out", type=Path, default=OUT_ROOT / "calibration", help="folder for the tables")
     add_set_argument(parser)
-    parser.add_argument("--doc", type=Path, default=None,
-                        help="also write the Markdown report here (make calibrate: docs/calibration.md)")
+    parser.add_argument(
+        "--doc",
+        type=Path,
+        default=None,
+        help="also write the Markdown report here (make calibrate: docs/calibration.md)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -44,18 +48,25 @@ def main(args: argparse.Namespace) -> int:
     backtest = load_from_args("backtest_2024_2025", args.overrides).scenario
     seeds = list(range(args.seeds))
     started = time.perf_counter()
-    runs = cal.run_ensembles(baseline, mass_exit, backtest, seeds, workers=args.workers,
-                             progress=_progress if sys.stderr.isatty() else None)
+    runs = cal.run_ensembles(
+        baseline, mass_exit, backtest, seeds, workers=args.workers, progress=_progress if sys.stderr.isatty() else None
+    )
     scarcity = {k: v.scarcity_hours_per_year for k, v in load_regions().items()}
     shock = mass_exit.shocks[0].date if mass_exit.shocks else dt.date(2026, 1, 15)
     rows = []
     for fact in cal.facts(scarcity, shock):
-        rows.append({"id": fact.id, "fact": fact.fact, "quantity": fact.quantity, "band": fact.band,
-                     **cal.summarise(fact.measure(runs), fact.low, fact.high)})
+        rows.append(
+            {
+                "id": fact.id,
+                "fact": fact.fact,
+                "quantity": fact.quantity,
+                "band": fact.band,
+                **cal.summarise(fact.measure(runs), fact.low, fact.high),
+            }
+        )
     backtest_rows = cal.backtest_table(runs["backtest"])
     wall = time.perf_counter() - started
-    command = COMMAND.format(seeds=args.seeds, workers=args.workers) + "".join(
-        f" --set {o}" for o in args.overrides)
+    command = COMMAND.format(seeds=args.seeds, workers=args.workers) + "".join(f" --set {o}" for o in args.overrides)
     text = render_markdown(rows, backtest_rows, command, args.seeds, wall)
     print(text)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -90,13 +101,22 @@ def render_markdown(rows: list[dict], backtest_rows: list[dict], command: str, s
         "|---|---|---|---|---|---|",
     ]
     for r in rows:
-        lines.append(f"| {r['id']} {r['fact']} | {r['quantity']} | {r['band']} | {_fmt(r['mean'])} "
-                     f"[{_fmt(r['p05'])}, {_fmt(r['p95'])}] | {r['n']} | {'pass' if r['pass'] else 'FAIL'} |")
-    lines += ["", "## Backtest 2024-2025 (`runs/backtest_2024_2025.toml`, monthly BTC prices)", "",
-              "| period | reported EH/s | simulated EH/s [90% interval] | error | source |", "|---|---|---|---|---|"]
+        lines.append(
+            f"| {r['id']} {r['fact']} | {r['quantity']} | {r['band']} | {_fmt(r['mean'])} "
+            f"[{_fmt(r['p05'])}, {_fmt(r['p95'])}] | {r['n']} | {'pass' if r['pass'] else 'FAIL'} |"
+        )
+    lines += [
+        "",
+        "## Backtest 2024-2025 (`runs/backtest_2024_2025.toml`, monthly BTC prices)",
+        "",
+        "| period | reported EH/s | simulated EH/s [90% interval] | error | source |",
+        "|---|---|---|---|---|",
+    ]
     for b in backtest_rows:
-        lines.append(f"| {b['period']} | {b['reported_ehs']:,.0f} | {b['simulated_ehs']:,.0f} "
-                     f"[{b['p05']:,.0f}, {b['p95']:,.0f}] | {b['error']:+.1%} | {b['source']} |")
+        lines.append(
+            f"| {b['period']} | {b['reported_ehs']:,.0f} | {b['simulated_ehs']:,.0f} "
+            f"[{b['p05']:,.0f}, {b['p95']:,.0f}] | {b['error']:+.1%} | {b['source']} |"
+        )
     notes = Path(__file__).resolve().parents[2] / "docs" / "calibration-notes.md"
     if notes.exists():  # hand-written explanations survive regeneration
         lines += ["", notes.read_text().rstrip()]

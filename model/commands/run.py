@@ -31,9 +31,7 @@ HELP = "run a scenario and write its tables to a folder"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare ``run``'s arguments."""
     add_scenario_argument(parser)
-    parser.add_argument(
-        "--seed", type=seed_type, default=0, help="model seed, an integer >= 0 (default 0)"
-    )
+    parser.add_argument("--seed", type=seed_type, default=0, help="model seed, an integer >= 0 (default 0)")
     horizon = parser.add_mutually_exclusive_group()
     horizon.add_argument(
         "--days",

@@ -99,8 +99,7 @@ class Lease:
         return float(sum(annual * (1 + self.escalator_per_year) ** y for y in range(years)))
 
 
-def effective_capex_usd_per_mw(terms, rate: float, capex_multiplier: float = 1.0,
-                               conversion: bool = True) -> float:
+def effective_capex_usd_per_mw(terms, rate: float, capex_multiplier: float = 1.0, conversion: bool = True) -> float:
     """Capex per MW of a contract net of the present value of the equipment left at the end of the term.
 
     Args:
@@ -115,8 +114,9 @@ def effective_capex_usd_per_mw(terms, rate: float, capex_multiplier: float = 1.0
     return shell + equipment - residual
 
 
-def miner_reservation_rent(capex_usd_per_mw: float, rate: float, term_years: float, margin: float,
-                           foregone_mining_npv_usd_per_mw: float) -> float:
+def miner_reservation_rent(
+    capex_usd_per_mw: float, rate: float, term_years: float, margin: float, foregone_mining_npv_usd_per_mw: float
+) -> float:
     """The least rent a miner accepts, USD/kW-month.
 
     Annuitised capex (conversion, plus GPUs for a GPU-cloud contract) plus the mining it gives up on those
@@ -128,9 +128,15 @@ def miner_reservation_rent(capex_usd_per_mw: float, rate: float, term_years: flo
     return (capex_rent + foregone) / max(margin, 1e-6)
 
 
-def hyperscaler_reservation_rent(own_capex_usd_per_mw: float, rate: float, term_years: float, margin: float,
-                                 days_saved: float, value_of_time_usd_per_mw_year: float,
-                                 preference: float) -> float:
+def hyperscaler_reservation_rent(
+    own_capex_usd_per_mw: float,
+    rate: float,
+    term_years: float,
+    margin: float,
+    days_saved: float,
+    value_of_time_usd_per_mw_year: float,
+    preference: float,
+) -> float:
     """The most rent a hyperscaler pays for a site, USD/kW-month.
 
     Its outside option is to build the same capacity itself: own capex annuitised over the term and grossed
@@ -145,6 +151,7 @@ def hyperscaler_reservation_rent(own_capex_usd_per_mw: float, rate: float, term_
 
 
 # --- bargaining protocols ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class BargainingContext:
@@ -201,8 +208,15 @@ class Award:
     hyperscaler_reservation: float
 
 
-def clear_rfp(rfp: RFP, bids: list[Bid], reservation_for: Callable[[Bid], float], protocol: str,
-              miner_rate: float, hyperscaler_rate: float, base_power: float) -> list[Award]:
+def clear_rfp(
+    rfp: RFP,
+    bids: list[Bid],
+    reservation_for: Callable[[Bid], float],
+    protocol: str,
+    miner_rate: float,
+    hyperscaler_rate: float,
+    base_power: float,
+) -> list[Award]:
     """Score the bids, take the best until the RFP's MW are filled, and bargain each rent.
 
     Args:
@@ -237,8 +251,15 @@ def clear_rfp(rfp: RFP, bids: list[Bid], reservation_for: Callable[[Bid], float]
     return awards
 
 
-def lease_npv_usd_per_mw(rent_usd_per_kw_month: float, margin: float, rate: float, term_years: float,
-                         escalator: float, capex_usd_per_mw: float, build_years: float) -> float:
+def lease_npv_usd_per_mw(
+    rent_usd_per_kw_month: float,
+    margin: float,
+    rate: float,
+    term_years: float,
+    escalator: float,
+    capex_usd_per_mw: float,
+    build_years: float,
+) -> float:
     """NPV to the landlord of 1 MW leased: discounted net rent from the start date, less the capex."""
     net = rent_usd_per_kw_month * 12_000.0 * margin
     pv = float(annuity_pv(net, rate, term_years, escalator)) / (1.0 + rate) ** build_years
