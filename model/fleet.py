@@ -17,13 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from model.arrays import grown
+
 HOURS = 24
-
-
-def _grow(arr: np.ndarray, n: int) -> np.ndarray:
-    out = np.zeros(n, dtype=arr.dtype)
-    out[: arr.size] = arr
-    return out
 
 
 @dataclass
@@ -46,7 +42,7 @@ class Fleet:
         if self.n == self.site.size:
             size = max(32, 2 * self.n)
             for name in self._ARRAYS:
-                setattr(self, name, _grow(getattr(self, name), size))
+                setattr(self, name, grown(getattr(self, name), size))
         i = self.n
         self.n += 1
         self.site[i], self.owner[i], self.mw[i] = site, owner, mw

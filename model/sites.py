@@ -14,6 +14,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from model.arrays import grown
+
 STATES = ("mining", "curtailed", "idle", "converting", "ai_leased", "unbuilt")
 
 
@@ -31,12 +33,6 @@ class Cooling(IntEnum):
     AIR = 0
     HYDRO = 1
     IMMERSION = 2
-
-
-def _grow(arr: np.ndarray, n: int) -> np.ndarray:
-    out = np.zeros(n, dtype=arr.dtype)
-    out[: arr.size] = arr
-    return out
 
 
 @dataclass
@@ -100,7 +96,7 @@ class SiteBook:
         if self.n == self.region.size:
             size = max(16, 2 * self.n)
             for name in self._ARRAYS:
-                setattr(self, name, _grow(getattr(self, name), size))
+                setattr(self, name, grown(getattr(self, name), size))
         i = self.n
         self.n += 1
         self.region[i], self.capacity_mw[i] = region, capacity_mw

@@ -52,6 +52,15 @@ def error_line(exc: BaseException) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def bounded_int(low: int, high: int):
+    """An argparse type accepting integers in ``[low, high]`` (the error names the accepted range)."""
+
+    def parse(text: str) -> int:
+        return _integer(text, low, high)
+
+    return parse
+
+
 def _integer(text: str, low: int, high: int) -> int:
     try:
         value = int(text.strip())
@@ -99,6 +108,24 @@ def add_scenario_argument(parser: argparse.ArgumentParser, many: bool = False) -
         nargs="*" if many else "?",
         metavar="SCENARIO",
         help=f"{what} in runs/ ({names}); default: runs/baseline.toml, else the built-in defaults",
+    )
+
+
+def add_horizon_arguments(parser: argparse.ArgumentParser, what: str, default_out: str) -> None:
+    """Declare ``--days`` / ``--until`` (mutually exclusive) and ``--out`` for commands that run the model."""
+    horizon = parser.add_mutually_exclusive_group()
+    horizon.add_argument("--days", type=days_type, help="days to simulate, 1..36500 (default: the scenario's run.days)")
+    horizon.add_argument(
+        "--until",
+        type=date_type,
+        metavar="YYYY-MM-DD",
+        help="simulate up to and including this date (after the scenario's run.start_date)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help=f"output folder, replaced if it holds a previous {what} (default {default_out})",
     )
 
 

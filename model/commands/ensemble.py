@@ -33,10 +33,9 @@ import numpy as np
 from model.commands import (
     CommandError,
     _integer,
+    add_horizon_arguments,
     add_scenario_argument,
     add_set_argument,
-    date_type,
-    days_type,
     default_out_dir,
     horizon_days,
     load_from_args,
@@ -90,20 +89,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="W",
         help="processes (default: one per CPU, at most N; 1 runs in this process)",
     )
-    horizon = parser.add_mutually_exclusive_group()
-    horizon.add_argument("--days", type=days_type, help="days to simulate, 1..36500 (default: the scenario's)")
-    horizon.add_argument(
-        "--until",
-        type=date_type,
-        metavar="YYYY-MM-DD",
-        help="simulate up to and including this date (after the scenario's run.start_date)",
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        metavar="DIR",
-        help="output folder, replaced if it holds a previous ensemble (default runs/out/<name>-ensemble)",
-    )
+    add_horizon_arguments(parser, "ensemble", "runs/out/<name>-ensemble")
     add_set_argument(parser)
 
 

@@ -12,10 +12,9 @@ from pathlib import Path
 
 from model.commands import (
     CommandError,
+    add_horizon_arguments,
     add_scenario_argument,
     add_set_argument,
-    date_type,
-    days_type,
     default_out_dir,
     horizon_days,
     load_from_args,
@@ -32,24 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare ``run``'s arguments."""
     add_scenario_argument(parser)
     parser.add_argument("--seed", type=seed_type, default=0, help="model seed, an integer >= 0 (default 0)")
-    horizon = parser.add_mutually_exclusive_group()
-    horizon.add_argument(
-        "--days",
-        type=days_type,
-        help="days to simulate, 1..36500 (default: the scenario's run.days)",
-    )
-    horizon.add_argument(
-        "--until",
-        type=date_type,
-        metavar="YYYY-MM-DD",
-        help="simulate up to and including this date (after the scenario's run.start_date)",
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        metavar="DIR",
-        help="output folder, replaced if it holds a previous run (default runs/out/<name>)",
-    )
+    add_horizon_arguments(parser, "run", "runs/out/<name>")
     add_set_argument(parser)
     parser.add_argument(
         "--check-invariants",

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from model.commands import INPUT_ERRORS, OUT_ROOT, CommandError, error_line
+from model.commands import INPUT_ERRORS, OUT_ROOT, CommandError, bounded_int, error_line
 from model.sweep.spec import SWEEPS_DIR, SweepPlan, load_sweep, plan_from_manifest
 from model.sweep.store import MANIFEST, read_manifest
 
@@ -30,19 +30,6 @@ EXIT_INPUT = 2
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
 MAX_WORKERS = 4096
-
-
-def _bounded_int(low: int, high: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text.strip())
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{text!r} is not valid (accepted: an integer from {low} to {high})")
-        return value
-
-    return parse
 
 
 def _seconds(text: str) -> float:
@@ -65,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workers",
-        type=_bounded_int(1, MAX_WORKERS),
+        type=bounded_int(1, MAX_WORKERS),
         metavar="N",
         help="local worker processes (default: all CPUs; 1 runs in this process)",
     )
@@ -88,7 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--flush-every",
-        type=_bounded_int(1, 1_000_000),
+        type=bounded_int(1, 1_000_000),
         default=100,
         metavar="N",
         help="write a results part every N finished runs (default 100)",
