@@ -26,7 +26,7 @@ from model.markets.leasing import (
 from model.sites import Owner
 
 GREENFIELD_BLOCK_MW = 100.0  # assumption: greenfield campuses are requested in 100 MW phases
-MAX_GREENFIELD_PHASES = 1_000  # requests per round at most (beyond 100 GW a round, phases grow instead)
+MAX_GREENFIELD_PHASES = 200  # requests per round at most (beyond 20 GW a round, phases grow instead)
 
 
 class Hyperscaler(mesa.Agent):

@@ -274,6 +274,8 @@ class Miner(mesa.Agent):
         s = m.sites
         equity = self.free_equity_usd()  # offers are limited by what it can finance, across all its bids
         for site in self.convertible_mw()[1]:
+            if s.for_sale[site]:  # on the block: not offered to tenants
+                continue
             free = min(
                 s.convertible_mw[site] - s.converting_mw[site] - s.ai_mw[site],
                 s.capacity_mw[site] - s.unbuilt_mw[site] - s.converting_mw[site] - s.ai_mw[site],
@@ -390,7 +392,8 @@ class Miner(mesa.Agent):
     def leave_mining(self) -> None:
         """Exit: retire every machine and put every site without a contract up for sale."""
         m = self.model
-        for i in self.batches():
+        f = m.fleet
+        for i in np.flatnonzero((f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0)):  # online and on order
             m.retire_batch(int(i))
         for site in self.sites:
             if m.sites.converting_mw[site] + m.sites.ai_mw[site] <= 0:

@@ -495,7 +495,10 @@ class Scenario(Section):
     @model_validator(mode="after")
     def _check(self):
         if self.price.kind in ("csv", "csv_gbm") and not self.price.csv_path:
-            raise ValueError(f"price.csv_path is required when price.kind = '{self.price.kind}'")
+            raise ValueError(
+                f"price.csv_path is required when price.kind = '{self.price.kind}' "
+                "(accepted: a CSV file 'date,price_usd', relative to the scenario file)"
+            )
         return self
 
 

@@ -737,6 +737,9 @@ class HashpivotModel(mesa.Model):
         s = self.sites
         mechanism = AUCTIONS[self.config.rules.auction]
         for site in np.flatnonzero(s.for_sale[: s.n]):
+            if s.converting_mw[site] + s.ai_mw[site] > 0:  # a contract binds the land: not for sale after all
+                s.for_sale[site] = False
+                continue
             bids = [
                 b
                 for a in (*self.miners_list, *self.hyperscalers_list)
@@ -754,6 +757,10 @@ class HashpivotModel(mesa.Model):
     def _transfer(self, site: int, sale) -> None:
         s, acc = self.sites, self.accounts
         s.for_sale[site] = False
+        # The seller's machines do not go with the land: sell them off, online or still on order.
+        f = self.fleet
+        for i in np.flatnonzero((f.site[: f.n] == site) & (f.mw[: f.n] > 0)):
+            self.retire_batch(int(i))
         if s.owner_kind[site] == Owner.MINER:
             acc.post(int(s.owner[site]), "site_sales", sale.price_usd)
         self.sales.append(
