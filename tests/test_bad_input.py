@@ -192,8 +192,10 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     # dates out of order: a shock before the run starts would silently never happen
     "shock before the start date": (
         [*RUN, "{t}/earlyshock.toml"],
-        ["earlyshock.toml: shocks: shocks.0.date 2020-01-01 is before run.start_date 2024-04-20",
-         "accepted: a date on or after run.start_date"],
+        [
+            "earlyshock.toml: shocks: shocks.0.date 2020-01-01 is before run.start_date 2024-04-20",
+            "accepted: a date on or after run.start_date",
+        ],
     ),
     # price CSVs
     "csv kind without a path": (
@@ -330,6 +332,8 @@ def check_one_line(err: str, out_text: str, wanted: list[str]) -> None:
     assert line.startswith("hashpivot: error: "), line
     for text in wanted:
         assert text in line, f"{text!r} not in {line!r}"
+    # Every message ends by saying what would have been accepted, in parentheses.
+    assert line.endswith(")") and "(" in line, line
     assert "Traceback" not in err + out_text
 
 
@@ -371,7 +375,12 @@ def test_bad_input_through_python_dash_m_model(case, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
         [sys.executable, "-m", "model", *expand(argv, inputs, out)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 2, done
     check_one_line(done.stderr, done.stdout, wanted)
