@@ -197,6 +197,10 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             "accepted: a date on or after run.start_date",
         ],
     ),
+    "start date moved past a shock": (
+        [*RUN, "mass_exit_2026", "--set", "run.start_date=2027-01-01"],
+        ["shocks.0.date 2026-01-15 is before run.start_date 2027-01-01", "accepted: a date on or after"],
+    ),
     # price CSVs
     "csv kind without a path": (
         [*RUN, "{t}/csvpath.toml"],
@@ -257,6 +261,10 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         [*RUN, "--set", "miners.99.count=1"],
         ["--set: miners.99.count:", "not an index", "accepted: an index from 0 to 6"],
     ),
+    "set index into an empty array": (
+        [*RUN, "--set", "shocks.0.kind=ban"],
+        ["--set: shocks.0.kind:", "is not an index of the 0-item array shocks", "accepted: nothing"],
+    ),
     "set malformed TOML": (
         ["show", "--set", "price.start_usd=[1,"],
         ["--set: price.start_usd: [1, is not a valid TOML value", "accepted: a TOML value"],
@@ -279,6 +287,7 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["sweep_reps.toml: design.replications: 0 is out of range", "accepted: >= 1"],
     ),
     # output paths
+    "default output folder stays unwritten": (["run", "{t}/absent.toml"], ["absent.toml: file not found", "accepted:"]),
     "out is an existing file": (
         ["run", "--days", "3", "--out", "{t}/afile"],
         ["--out", "afile: is an existing file", "accepted: a new folder"],
