@@ -23,7 +23,7 @@ import os
 import platform
 import shutil
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -112,13 +112,25 @@ def write_run(result: RunResult, out_dir: Path, manifest: Mapping[str, Any]) -> 
     """
     out_dir = Path(os.path.abspath(out_dir))
     check_out_dir(out_dir)
+    write_atomically(out_dir, lambda tmp: _write_all(result, tmp, manifest))
+
+
+def write_atomically(out_dir: Path, fill: Callable[[Path], None]) -> None:
+    """Create or replace ``out_dir`` so that it only ever appears complete.
+
+    ``fill`` writes into a hidden sibling folder, which is renamed into place when it returns; an existing
+    ``out_dir`` is moved aside and deleted only once the new one is in place. On any error (or Ctrl-C) the
+    temporary folder, and any parent folders this call created, are removed. Runs, ensembles and reports
+    all write through here; callers check that ``out_dir`` may be replaced first.
+    """
+    out_dir = Path(os.path.abspath(out_dir))
     created = _make_parents(out_dir.parent)
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
     try:
         if tmp.exists():  # left by a killed process that had our pid
             shutil.rmtree(tmp)
         tmp.mkdir()
-        _write_all(result, tmp, manifest)
+        fill(tmp)
         _swap_into_place(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -26,7 +26,6 @@ import math
 import os
 import re
 import shlex
-import shutil
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -1621,29 +1620,14 @@ def write_folder(out: Path, fill: Callable[[Path], None]) -> None:
     Raises:
         CommandError: ``out`` cannot be used or written.
     """
-    from model.output import _make_parents, _remove_empty, _swap_into_place
+    from model.output import write_atomically
 
     out = Path(os.path.abspath(out))
     check_report_out(out)
     try:
-        created = _make_parents(out.parent)
+        write_atomically(out, fill)
     except OSError as exc:
-        raise CommandError(f"--out {out}: cannot create: {exc.strerror or exc}") from exc
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    try:
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir()
-        fill(tmp)
-        _swap_into_place(tmp, out)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        _remove_empty(created)
         raise CommandError(f"--out {out}: cannot write: {exc.strerror or exc}") from exc
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        _remove_empty(created)
-        raise
 
 
 def write_document(folder: Path, report: Report, fmt: str, marker: Mapping[str, Any]) -> Path:

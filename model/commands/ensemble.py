@@ -19,7 +19,6 @@ import json
 import math
 import os
 import platform
-import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -42,7 +41,7 @@ from model.commands import (
 )
 
 # The atomic-folder helpers of `run`, so an ensemble is replaced exactly as a run is.
-from model.output import _make_parents, _remove_empty, _swap_into_place, git_state, package_versions
+from model.output import git_state, package_versions, write_atomically
 from model.scenarios import LoadedScenario
 
 NAME = "ensemble"
@@ -163,22 +162,16 @@ def write_ensemble(
     """
     out = Path(os.path.abspath(out))
     check_ensemble_out(out)
-    created = _make_parents(out.parent)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    try:
-        if tmp.exists():  # left by a killed process that had our pid
-            shutil.rmtree(tmp)
-        tmp.mkdir()
+    finals: list[dict[str, float]] = []
+
+    def fill(tmp: Path) -> None:
         tasks = [(loaded, seed, days, str(tmp / seed_dir(seed)), list(argv)) for seed in seeds]
-        finals = _run_all(tasks, workers, progress)
+        finals.extend(_run_all(tasks, workers, progress))
         info = ensemble_info(loaded, seeds, days, argv, workers, finals)
         text = json.dumps(info, indent=2, ensure_ascii=False, allow_nan=False)
         (tmp / ENSEMBLE_FILE).write_text(text + "\n", encoding="utf-8")
-        _swap_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        _remove_empty(created)
-        raise
+
+    write_atomically(out, fill)
     return finals
 
 
