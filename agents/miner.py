@@ -38,16 +38,27 @@ class Miner(mesa.Agent):
         strategy: "hold", "hybrid" or "exit".
         hodl_share: share of mined BTC kept in the treasury.
         decision_offset: day of the month on which it re-decides (staggers decisions).
+        listed: whether its shares trade (the peer group of the valuation measures, SF-4).
         last_choice: the rule's last answer, with the values it compared.
     """
 
-    def __init__(self, model, idx: int, archetype: str, strategy: str, hodl_share: float, decision_offset: int):
+    def __init__(
+        self,
+        model,
+        idx: int,
+        archetype: str,
+        strategy: str,
+        hodl_share: float,
+        decision_offset: int,
+        listed: bool = True,
+    ):
         super().__init__(model)
         self.idx = idx
         self.archetype = archetype
         self.strategy = strategy
         self.hodl_share = hodl_share
         self.decision_offset = decision_offset
+        self.listed = listed
         self.last_choice = None
         self.last_view = None
         self.exit_day = -1

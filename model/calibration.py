@@ -108,14 +108,24 @@ def _sf3(runs: dict) -> list[float]:
     return [after if before >= 0.8 else float("nan") for before, after in _sf3_pairs(runs)]
 
 
-def _sf4(runs: dict) -> list[float]:
-    """AI-focused over BTC-focused enterprise value per MW on 2026-01-15."""
+def _gap(runs: dict, measure: str) -> list[float]:
+    """AI-focused over BTC-focused ``measure`` per MW on 2026-01-15 (listed miners, model/metrics.py)."""
     out = []
     for r in runs["baseline"]:
         i = _row_on(r, dt.date(2026, 1, 15))
         t = r.timeseries
-        out.append(float(t["valuation_usd_per_mw_ai_focused"][i] / t["valuation_usd_per_mw_btc_focused"][i]))
+        out.append(float(t[f"{measure}_usd_per_mw_ai_focused"][i] / t[f"{measure}_usd_per_mw_btc_focused"][i]))
     return out
+
+
+def _sf4(runs: dict) -> list[float]:
+    """AI-focused over BTC-focused market capitalisation per MW on 2026-01-15: what the shares trade at."""
+    return _gap(runs, "market_cap")
+
+
+def sf4_enterprise_value(runs: dict) -> list[float]:
+    """The same gap on enterprise value (debt-financed AI capex counted as the firm's): a diagnostic."""
+    return _gap(runs, "valuation")
 
 
 def _sf5(runs: dict) -> list[float]:
@@ -222,7 +232,15 @@ def facts(scarcity_by_region: dict[str, float], shock_date: dt.date) -> tuple[Fa
             0.20,
             _sf3,
         ),
-        Fact("SF-4", "Valuation gap", "AI-focused / BTC-focused EV per MW, 2026-01-15", "1.5-2.5", 1.5, 2.5, _sf4),
+        Fact(
+            "SF-4",
+            "Valuation gap",
+            "AI-focused / BTC-focused market cap per MW, listed miners, 2026-01-15",
+            "1.5-2.5",
+            1.5,
+            2.5,
+            _sf4,
+        ),
         Fact("SF-5", "Three strategies", "strategies in use on 2027-01-01", "3", 3.0, 3.0, _sf5),
         Fact(
             "SF-6",

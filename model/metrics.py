@@ -6,10 +6,15 @@ regions = the fewest regions whose combined share exceeds 50%.
 Valuation per MW (SF-4): a firm's enterprise value is the NPV of its expected cash flows at risk-adjusted
 rates -- its machines' mining margin at the mining rate plus its contracts' net rent at the contracted rate,
 less the conversion capex still to be spent, plus the option to pivot its free convertible MW -- divided by
-its MW. Both groups are *miners*: firms still running machines (a firm that has left mining is a data-centre
-landlord, not a miner). A miner is *AI-focused* when at least ``AI_FOCUS_SHARE`` of its MW are converting or
-leased to AI. The gap between the two groups is measured, not
-set: it comes out of the cash flows and rates.
+its MW. Its *market capitalisation* -- what its shares trade at -- is that enterprise value less the debt its
+lenders hold, plus its cash and BTC treasury (never below zero: shareholders are not liable for more). The two
+differ most for AI-focused firms, whose conversions and GPUs are financed mostly with debt.
+
+Both are measured over a *peer group*: firms that are listed (SF-4 compares miners that trade) and still
+running machines (a firm that has left mining is a data-centre landlord, not a miner). A miner is
+*AI-focused* when at least ``AI_FOCUS_SHARE`` of its MW are converting or leased to AI, *BTC-focused*
+otherwise. The gap between the two groups is measured, not set: it comes out of the cash flows, the rates and
+the firms' financing.
 """
 
 from __future__ import annotations
@@ -39,16 +44,29 @@ def nakamoto_coefficient(weights: np.ndarray) -> int:
     return int(np.searchsorted(np.cumsum(s), 0.5, side="right") + 1)
 
 
+def market_cap_usd(ev_usd: np.ndarray, cash_usd: np.ndarray, btc_usd: np.ndarray, debt_usd: np.ndarray) -> np.ndarray:
+    """Equity value: enterprise value less debt plus cash and the BTC treasury at market, floored at zero."""
+    return np.maximum(ev_usd + cash_usd + btc_usd - debt_usd, 0.0)
+
+
 def valuation_per_mw(
-    ev_usd: np.ndarray, mw: np.ndarray, ai_mw: np.ndarray, mining_mw: np.ndarray
+    value_usd: np.ndarray, mw: np.ndarray, ai_mw: np.ndarray, mining_mw: np.ndarray, peers: np.ndarray
 ) -> tuple[float, float]:
-    """MW-weighted enterprise value per MW of AI-focused and of BTC-focused miners (NaN for an empty group)."""
-    live = (mw > 0) & (mining_mw > 0)
+    """MW-weighted value per MW of AI-focused and of BTC-focused peers (NaN for an empty group).
+
+    Args:
+        value_usd: each firm's value (enterprise value or market capitalisation).
+        mw: each firm's MW (all its capacity: mining, AI, converting, unbuilt).
+        ai_mw: its MW converting or leased to AI.
+        mining_mw: its MW of machines (a firm with none is not a miner).
+        peers: which firms belong to the peer group (listed ones).
+    """
+    live = peers & (mw > 0) & (mining_mw > 0)
     ai_focused = live & (ai_mw >= AI_FOCUS_SHARE * mw)
     btc_focused = live & ~ai_focused
 
     def per_mw(mask):
-        return float(ev_usd[mask].sum() / mw[mask].sum()) if mask.any() else float("nan")
+        return float(value_usd[mask].sum() / mw[mask].sum()) if mask.any() else float("nan")
 
     return per_mw(ai_focused), per_mw(btc_focused)
 

@@ -30,6 +30,7 @@ class MinerSpec:
     debt_usd: float
     btc: float
     sites: tuple[dict, ...]
+    listed: bool = True
 
 
 def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
@@ -107,7 +108,7 @@ def _spec(
         for _ in range(a.sites)
     )
     return MinerSpec(
-        a.name, a.strategy, a.hodl_share, a.cash_usd_per_mw * mw, a.debt_usd_per_mw * mw, a.btc_per_mw * mw, sites
+        a.name, a.strategy, a.hodl_share, a.cash_usd_per_mw * mw, a.debt_usd_per_mw * mw, a.btc_per_mw * mw, sites, a.listed
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.metrics import hhi, nakamoto_coefficient, shares, valuation_per_mw
+from model.metrics import hhi, market_cap_usd, nakamoto_coefficient, shares, valuation_per_mw
 from model.sites import Owner
 
 PANEL_INTERVAL_DAYS = 30
@@ -76,7 +76,11 @@ def _revenue(m, states) -> dict[str, float]:
     running_mw = float(states["mining"].sum())
     capacity = _per_miner(m, s.capacity_mw[:n])
     ai_mw = _per_miner(m, s.ai_mw[:n] + s.converting_mw[:n])
-    v_ai, v_btc = valuation_per_mw(m.ev_usd, capacity, ai_mw, _per_miner(m, s.machine_mw[:n]))
+    mining_mw = _per_miner(m, s.machine_mw[:n])
+    v_ai, v_btc = valuation_per_mw(m.ev_usd, capacity, ai_mw, mining_mw, m.listed)
+    acc = m.accounts
+    cap_usd = market_cap_usd(m.ev_usd, acc.cash_usd, acc.btc * m.btc_price_usd, acc.debt_usd)
+    e_ai, e_btc = valuation_per_mw(cap_usd, capacity, ai_mw, mining_mw, m.listed)
     return {
         "btc_revenue_share": mining / total if total > 0 else float("nan"),
         "mining_revenue_usd": mining,
@@ -86,6 +90,8 @@ def _revenue(m, states) -> dict[str, float]:
         "revenue_usd_per_mw_day_mining": mining / running_mw if running_mw > 0 else float("nan"),
         "valuation_usd_per_mw_ai_focused": v_ai,
         "valuation_usd_per_mw_btc_focused": v_btc,
+        "market_cap_usd_per_mw_ai_focused": e_ai,
+        "market_cap_usd_per_mw_btc_focused": e_btc,
     }
 
 
@@ -159,6 +165,10 @@ def agent_rows(m) -> list[dict]:
                 "npv_exit_usd": values.get("exit", float("nan")),
                 "reason": miner.last_choice.reason if miner.last_choice else "",
                 "ev_usd": float(m.ev_usd[i]),
+                "market_cap_usd": float(
+                    market_cap_usd(m.ev_usd[i], acc.cash_usd[i], acc.btc[i] * m.btc_price_usd, acc.debt_usd[i])
+                ),
+                "listed": miner.listed,
                 "first_lease_day": miner.first_lease_day,
                 "exit_day": miner.exit_day,
                 "first_move_day": miner.first_move_day,

@@ -557,8 +557,10 @@ KEY_METRICS = (
     Metric("leases_signed_total", "leases signed (cumulative)", "count"),
     Metric("lease_mw_signed_total", "MW under signed leases (cumulative)", "MW"),
     Metric("lease_rent_usd_per_kw_month_mean", "mean colocation rent", "USD/kW-month"),
-    Metric("valuation_usd_per_mw_ai_focused", "EV per MW, AI-focused miners", "M USD/MW", 1e-6),
-    Metric("valuation_usd_per_mw_btc_focused", "EV per MW, BTC-focused miners", "M USD/MW", 1e-6),
+    Metric("valuation_usd_per_mw_ai_focused", "EV per MW, AI-focused listed miners", "M USD/MW", 1e-6),
+    Metric("valuation_usd_per_mw_btc_focused", "EV per MW, BTC-focused listed miners", "M USD/MW", 1e-6),
+    Metric("market_cap_usd_per_mw_ai_focused", "market cap per MW, AI-focused listed miners", "M USD/MW", 1e-6),
+    Metric("market_cap_usd_per_mw_btc_focused", "market cap per MW, BTC-focused listed miners", "M USD/MW", 1e-6),
 )
 
 

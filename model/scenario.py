@@ -337,6 +337,12 @@ class Archetype(Section):
     spread: Literal["none", "us", "non_us"] = P(
         "none", "placement", "none = one region; us/non_us = fill those regions' 2024 hashrate shares"
     )
+    listed: bool = P(
+        True,
+        "flag",
+        "assumption: publicly traded (SF-4 compares miners that 'trade'); the seed's firms and the US tail are "
+        "US/Canada-listed, the rest-of-world fringe mostly private",
+    )
 
 
 def _default_miners() -> tuple[Archetype, ...]:
@@ -443,6 +449,7 @@ def _default_miners() -> tuple[Archetype, ...]:
             hodl_share=0.1,
             power_adder_usd_per_mwh=-5,
             spread="non_us",
+            listed=False,
         ),
     )
 

@@ -72,6 +72,8 @@ COLUMNS = (
     "revenue_usd_per_mw_day_mining",
     "valuation_usd_per_mw_ai_focused",
     "valuation_usd_per_mw_btc_focused",
+    "market_cap_usd_per_mw_ai_focused",
+    "market_cap_usd_per_mw_btc_focused",
     "hashrate_share_us",
     "hashrate_share_texas",
     "ai_mw_share_us",
@@ -180,7 +182,9 @@ class HashpivotModel(mesa.Model):
         self.miners_list: list[Miner] = []
         interval = self.config.run.decision_interval_days
         for idx, spec in enumerate(specs):
-            miner = Miner(self, idx, spec.archetype, spec.strategy, spec.hodl_share, (idx * 7) % interval)
+            miner = Miner(
+                self, idx, spec.archetype, spec.strategy, spec.hodl_share, (idx * 7) % interval, listed=spec.listed
+            )
             mw = np.array([s["machine_mw"] for s in spec.sites])
             j_per_th = [s["j_per_th"] for s in spec.sites]
             # An archetype may start with 0 MW (``mw = 0``): no weights, so a plain mean.
@@ -190,6 +194,7 @@ class HashpivotModel(mesa.Model):
             self.accounts.btc[idx] = spec.btc
             self.miners_list.append(miner)
         self.hodl_share = np.array([m.hodl_share for m in self.miners_list])
+        self.listed = np.array([m.listed for m in self.miners_list], dtype=bool)
 
     def _initial_hashprice(self) -> float:
         """Hashprice at the anchor with the initial fleet at full load (what miners observe on day 0)."""

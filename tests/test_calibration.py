@@ -15,11 +15,7 @@ from model.scenarios import load_scenario
 
 pytestmark = pytest.mark.slow
 SEEDS = [0, 1, 2, 3]
-KNOWN_GAPS = {
-    "SF-4": "EV/MW of AI-focused miners comes out ~5-20x that of BTC-focused ones, not 1.5-2.5x: a DCF of mining "
-    "at Jan-2026 hashprice (~0.2-0.4 M$/MW) plus the pivot option (~0.4 M$/MW) is far below the ~2-3 M$/MW "
-    "the market paid for BTC-focused miners' AI optionality and BTC beta (see docs/calibration.md)",
-}
+KNOWN_GAPS: dict[str, str] = {}  # rows known to fail, with the reason (xfail strict); none at present
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from model.markets.leasing import (
     nash_bargaining,
     rubinstein_bargaining,
 )
-from model.metrics import hhi, nakamoto_coefficient
+from model.metrics import hhi, market_cap_usd, nakamoto_coefficient, valuation_per_mw
 
 
 def view(**kw):
@@ -197,3 +197,22 @@ def test_hhi_and_nakamoto_coefficient():
     assert nakamoto_coefficient(np.array([0.4, 0.3, 0.2, 0.1])) == 2
     assert nakamoto_coefficient(np.array([0.6, 0.4])) == 1
     assert nakamoto_coefficient(np.array([0.5, 0.5])) == 2  # must *exceed* 50%
+
+
+# --- valuation per MW (SF-4) ------------------------------------------------------------------------------
+def test_market_cap_is_ev_less_net_debt_plus_treasury_floored_at_zero():
+    ev = np.array([10e6, 1e6])
+    cap = market_cap_usd(ev, cash_usd=np.array([1e6, 0.0]), btc_usd=np.array([2e6, 0.0]), debt_usd=np.array([8e6, 5e6]))
+    assert cap == pytest.approx([5e6, 0.0])  # the second firm owes more than it is worth: shares are worth 0
+
+
+def test_valuation_groups_listed_miners_by_ai_share():
+    # Four firms of 100 MW: one 50% AI, one 5% AI (BTC-focused), one unlisted, one with no machines left.
+    value = np.array([400e6, 100e6, 900e6, 900e6])
+    mw = np.full(4, 100.0)
+    ai = np.array([50.0, 5.0, 0.0, 100.0])
+    mining = np.array([50.0, 95.0, 100.0, 0.0])
+    peers = np.array([True, True, False, True])
+    assert valuation_per_mw(value, mw, ai, mining, peers) == pytest.approx((4e6, 1e6))
+    v_ai, v_btc = valuation_per_mw(value, mw, ai, mining, np.array([False, True, True, True]))
+    assert np.isnan(v_ai) and v_btc == pytest.approx(5e6)  # no AI-focused peer left; the unlisted joins BTC
