@@ -108,7 +108,14 @@ def _spec(
         for _ in range(a.sites)
     )
     return MinerSpec(
-        a.name, a.strategy, a.hodl_share, a.cash_usd_per_mw * mw, a.debt_usd_per_mw * mw, a.btc_per_mw * mw, sites, a.listed
+        a.name,
+        a.strategy,
+        a.hodl_share,
+        a.cash_usd_per_mw * mw,
+        a.debt_usd_per_mw * mw,
+        a.btc_per_mw * mw,
+        sites,
+        a.listed,
     )
 
 
