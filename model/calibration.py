@@ -118,7 +118,7 @@ def _gap(runs: dict, measure: str) -> list[float]:
     return out
 
 
-def _sf4(runs: dict) -> list[float]:
+def sf4_market_cap(runs: dict) -> list[float]:
     """AI-focused over BTC-focused market capitalisation per MW on 2026-01-15: what the shares trade at."""
     return _gap(runs, "market_cap")
 
@@ -239,7 +239,7 @@ def facts(scarcity_by_region: dict[str, float], shock_date: dt.date) -> tuple[Fa
             "1.5-2.5",
             1.5,
             2.5,
-            _sf4,
+            sf4_market_cap,
         ),
         Fact("SF-5", "Three strategies", "strategies in use on 2027-01-01", "3", 3.0, 3.0, _sf5),
         Fact(
