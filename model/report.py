@@ -918,7 +918,7 @@ def figures_markdown(files: Sequence[FigureFile], prov: Provenance) -> list[str]
 # ============================================================================================
 
 # The last date each baseline-only seed fact reads (model/calibration.py: _sf2 reads 2025,
-# _sf4 2026-01-15, _sf5 2027-01-01, _sf8 end 2027; _sf3 and _sf6 read the panel they are given).
+# sf4_market_cap 2026-01-15, _sf5 2027-01-01, _sf8 end 2027; _sf3 and _sf6 read the panel they are given).
 # A run ending earlier would be read at its last day instead, so such a fact is not measured.
 FACT_LAST_DATE: dict[str, dt.date | None] = {
     "SF-2": dt.date(2025, 12, 31),
