@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from agents.rules import STRATEGY_RULES
 from model.bitcoin import POW_LIMIT, bits_to_target
 from model.markets.auction import AUCTIONS
+from model.markets.leasing import BARGAINING
 
 
 class Section(BaseModel):
@@ -266,7 +267,9 @@ class AiMarketSection(Section):
     gpu_cloud_share: float = P(
         0.2, "share of RFPs", "seed: IREN-Microsoft is the GPU-cloud example among ~7 landlord deals", ge=0, le=1
     )
-    negotiation: Literal["nash", "rubinstein"] = P("nash", "rule name", "econ: Lease negotiation")
+    negotiation: str = P(
+        "nash", "protocol name", "econ: Lease negotiation; registry in model/markets/leasing.py (nash, rubinstein)"
+    )
     bargaining_power_base: float = P(
         0.5, "share", "Nash (1950) symmetric split; scaled by energised-site scarcity", ge=0, le=1
     )
@@ -290,6 +293,12 @@ class AiMarketSection(Section):
     reference_gpu_price_usd_per_kw_month: float = P(
         808.0, "USD/kW-month", "cal: 9.7 M$/MW-yr GPU cloud = 808 $/kW-month", gt=0
     )
+
+    # Checked against the registry at load, like the rules: register_bargaining adds names scenarios may use.
+    @field_validator("negotiation")
+    @classmethod
+    def _known_protocol(cls, name: str) -> str:
+        return _registered(name, BARGAINING, "bargaining protocol")
 
 
 class GridSection(Section):

@@ -158,7 +158,10 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     ),
     "unknown negotiation": (
         [*RUN, "{t}/negotiation.toml"],
-        ['negotiation.toml: ai.negotiation: "haggle" is not one of', 'accepted: "nash", "rubinstein"'],
+        [
+            "negotiation.toml: ai.negotiation: 'haggle' is not a registered bargaining protocol",
+            "accepted: nash, rubinstein",
+        ],
     ),
     "unknown price kind": (
         [*RUN, "{t}/pricekind.toml"],

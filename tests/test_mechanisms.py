@@ -216,3 +216,21 @@ def test_valuation_groups_listed_miners_by_ai_share():
     assert valuation_per_mw(value, mw, ai, mining, peers) == pytest.approx((4e6, 1e6))
     v_ai, v_btc = valuation_per_mw(value, mw, ai, mining, np.array([False, True, True, True]))
     assert np.isnan(v_ai) and v_btc == pytest.approx(5e6)  # no AI-focused peer left; the unlisted joins BTC
+
+
+def test_a_registered_bargaining_protocol_can_be_named_by_a_scenario():
+    # ASSUME-style extension: a protocol registered at run time is accepted by the schema and used by the market.
+    from model.markets.leasing import BARGAINING, register_bargaining
+    from model.run import simulate
+    from model.scenario import Scenario
+
+    register_bargaining("buyer_takes_all", lambda ctx: ctx.miner_reservation)
+    try:
+        rents = {}
+        for protocol in ("nash", "buyer_takes_all"):
+            sc = Scenario.model_validate({"ai": {"negotiation": protocol}})
+            leases = simulate(sc, seed=0, days=400).leases
+            rents[protocol] = np.mean([x["rent_usd_per_kw_month"] for x in leases if x["kind"] == "colocation"])
+        assert rents["buyer_takes_all"] < rents["nash"]  # the miner keeps none of the surplus
+    finally:
+        del BARGAINING["buyer_takes_all"]
