@@ -3,8 +3,8 @@
 ``hashpivot ui [SCENARIO]`` (``serve``) or ``solara run model.ui:Page`` opens a Mesa ``SolaraViz``
 page. The sidebar holds Reset / Play / Step, the scenario, the seed and the main levers; the main area
 shows the date and the settings in force, the daily series the model records (BTC price and
-hashprice, hashrate and difficulty, strategy mix, MW by state, revenue mix, concentration), a map
-of the regions, the network of AI leases and the largest miners.
+hashprice, hashrate and difficulty, strategy mix, MW by state, revenue mix, concentration, the valuation
+gap per MW), a map of the regions, the network of AI leases and the largest miners.
 
 Everything drawn is read from the model: the daily series from ``model.recorder`` and the rest
 from its sites, fleet, leases and ``agent_rows``. The page keeps no books of its own.
@@ -578,6 +578,19 @@ CONCENTRATION_COLUMNS = (
     "ai_mw_share_texas",
 )
 
+VALUATION_COLORS = {
+    "Market cap, AI-focused": "#4c78a8",
+    "Market cap, BTC-focused": "#f2a900",
+    "EV, AI-focused": "#9ecae9",
+    "EV, BTC-focused": "#ffbf79",
+}
+VALUATION_COLUMNS = (
+    "market_cap_usd_per_mw_ai_focused",
+    "market_cap_usd_per_mw_btc_focused",
+    "valuation_usd_per_mw_ai_focused",
+    "valuation_usd_per_mw_btc_focused",
+)
+
 
 def _date_x() -> alt.X:
     return alt.X("date:T", title="Date", axis=alt.Axis(labelOverlap=True))
@@ -734,6 +747,17 @@ def concentration_data(model: HashpivotModel) -> dict[str, list]:
     return {"series": long_rows(rows, list(CONCENTRATION_COLORS))}
 
 
+def valuation_template() -> alt.TopLevelMixin:
+    """Value per MW of listed miners, AI-focused vs BTC-focused: the valuation gap (SF-4), M$/MW."""
+    return _titled(_folded_marks(VALUATION_COLORS, "Value per MW (M$/MW)", False), "Valuation gap (listed miners)")
+
+
+def valuation_data(model: HashpivotModel) -> dict[str, list]:
+    """Rows for ``valuation_template``."""
+    rows = series_rows(model, {n: (c, 1e6) for n, c in zip(VALUATION_COLORS, VALUATION_COLUMNS, strict=True)})
+    return {"series": long_rows(rows, list(VALUATION_COLORS))}
+
+
 def region_template() -> alt.TopLevelMixin:
     """Regions at their longitude/latitude: size = hashrate, colour = AI share of site MW."""
     x = alt.X("lon:Q", title="Longitude (°)", scale=alt.Scale(domain=[-180, 180]))
@@ -855,6 +879,7 @@ CHARTS: dict[str, ChartDef] = {
     "mw": ChartDef(mw_template, mw_data),
     "revenue": ChartDef(revenue_template, revenue_data),
     "concentration": ChartDef(concentration_template, concentration_data),
+    "valuation": ChartDef(valuation_template, valuation_data),
     "regions": ChartDef(region_template, region_data),
     "leases": ChartDef(lease_template, lease_data),
 }

@@ -175,6 +175,15 @@ def test_series_come_from_the_recorder(stepped):
     assert rows[0]["date"] == stepped.config.run.start_date.isoformat()
 
 
+def test_valuation_chart_shows_the_gap_in_million_usd_per_mw(stepped):
+    rows = ui.valuation_data(stepped)["series"]
+    last = {r["series"]: r["value"] for r in rows[-len(ui.VALUATION_COLORS) :]}
+    assert set(last) == set(ui.VALUATION_COLORS)
+    assert last["Market cap, BTC-focused"] == pytest.approx(
+        stepped.recorder.last("market_cap_usd_per_mw_btc_focused") / 1e6
+    )
+
+
 def test_long_runs_are_binned(stepped):
     model = ui.UiModel()
     for _ in range(ui.MAX_POINTS + 40):
