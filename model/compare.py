@@ -22,8 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from model.commands import CommandError
+from model.commands import CommandError, check_out_option
 from model.odd import scenario_rows
+from model.output import REPORT_FILE
 from model.report import (
     FIGURES,
     KEY_METRICS,
@@ -37,7 +38,6 @@ from model.report import (
     Series,
     Source,
     Table,
-    check_report_out,
     draw_panel,
     figures_markdown,
     fmt_band,
@@ -274,7 +274,7 @@ def build_comparison(paths: Sequence[Path], out: Path, fmt: str = "md", command:
         CommandError: Bad input (one line).
     """
     entries = open_entries(paths)
-    check_report_out(out)
+    check_out_option(out, REPORT_FILE, "report")
     command = list(command or ["hashpivot", "compare", *map(str, paths), "--out", str(out)])
     written: list[Path] = []
 

@@ -29,6 +29,7 @@ import enum
 import hashlib
 import json
 import math
+import os
 import re
 import tomllib
 import types
@@ -101,6 +102,21 @@ def _one_line(text: str) -> str:
 # --------------------------------------------------------------------------------------------
 # Reading files
 # --------------------------------------------------------------------------------------------
+
+
+def find_config(arg: str | os.PathLike[str], folder: Path) -> Path:
+    """Turn a command-line file argument into a path: an existing path wins, a bare name is looked up.
+
+    A bare name (no folder, e.g. ``btc_bear``) is looked up as ``folder/<name>`` or ``folder/<name>.toml``.
+    Anything else is returned unchanged, so that loading it reports the missing file.
+    """
+    path = Path(arg)
+    if path.exists() or len(path.parts) != 1:
+        return path
+    for candidate in (folder / path.name, folder / f"{path.name}.toml"):
+        if candidate.is_file():
+            return candidate
+    return path
 
 
 def load_toml(path: Path) -> dict:

@@ -36,6 +36,8 @@ from model.run import RunResult
 from model.scenarios import LoadedScenario, data_file_sha256
 
 MANIFEST = "manifest.json"
+ENSEMBLE_FILE = "ensemble.json"  # marks an ensemble folder (hashpivot ensemble)
+REPORT_FILE = "report.json"  # marks a report folder (hashpivot report / compare)
 ROW_TABLES = ("agents", "leases", "sites", "events", "sales")
 PACKAGES = ("hashpivot", "mesa", "numpy", "networkx", "pydantic", "pyarrow")
 REPO_DIR = Path(__file__).resolve().parents[1]
@@ -64,32 +66,30 @@ class OutputError(ValueError):
 # --------------------------------------------------------------------------------------------
 
 
-def check_out_dir(out_dir: Path) -> None:
-    """Refuse an output path that is a file, or a folder that is not a previous run's output.
+def check_out_dir(out_dir: Path, marker: str = MANIFEST, kind: str = "run output") -> None:
+    """Refuse an output path that is a file, or a folder that is not an earlier output of this kind.
 
-    Replacing a folder deletes it, so only an empty folder or one holding a ``manifest.json``
-    (written by an earlier run) may be replaced: ``--out ~`` must not delete a home folder.
+    Replacing a folder deletes it, so only an empty folder or one holding ``marker`` (written by an
+    earlier run, ensemble or report) may be replaced: ``--out ~`` must not delete a home folder.
 
     Args:
-        out_dir: Where the run is to be written.
+        out_dir: Where the output is to be written.
+        marker: The file an earlier output of this kind left in its folder.
+        kind: What the output is called in the message ("run output", "ensemble", "report").
 
     Raises:
         OutputError: ``out_dir`` (or a parent) is a file, or is a folder with other content.
     """
     out_dir = Path(out_dir)
+    accepted = f"accepted: a new folder, an empty one or a previous {kind} folder"
     for parent in out_dir.absolute().parents:
         if parent.exists() and not parent.is_dir():
-            raise OutputError(
-                f"{out_dir}: {parent} is a file, not a folder (accepted: a new folder "
-                "or a previous run's output folder)"
-            )
+            raise OutputError(f"{out_dir}: {parent} is a file, not a folder ({accepted})")
     if out_dir.exists() and not out_dir.is_dir():
-        raise OutputError(f"{out_dir}: is an existing file (accepted: a new folder or a previous run's output folder)")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file():
+        raise OutputError(f"{out_dir}: is an existing file ({accepted})")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / marker).is_file():
         raise OutputError(
-            f"{out_dir}: folder exists and is not a HashPivot run output (no {MANIFEST}); "
-            "refusing to replace it (accepted: a new folder, an empty one or a previous run's "
-            "output folder)"
+            f"{out_dir}: folder exists and is not a HashPivot {kind} (no {marker}); refusing to replace it ({accepted})"
         )
 
 

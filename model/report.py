@@ -35,13 +35,11 @@ from typing import Any
 
 import numpy as np
 
-from model.commands import CommandError
+from model.commands import CommandError, check_out_option
 from model.odd import ParamRow, format_value, markdown_cell, scenario_rows, schema_rows
-from model.output import MANIFEST, write_csv
+from model.output import ENSEMBLE_FILE, MANIFEST, REPORT_FILE, write_csv
 
 REPORT_FORMAT = "hashpivot-report/1"
-REPORT_FILE = "report.json"
-ENSEMBLE_FILE = "ensemble.json"
 SWEEP_FORMAT = "hashpivot-sweep/1"
 RUN, ENSEMBLE, SWEEP = "run", "ensemble", "sweep"
 FORMATS = ("md", "html")
@@ -1596,26 +1594,6 @@ def _inline(text: str) -> str:
 # ============================================================================================
 
 
-def check_report_out(out: Path) -> None:
-    """Refuse an output path that is a file, or a non-empty folder that is not a report.
-
-    Raises:
-        CommandError: One line naming the path and what is accepted.
-    """
-    out = Path(out)
-    accepted = "accepted: a new folder, an empty one or a previous report's folder"
-    for parent in out.absolute().parents:
-        if parent.exists() and not parent.is_dir():
-            raise CommandError(f"--out {out}: {parent} is a file, not a folder ({accepted})")
-    if out.exists() and not out.is_dir():
-        raise CommandError(f"--out {out}: is an existing file ({accepted})")
-    if out.is_dir() and any(out.iterdir()) and not (out / REPORT_FILE).is_file():
-        raise CommandError(
-            f"--out {out}: folder exists and is not a HashPivot report (no {REPORT_FILE}); "
-            f"refusing to replace it ({accepted})"
-        )
-
-
 def write_folder(out: Path, fill: Callable[[Path], None]) -> None:
     """Create or replace ``out`` atomically: ``fill`` writes into a hidden sibling first.
 
@@ -1625,7 +1603,7 @@ def write_folder(out: Path, fill: Callable[[Path], None]) -> None:
     from model.output import write_atomically
 
     out = Path(os.path.abspath(out))
-    check_report_out(out)
+    check_out_option(out, REPORT_FILE, "report")
     try:
         write_atomically(out, fill)
     except OSError as exc:
@@ -1676,7 +1654,7 @@ def build_report(
     if fmt not in FORMATS:
         raise CommandError(f"--format {fmt!r}: unknown (accepted: {', '.join(FORMATS)})")
     source = open_source(Path(path))
-    check_report_out(out)
+    check_out_option(out, REPORT_FILE, "report")
     command = list(command or ["hashpivot", "report", str(path), "--format", fmt, "--out", str(out)])
     written: list[Path] = []
 

@@ -39,6 +39,7 @@ from model.config_io import (
     ConfigError,
     apply_overrides,
     file_sha256,
+    find_config,
     load_config,
     load_toml,
     parse_override,
@@ -111,13 +112,7 @@ def find_scenario(arg: str | os.PathLike[str]) -> Path:
     Returns:
         The path to load.
     """
-    path = Path(arg)
-    if path.exists() or len(path.parts) != 1:
-        return path
-    for candidate in (RUNS_DIR / path.name, RUNS_DIR / f"{path.name}.toml"):
-        if candidate.is_file():
-            return candidate
-    return path
+    return find_config(arg, RUNS_DIR)
 
 
 def load_scenario(path: Path | None, overrides: Sequence[str] = ()) -> LoadedScenario:

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from model.cli import main
-from model.commands.ensemble import ENSEMBLE_FILE
 from model.odd import END_MARKER, START_MARKER, parameter_table_markdown, scenario_rows, schema_rows
+from model.output import ENSEMBLE_FILE
 from model.report import (
     FIGURES,
     REPORT_FILE,

@@ -7,7 +7,6 @@ SolaraViz puts its controls in a sidebar, which only renders inside an ``AppLayo
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
 import altair as alt
 import ipyvuetify as v
@@ -17,22 +16,6 @@ import solara
 
 from model import ui
 from model.scenarios import builtin_names
-
-
-@pytest.fixture
-def built(monkeypatch):
-    """Record every UiModel the page builds (Mesa's Reset makes a new one with type(model))."""
-    models: list[ui.UiModel] = []
-
-    class Recorded(ui.UiModel):
-        # wraps: Mesa reads the signature, and one with **kwargs makes Reset pass `scenario`
-        @functools.wraps(ui.UiModel.__init__)
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            models.append(self)
-
-    monkeypatch.setattr(ui, "UiModel", Recorded)
-    return models
 
 
 @pytest.fixture

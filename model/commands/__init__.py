@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 
 from model.config_io import ConfigError
-from model.output import OutputError
+from model.output import MANIFEST, OutputError, check_out_dir
 from model.price import PriceInputError
 from model.regions import RegionDataError
 from model.scenarios import LoadedScenario, builtin_names, load_scenario
@@ -184,3 +184,11 @@ def horizon_days(start: dt.date, scenario_days: int, days: int | None, until: dt
             f"run.start_date {start.isoformat()} ({accepted})"
         )
     return (until - start).days + 1
+
+
+def check_out_option(out: Path, marker: str = MANIFEST, kind: str = "run output") -> None:
+    """``check_out_dir`` for an ``--out`` option: the same refusal, as a one-line ``CommandError``."""
+    try:
+        check_out_dir(out, marker, kind)
+    except OutputError as exc:
+        raise CommandError(f"--out {exc}") from exc

@@ -8,25 +8,17 @@ import sys
 import time
 from pathlib import Path
 
-from model.commands import OUT_ROOT, _integer, add_set_argument, load_from_args
+from model.commands import OUT_ROOT, add_set_argument, bounded_int, load_from_args
 
 NAME = "calibrate"
 HELP = "run the baseline ensemble and check the seed facts SF-1..SF-8 and the 2024-25 backtest"
 COMMAND = "hashpivot calibrate --seeds {seeds} --workers {workers}"
 
 
-def _seeds(text: str) -> int:
-    return _integer(text, 2, 1000) if text else 30
-
-
-def _workers(text: str) -> int:
-    return _integer(text, 1, 256)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare ``calibrate``'s arguments."""
-    parser.add_argument("--seeds", type=_seeds, default=30, help="ensemble size (2..1000, default 30)")
-    parser.add_argument("--workers", type=_workers, default=2, help="processes (default 2)")
+    parser.add_argument("--seeds", type=bounded_int(2, 1000), default=30, help="ensemble size (2..1000, default 30)")
+    parser.add_argument("--workers", type=bounded_int(1, 256), default=2, help="processes (default 2)")
     parser.add_argument("--out", type=Path, default=OUT_ROOT / "calibration", help="folder for the tables")
     add_set_argument(parser)
     parser.add_argument(

@@ -31,23 +31,23 @@ import numpy as np
 
 from model.commands import (
     CommandError,
-    _integer,
     add_horizon_arguments,
     add_scenario_argument,
     add_set_argument,
+    bounded_int,
+    check_out_option,
     default_out_dir,
     horizon_days,
     load_from_args,
 )
 
 # The atomic-folder helpers of `run`, so an ensemble is replaced exactly as a run is.
-from model.output import git_state, package_versions, write_atomically
+from model.output import ENSEMBLE_FILE, git_state, package_versions, write_atomically
 from model.scenarios import LoadedScenario
 
 NAME = "ensemble"
 HELP = "run a scenario over seeds 0..N-1 in parallel and write one run folder per seed"
 
-ENSEMBLE_FILE = "ensemble.json"
 FORMAT = "hashpivot-ensemble/1"
 MAX_SEEDS = 10_000
 MAX_WORKERS = 256
@@ -64,27 +64,19 @@ def seed_dir(seed: int) -> str:
     return f"seed-{seed:04d}"
 
 
-def _seeds(text: str) -> int:
-    return _integer(text, 1, MAX_SEEDS)
-
-
-def _workers(text: str) -> int:
-    return _integer(text, 1, MAX_WORKERS)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare ``ensemble``'s arguments."""
     add_scenario_argument(parser)
     parser.add_argument(
         "--seeds",
-        type=_seeds,
+        type=bounded_int(1, MAX_SEEDS),
         default=10,
         metavar="N",
         help=f"ensemble size: seeds 0..N-1 (1..{MAX_SEEDS}, default 10)",
     )
     parser.add_argument(
         "--workers",
-        type=_workers,
+        type=bounded_int(1, MAX_WORKERS),
         metavar="W",
         help="processes (default: one per CPU, at most N; 1 runs in this process)",
     )
@@ -98,7 +90,7 @@ def main(args: argparse.Namespace) -> int:
     run = loaded.scenario.run
     days = horizon_days(run.start_date, run.days, args.days, args.until)
     out = args.out if args.out is not None else default_out_dir(f"{loaded.name}-ensemble")
-    check_ensemble_out(out)  # before the runs, so a bad --out costs nothing
+    check_out_option(out, ENSEMBLE_FILE, "ensemble")  # before the runs, so a bad --out costs nothing
     seeds = list(range(args.seeds))
     workers = args.workers or max(1, min(len(seeds), os.cpu_count() or 1))
     argv = getattr(args, "argv", None) or ["hashpivot", *sys.argv[1:]]
@@ -111,26 +103,6 @@ def main(args: argparse.Namespace) -> int:
     print(summary(loaded.name, seeds, days, finals))
     print(f"wrote {out} in {time.perf_counter() - started:.1f} s")
     return 0
-
-
-def check_ensemble_out(out: Path) -> None:
-    """Refuse an ``--out`` that is a file, or a folder other than an empty one or an ensemble.
-
-    Raises:
-        CommandError: One line naming the path and what is accepted.
-    """
-    out = Path(out)
-    accepted = "accepted: a new folder, an empty one or a previous ensemble's folder"
-    for parent in out.absolute().parents:
-        if parent.exists() and not parent.is_dir():
-            raise CommandError(f"--out {out}: {parent} is a file, not a folder ({accepted})")
-    if out.exists() and not out.is_dir():
-        raise CommandError(f"--out {out}: is an existing file ({accepted})")
-    if out.is_dir() and any(out.iterdir()) and not (out / ENSEMBLE_FILE).is_file():
-        raise CommandError(
-            f"--out {out}: folder exists and is not a HashPivot ensemble (no {ENSEMBLE_FILE}); "
-            f"refusing to replace it ({accepted})"
-        )
 
 
 def write_ensemble(
@@ -161,7 +133,7 @@ def write_ensemble(
         OSError: The file system refused a write.
     """
     out = Path(os.path.abspath(out))
-    check_ensemble_out(out)
+    check_out_option(out, ENSEMBLE_FILE, "ensemble")
     finals: list[dict[str, float]] = []
 
     def fill(tmp: Path) -> None:

@@ -8,19 +8,19 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from model.commands import (
     CommandError,
     add_horizon_arguments,
     add_scenario_argument,
     add_set_argument,
+    check_out_option,
     default_out_dir,
     horizon_days,
     load_from_args,
     seed_type,
 )
-from model.output import OutputError, check_out_dir, manifest, write_run
+from model.output import manifest, write_run
 from model.run import RunResult, simulate
 
 NAME = "run"
@@ -46,7 +46,7 @@ def main(args: argparse.Namespace) -> int:
     run = loaded.scenario.run
     days = horizon_days(run.start_date, run.days, args.days, args.until)
     out = args.out if args.out is not None else default_out_dir(loaded.name)
-    _check_out(out)  # before the run, so a bad --out costs nothing
+    check_out_option(out)  # before the run, so a bad --out costs nothing
 
     started = time.perf_counter()
     with _progress(days) as progress:
@@ -67,13 +67,6 @@ def main(args: argparse.Namespace) -> int:
     print(summary(loaded.name, args.seed, days, result))
     print(f"wrote {out} in {wall_time_s:.1f} s")
     return 0
-
-
-def _check_out(out: Path) -> None:
-    try:
-        check_out_dir(out)
-    except OutputError as exc:
-        raise CommandError(f"--out {exc}") from exc
 
 
 @contextmanager

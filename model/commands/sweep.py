@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from model.commands import INPUT_ERRORS, OUT_ROOT, CommandError, bounded_int, error_line
+from model.config_io import find_config
 from model.sweep.spec import SWEEPS_DIR, SweepPlan, load_sweep, plan_from_manifest
 from model.sweep.store import MANIFEST, read_manifest
 
@@ -145,20 +146,9 @@ def resolve(args: argparse.Namespace) -> tuple[SweepPlan, Path]:
             )
         manifest = read_manifest(args.out)
         return plan_from_manifest(manifest, str(args.out / MANIFEST)), args.out
-    path = find_sweep(args.sweep)
+    path = find_config(args.sweep, SWEEPS_DIR)
     plan = load_sweep(path)
     return plan, args.out if args.out is not None else default_out(path)
-
-
-def find_sweep(arg: str) -> Path:
-    """A path as given if it exists, else a bare name looked up in ``runs/sweeps/``."""
-    path = Path(arg)
-    if path.exists() or len(path.parts) != 1:
-        return path
-    for candidate in (SWEEPS_DIR / path.name, SWEEPS_DIR / f"{path.name}.toml"):
-        if candidate.is_file():
-            return candidate
-    return path  # loading it reports the missing file
 
 
 def default_out(sweep_file: Path) -> Path:

@@ -12,7 +12,6 @@ Regenerate the screenshot in the docs with::
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
 import subprocess
 import time
@@ -31,22 +30,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 SCREENSHOT_ENV = "HASHPIVOT_UI_SCREENSHOT"
 SERVER_START_S = 90.0
 TIMEOUT_MS = 30_000
-
-
-@pytest.fixture
-def built(monkeypatch):
-    """Record every UiModel the page builds (Mesa's Reset makes a new one with type(model))."""
-    models: list[ui.UiModel] = []
-
-    class Recorded(ui.UiModel):
-        # wraps: Mesa reads the signature, and one with **kwargs makes Reset pass `scenario`
-        @functools.wraps(ui.UiModel.__init__)
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            models.append(self)
-
-    monkeypatch.setattr(ui, "UiModel", Recorded)
-    return models
 
 
 def open_controls(page: Page) -> None:

@@ -1,0 +1,25 @@
+"""Fixtures shared by the headless UI tests (tests/test_ui.py) and the browser tests (tests/ui/)."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+
+@pytest.fixture
+def built(monkeypatch):
+    """Record every UiModel the page builds (Mesa's Reset makes a new one with type(model))."""
+    from model import ui  # imported here: only the UI tests pay for Solara
+
+    models: list[ui.UiModel] = []
+
+    class Recorded(ui.UiModel):
+        # wraps: Mesa reads the signature, and one with **kwargs makes Reset pass `scenario`
+        @functools.wraps(ui.UiModel.__init__)
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            models.append(self)
+
+    monkeypatch.setattr(ui, "UiModel", Recorded)
+    return models
