@@ -84,7 +84,8 @@ def expected_run_margin_usd_per_mw_day(
     """
     strike = np.maximum(hashprice * 1_000.0 / (j_per_th * 24.0) - adder, 1e-9)
     s = np.sqrt(price_sigma_log**2 + DAY_SHOCK_SIGMA_LOG**2)
-    d1 = (np.log(price_mean / strike) + 0.5 * s**2) / s
+    with np.errstate(divide="ignore"):  # free power (mean 0): ln 0 = -inf gives the right limit, run every hour
+        d1 = (np.log(price_mean / strike) + 0.5 * s**2) / s
     d2 = d1 - s
     per_mwh = strike * ndtr(-d2) - price_mean * ndtr(-d1)
     return 24.0 * (1.0 - scarcity_share) * per_mwh - opex_usd_per_mw_day

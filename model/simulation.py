@@ -382,19 +382,19 @@ class HashpivotModel(mesa.Model):
         for lease in self.leases.leases:
             conv = self._conversions.get(lease.id)
             if lease.start_day < 0 and conv and conv["approved"] and self.day >= conv["built_day"]:
-                self.sites.converting_mw[lease.site] -= lease.mw
+                self.sites.take_mw("converting_mw", lease.site, lease.mw)
                 self.sites.ai_mw[lease.site] += lease.mw
                 lease.start_day = self.day
                 lease.end_day = self.day + int(round(lease.term_years * 365))
                 changed = True
             elif lease.end_day == self.day:
-                self.sites.ai_mw[lease.site] -= lease.mw  # back to idle, AI-ready: re-leasable without a shell
+                self.sites.take_mw("ai_mw", lease.site, lease.mw)  # back to idle, AI-ready: re-leasable without a shell
                 self.sites.capex_multiplier[lease.site] = 0.1
                 changed = True
         if changed:
             self.leases.changed()
         for build in [b for b in self._own_builds if b["done_day"] == self.day]:
-            self.sites.converting_mw[build["site"]] -= build["mw"]
+            self.sites.take_mw("converting_mw", build["site"], build["mw"])
             self.sites.ai_mw[build["site"]] += build["mw"]
             if "request" in build:
                 build["hyperscaler"].on_greenfield_live(build["request"])
@@ -421,8 +421,9 @@ class HashpivotModel(mesa.Model):
         h = self.recorder.column("network_hashrate_ehs")
         if h.size <= window:
             return PRIOR_HASHRATE_GROWTH
-        g = (h[-1] / h[-1 - window]) ** (365.0 / window) - 1.0
-        return float(np.clip(g, *GROWTH_BOUNDS))
+        # In logs, so that a short window over a steep change cannot overflow before it is bounded.
+        log_g = np.log(h[-1] / h[-1 - window]) * 365.0 / window
+        return float(np.expm1(np.clip(log_g, *np.log1p(GROWTH_BOUNDS))))
 
     def hashprice_path(self) -> np.ndarray:
         """Expected hashprice at ``PATH_YEARS`` (cached per day)."""

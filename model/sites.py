@@ -16,6 +16,8 @@ import numpy as np
 
 from model.arrays import grown
 
+MW_DUST = 1e-9  # MW: float residue of adding and later removing the same MW; a state below it is empty
+
 STATES = ("mining", "curtailed", "idle", "converting", "ai_leased", "unbuilt")
 
 
@@ -112,6 +114,17 @@ class SiteBook:
         """Transfer a site (the only way ownership changes, so the owner index stays valid)."""
         self.owner_kind[site], self.owner[site] = kind, owner
         self.version += 1
+
+    def take_mw(self, state: str, site: int, mw: float) -> None:
+        """Remove ``mw`` from a stored state (``converting_mw``, ``ai_mw``, ...) of a site.
+
+        MW added in pieces and removed as a whole leave float residue (~1e-14 MW); it is cleared, so that a
+        finished conversion does not keep counting as "converting".
+        """
+        values = getattr(self, state)
+        values[site] -= mw
+        if abs(values[site]) < MW_DUST:
+            values[site] = 0.0
 
     def view(self, name: str) -> np.ndarray:
         """The live part of an array (first ``n`` entries)."""

@@ -46,3 +46,27 @@ def test_same_seed_same_path_different_seed_different_path():
     for k in ta:
         np.testing.assert_array_equal(ta[k], tb[k])
     assert not np.array_equal(ta["btc_price_usd"], tc["btc_price_usd"])
+
+
+def test_a_finished_conversion_leaves_no_converting_mw():
+    # MW added to "converting" in pieces and removed as a whole leave float dust; a site whose conversions
+    # are all built must read exactly 0 converting MW, or the miner keeps counting as "converting".
+    from model.sites import Cooling, Owner, SiteBook
+
+    sites = SiteBook()
+    i = sites.add(
+        region=0,
+        capacity_mw=100.0,
+        owner_kind=Owner.MINER,
+        owner=0,
+        energised=True,
+        power_adder_usd_per_mwh=0.0,
+        cooling=Cooling.AIR,
+        convertible_mw=100.0,
+        capex_multiplier=1.0,
+    )
+    for piece in (0.1, 0.2, 0.3):
+        sites.converting_mw[i] += piece
+    assert sites.converting_mw[i] != 0.6  # 0.1 + 0.2 + 0.3 in floating point
+    sites.take_mw("converting_mw", i, 0.6)
+    assert sites.converting_mw[i] == 0.0
