@@ -9,8 +9,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from model.finance import DAY_SHOCK_SIGMA_LOG
-from model.interconnection import InterconnectionQueue, Purpose, Request
+from hashpivot.model.world.finance import DAY_SHOCK_SIGMA_LOG
+from hashpivot.model.world.interconnection import InterconnectionQueue, Purpose, Request
 
 HOURS_PER_YEAR = 8_760.0
 SLA_HOURS_PER_CURTAILED_HOUR = 10.0  # assumption: an hour an AI load is ordered off costs ~10 hours of value
@@ -21,7 +21,7 @@ class GridOperator(mesa.Agent):
 
     Attributes:
         region_index: position of the region in the model's ``RegionTable``.
-        region: the region's data (``model.regions.Region``).
+        region: the region's data (``hashpivot.model.world.regions.Region``).
         queue: the region's interconnection queue.
     """
 

@@ -14,16 +14,16 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from model.interconnection import Purpose
-from model.markets.auction import SiteBid
-from model.markets.leasing import (
+from hashpivot.model.markets.auction import SiteBid
+from hashpivot.model.markets.leasing import (
     RFP,
     ContractKind,
     clear_rfp,
     effective_capex_usd_per_mw,
     hyperscaler_reservation_rent,
 )
-from model.sites import Owner
+from hashpivot.model.world.interconnection import Purpose
+from hashpivot.model.world.sites import Owner
 
 GREENFIELD_BLOCK_MW = 100.0  # assumption: greenfield campuses are requested in 100 MW phases
 MAX_GREENFIELD_PHASES = 200  # requests per round at most (beyond 20 GW a round, phases grow instead)

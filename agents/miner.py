@@ -1,9 +1,9 @@
 """Miner: a Bitcoin mining firm with sites, an ASIC fleet by vintage, cash, debt and a BTC treasury.
 
 Its *daily* life -- running or curtailing each batch against the hour's power price, earning mining revenue
-and demand-response payments, paying power, opex and debt service -- is computed for all miners at once in
-``HashpivotModel`` over arrays (model/fleet.py, model/accounts.py). What lives here is what a firm *decides*,
-at its decision points (monthly, staggered by firm):
+and demand-response payments, paying power, opex and debt service -- is computed for all miners at once over
+arrays (model/world/fleet.py, model/world/accounts.py). What lives here is what a firm *decides*, at its
+decision points (monthly, staggered by firm):
 
 * its pivot strategy (hold / hybrid / exit), by the rule the scenario names (agents/rules.py);
 * its fleet: retire machines whose expected margin is negative, buy new-generation machines for idle MW when
@@ -17,16 +17,16 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from agents.rules import STRATEGY_RULES, StrategyView
-from model.markets.auction import SiteBid
-from model.markets.leasing import (
+from hashpivot.agents.rules import STRATEGY_RULES, StrategyView
+from hashpivot.model.markets.auction import SiteBid
+from hashpivot.model.markets.leasing import (
     Bid,
     ContractKind,
     effective_capex_usd_per_mw,
     lease_npv_usd_per_mw,
     miner_reservation_rent,
 )
-from model.sites import Owner
+from hashpivot.model.world.sites import Owner
 
 
 class Miner(mesa.Agent):

@@ -24,9 +24,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model.run import simulate  # noqa: E402
-from model.scenario import Scenario  # noqa: E402
-from model.simulation import HashpivotModel  # noqa: E402
+from hashpivot.model.config.schema import Scenario  # noqa: E402
+from hashpivot.model.simulation import HashpivotModel  # noqa: E402
+from hashpivot.model.tools.run import simulate  # noqa: E402
 
 
 def scenario_with_miners(n_miners: int) -> Scenario:

@@ -18,7 +18,7 @@ def median_step_ms(steps: int = 30, warmup: int = 5) -> float:
     import ipyvuetify as v
     import solara
 
-    from model import ui
+    from hashpivot.model.tools import ui
 
     box, rc = solara.render(solara.AppLayout(children=[ui.Page()]), handle_error=False)
     try:

@@ -1,12 +1,11 @@
-"""HashPivot world: network, regions, sites, markets, metrics, the Model and its tooling."""
+"""The world, its markets and the tooling around them (installed as ``hashpivot.model``).
 
-__all__ = ["HashpivotModel"]
+* ``world/``   -- state and physics: the chain, prices, regions, sites, fleets, accounts, contracts, metrics;
+* ``markets/`` -- each market a pure mechanism plus the service that runs it (leasing, site auctions);
+* ``simulation.py`` -- ``HashpivotModel``, which composes the services and runs the day;
+* ``config/``  -- the scenario schema, loading, ``--set`` and error wording;
+* ``tools/``   -- runs, outputs, calibration, reports, sweeps, sensitivity and the browser UI;
+* ``cli/``     -- the ``hashpivot`` command line.
 
-
-def __getattr__(name):
-    # Lazy: agents import model submodules, and the Model imports the agents.
-    if name == "HashpivotModel":
-        from model.simulation import HashpivotModel
-
-        return HashpivotModel
-    raise AttributeError(f"module 'model' has no attribute {name!r}")
+The public API is re-exported by the top-level package: ``from hashpivot import HashpivotModel``.
+"""

@@ -14,25 +14,25 @@ import mesa
 import numpy as np
 from mesa.agentset import AgentSet
 
-from agents.grid_operator import GridOperator
-from agents.hyperscaler import Hyperscaler
-from agents.miner import Miner
-from model import finance
-from model.accounts import Accounts
-from model.bitcoin import NetworkState
-from model.fleet import Fleet, mine_day
-from model.interconnection import Purpose
-from model.leasebook import LeaseBook
-from model.markets.auction import AUCTIONS, SiteBid
-from model.markets.leasing import Bid, ContractKind, Lease
-from model.metrics import Recorder
-from model.population import miner_specs, place_sites
-from model.price import build_price_path
-from model.recording import PANEL_INTERVAL_DAYS, agent_rows, daily_row
-from model.regions import RegionTable, load_regions
-from model.scenario import Scenario
-from model.sites import Cooling, Owner, SiteBook
-from model.valuation import PATH_YEARS, Valuations
+from hashpivot.agents.grid_operator import GridOperator
+from hashpivot.agents.hyperscaler import Hyperscaler
+from hashpivot.agents.miner import Miner
+from hashpivot.model.config.schema import Scenario
+from hashpivot.model.markets.auction import AUCTIONS, SiteBid
+from hashpivot.model.markets.leasing import Bid, ContractKind, Lease
+from hashpivot.model.world import finance
+from hashpivot.model.world.accounts import Accounts
+from hashpivot.model.world.bitcoin import NetworkState
+from hashpivot.model.world.fleet import Fleet, mine_day
+from hashpivot.model.world.interconnection import Purpose
+from hashpivot.model.world.leasebook import LeaseBook
+from hashpivot.model.world.metrics import Recorder
+from hashpivot.model.world.population import miner_specs, place_sites
+from hashpivot.model.world.price import build_price_path
+from hashpivot.model.world.recording import PANEL_INTERVAL_DAYS, agent_rows, daily_row
+from hashpivot.model.world.regions import RegionTable, load_regions
+from hashpivot.model.world.sites import Cooling, Owner, SiteBook
+from hashpivot.model.world.valuation import PATH_YEARS, Valuations
 
 HYPERSCALER_NAMES = ("Microsoft", "Google", "AWS", "CoreWeave", "Meta", "Oracle", "xAI", "OpenAI")
 PRIOR_HASHRATE_GROWTH = 0.3  # per year, until the run has its own history (2023-24 growth ~ +50%/yr)
@@ -205,7 +205,7 @@ class HashpivotModel(mesa.Model):
 
     def network_subsidy_btc(self) -> float:
         """Subsidy of the next block."""
-        from model.bitcoin import block_subsidy_sats
+        from hashpivot.model.world.bitcoin import block_subsidy_sats
 
         return block_subsidy_sats(self.network.height + 1) / 1e8
 

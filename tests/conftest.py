@@ -10,7 +10,7 @@ import pytest
 @pytest.fixture
 def built(monkeypatch):
     """Record every UiModel the page builds (Mesa's Reset makes a new one with type(model))."""
-    from model import ui  # imported here: only the UI tests pay for Solara
+    from hashpivot.model.tools import ui  # imported here: only the UI tests pay for Solara
 
     models: list[ui.UiModel] = []
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 
-from model.config_io import deep_merge
-from model.run import simulate
-from model.scenario import Scenario
+from hashpivot.model.config.io import deep_merge
+from hashpivot.model.config.schema import Scenario
+from hashpivot.model.tools.run import simulate
 
 SEEDS = (1, 2, 3)
 

@@ -3,7 +3,7 @@
 Scenario files (syntax, empty, missing, binary, huge, a directory, unknown keys, regions, rules,
 wrong types, NaN, infinity, out of range, dates out of order), price CSVs, command-line flags,
 ``--set`` overrides, sweep files and output paths. Each case runs the real entry point,
-``model.cli.main([...])`` in-process (a few through ``python -m model`` in a subprocess too), and
+``hashpivot.model.cli.main([...])`` in-process (a few through ``python -m hashpivot`` in a subprocess too), and
 must end with:
 
 * exit code 2;
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from model.cli import main
-from model.config_io import MAX_FILE_BYTES
+from hashpivot.model.cli import main
+from hashpivot.model.config.io import MAX_FILE_BYTES
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = ["run", "--days", "5", "--out", "{out}"]  # a bad input must fail before the 5 days anyway
@@ -305,7 +305,7 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     ),
 }
 
-# A few cases also go through a real ``python -m model`` process (exit status, stderr, no traceback).
+# A few cases also go through a real ``python -m hashpivot`` process (exit status, stderr, no traceback).
 SUBPROCESS_CASES = ("binary file", "unknown strategy rule", "seed negative", "set unknown key", "huge file")
 
 
@@ -386,7 +386,7 @@ def test_bad_input_through_python_dash_m_model(case, tmp_path):
     argv, wanted = CASES[case]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
-        [sys.executable, "-m", "model", *expand(argv, inputs, out)],
+        [sys.executable, "-m", "hashpivot", *expand(argv, inputs, out)],
         cwd=tmp_path,
         env=env,
         capture_output=True,

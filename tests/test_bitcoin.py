@@ -1,4 +1,4 @@
-"""Tests for model/bitcoin.py against Bitcoin Core's own unit tests and chain history.
+"""Tests for model/world/bitcoin.py against Bitcoin Core's own unit tests and chain history.
 
 Sources of the reference numbers (each test names its own):
 * Core ``src/test/validation_tests.cpp``: ``block_subsidy_test``, ``subsidy_limit_test``.
@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pytest
 
-from model.bitcoin import (
+from hashpivot.model.world.bitcoin import (
     COIN_SATS,
     HALVING_INTERVAL_BLOCKS,
     POW_LIMIT,

@@ -1,11 +1,11 @@
-"""Property tests (hypothesis) for model/bitcoin.py: compact encoding, retarget bounds, subsidy."""
+"""Property tests (hypothesis) for model/world/bitcoin.py: compact encoding, retarget bounds, subsidy."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.bitcoin import (
+from hashpivot.model.world.bitcoin import (
     COIN_SATS,
     HALVING_INTERVAL_BLOCKS,
     POW_LIMIT,

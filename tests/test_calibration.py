@@ -1,6 +1,6 @@
 """A small ensemble of the calibration (issue 4): the seed facts' bands, asserted.
 
-Bands are issue 4's table (sources in model/calibration.py and shared/domain/seed-facts.md). The full
+Bands are issue 4's table (sources in model/tools/calibration.py and shared/domain/seed-facts.md). The full
 ensemble (30 seeds) is `make calibrate`; this runs 4 seeds so CI can afford it.
 """
 
@@ -9,9 +9,9 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from model import calibration as cal
-from model.regions import load_regions
-from model.scenarios import load_scenario
+from hashpivot.model.config.scenarios import load_scenario
+from hashpivot.model.tools import calibration as cal
+from hashpivot.model.world.regions import load_regions
 
 pytestmark = pytest.mark.slow
 SEEDS = [0, 1, 2, 3]

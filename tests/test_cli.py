@@ -1,6 +1,6 @@
-"""Tests for the command line (model/cli.py, model/commands/), scenario loading and run output.
+"""Tests for the command line (model/cli/__init__.py, model/cli/), scenario loading and run output.
 
-Most cases call ``main([...])`` in-process; a few go through ``python -m model`` in a subprocess
+Most cases call ``main([...])`` in-process; a few go through ``python -m hashpivot`` in a subprocess
 to check the real entry point, exit codes and cross-process reproducibility. Runs are 40 days.
 """
 
@@ -20,13 +20,13 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from model import cli
-from model.cli import COMMAND_MODULES, load_commands, main
-from model.config_io import ConfigError
-from model.output import EMPTY_COLUMNS, MANIFEST, PACKAGES, format_value, write_run
-from model.run import simulate
-from model.scenario import Scenario
-from model.scenarios import RUNS_DIR, find_scenario, load_scenario
+from hashpivot.model import cli
+from hashpivot.model.cli import COMMAND_MODULES, load_commands, main
+from hashpivot.model.config.io import ConfigError
+from hashpivot.model.config.scenarios import RUNS_DIR, find_scenario, load_scenario
+from hashpivot.model.config.schema import Scenario
+from hashpivot.model.tools.output import EMPTY_COLUMNS, MANIFEST, PACKAGES, format_value, write_run
+from hashpivot.model.tools.run import simulate
 
 DAYS = "40"
 REPO = Path(__file__).resolve().parents[1]
@@ -53,7 +53,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def run_subprocess(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(
-        [sys.executable, "-m", "model", *args],
+        [sys.executable, "-m", "hashpivot", *args],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -74,7 +74,7 @@ def leftovers(folder: Path) -> list[str]:
 
 def test_every_registered_command_has_the_interface():
     for module in load_commands():
-        assert module.__name__ == f"model.commands.{module.NAME}"
+        assert module.__name__ == f"hashpivot.model.cli.{module.NAME}"
         assert module.NAME in COMMAND_MODULES
         assert isinstance(module.HELP, str) and module.HELP
         assert callable(module.add_arguments) and callable(module.main)
@@ -293,7 +293,7 @@ def test_scenario_by_name_and_default():
 
 
 def test_builtin_scenario_when_there_is_no_baseline_file(tmp_path, monkeypatch):
-    import model.scenarios as scenarios
+    import hashpivot.model.config.scenarios as scenarios
 
     monkeypatch.setattr(scenarios, "DEFAULT_SCENARIO", tmp_path / "absent.toml")
     loaded = load_scenario(None, ["run.days=12"])
@@ -395,7 +395,7 @@ def test_failed_write_keeps_the_previous_output_and_leaves_no_temp(tmp_path, mon
     def boom(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("model.output.write_parquet", boom)
+    monkeypatch.setattr("hashpivot.model.tools.output.write_parquet", boom)
     assert run_cli("--days", "6", out=out) == 2
     assert (out / "timeseries.csv").read_bytes() == before
     assert leftovers(tmp_path) == []
@@ -545,7 +545,7 @@ def test_keyboard_interrupt_exits_130_without_traceback(monkeypatch, capsys, tmp
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("model.commands.run.simulate", interrupted)
+    monkeypatch.setattr("hashpivot.model.cli.run.simulate", interrupted)
     assert run_cli("--days", "3", out=tmp_path / "out") == cli.EXIT_INTERRUPTED
     assert capsys.readouterr().err == "hashpivot: interrupted\n"
     assert not (tmp_path / "out").exists()

@@ -1,4 +1,4 @@
-"""Tests for model/config_io.py: loading, inheritance, overrides, validation messages, dumping."""
+"""Tests for model/config/io.py: loading, inheritance, overrides, validation messages, dumping."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from model.config_io import (
+from hashpivot.model.config.io import (
     MAX_FILE_BYTES,
     ConfigError,
     apply_overrides,

@@ -2,10 +2,10 @@
 
 * repeated runs in one process write byte-identical tables (every file but the manifest, whose
   wall time, timestamp and command line differ; its scenario, fingerprint and seed do not);
-* two ``python -m model run`` processes, with different hash seeds, write identical files;
+* two ``python -m hashpivot run`` processes, with different hash seeds, write identical files;
 * the sweep's executors -- serial, a spawned process pool and a Dask ``LocalCluster`` -- return
-  identical daily series, both through the sweep worker (``model.sweep.worker.run_task``) and
-  submitting ``model.run.simulate`` itself;
+  identical daily series, both through the sweep worker (``hashpivot.model.tools.sweep.worker.run_task``) and
+  submitting ``hashpivot.model.tools.run.simulate`` itself;
 * different seeds give different paths where the scenario is stochastic (a GBM price, Poisson
   blocks), and a constant price path stays the same across seeds while the run still differs
   (see ``test_constant_price_is_seed_free_but_the_run_is_not`` for why).
@@ -22,13 +22,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.cli import main
-from model.output import MANIFEST
-from model.run import simulate
-from model.scenario import Scenario
-from model.simulation import COLUMNS
-from model.sweep.execute import open_backend
-from model.sweep.worker import OK, run_task
+from hashpivot.model.cli import main
+from hashpivot.model.config.schema import Scenario
+from hashpivot.model.simulation import COLUMNS
+from hashpivot.model.tools.output import MANIFEST
+from hashpivot.model.tools.run import simulate
+from hashpivot.model.tools.sweep.execute import open_backend
+from hashpivot.model.tools.sweep.worker import OK, run_task
 
 REPO = Path(__file__).resolve().parents[1]
 DAYS = 60
@@ -89,7 +89,19 @@ def test_separate_processes_write_byte_identical_files(tmp_path):
         out = tmp_path / f"p{hash_seed}"
         env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONHASHSEED": hash_seed}
         done = subprocess.run(
-            [sys.executable, "-m", "model", "run", "baseline", "--seed", "3", "--days", str(DAYS), "--out", str(out)],
+            [
+                sys.executable,
+                "-m",
+                "hashpivot",
+                "run",
+                "baseline",
+                "--seed",
+                "3",
+                "--days",
+                str(DAYS),
+                "--out",
+                str(out),
+            ],
             cwd=tmp_path,
             env=env,
             capture_output=True,

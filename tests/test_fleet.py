@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.fleet import Fleet, mine_day, mine_day_reference
+from hashpivot.model.world.fleet import Fleet, mine_day, mine_day_reference
 
 
 def _inputs(seed, n):

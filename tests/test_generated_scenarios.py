@@ -29,10 +29,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.bitcoin import RETARGET_INTERVAL_BLOCKS, bits_to_target
-from model.regions import load_regions
-from model.scenario import PriceSection, Scenario
-from model.simulation import HashpivotModel
+from hashpivot.model.config.schema import PriceSection, Scenario
+from hashpivot.model.simulation import HashpivotModel
+from hashpivot.model.world.bitcoin import RETARGET_INTERVAL_BLOCKS, bits_to_target
+from hashpivot.model.world.regions import load_regions
 
 REGIONS = tuple(load_regions(None))
 # Every price kind the schema offers (a new one is covered as soon as it is declared); the CSV kinds

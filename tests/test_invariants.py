@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from model.simulation import HashpivotModel
+from hashpivot.model.simulation import HashpivotModel
 from tests.helpers import scenario
 
 
@@ -51,7 +51,7 @@ def test_same_seed_same_path_different_seed_different_path():
 def test_a_finished_conversion_leaves_no_converting_mw():
     # MW added to "converting" in pieces and removed as a whole leave float dust; a site whose conversions
     # are all built must read exactly 0 converting MW, or the miner keeps counting as "converting".
-    from model.sites import Cooling, Owner, SiteBook
+    from hashpivot.model.world.sites import Cooling, Owner, SiteBook
 
     sites = SiteBook()
     i = sites.add(

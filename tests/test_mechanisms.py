@@ -5,11 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from agents.rules import STRATEGY_RULES, StrategyView, myopic_rule, npv_rule, register_strategy_rule
-from model.finance import annuity_pv, crf, usd_per_mw_to_usd_per_kw_month
-from model.interconnection import InterconnectionQueue, Purpose, Request
-from model.markets.auction import AUCTIONS, SiteBid, first_price, second_price
-from model.markets.leasing import (
+from hashpivot.agents.rules import STRATEGY_RULES, StrategyView, myopic_rule, npv_rule, register_strategy_rule
+from hashpivot.model.markets.auction import AUCTIONS, SiteBid, first_price, second_price
+from hashpivot.model.markets.leasing import (
     BARGAINING,
     RFP,
     BargainingContext,
@@ -21,7 +19,9 @@ from model.markets.leasing import (
     nash_bargaining,
     rubinstein_bargaining,
 )
-from model.metrics import hhi, market_cap_usd, nakamoto_coefficient, valuation_per_mw
+from hashpivot.model.world.finance import annuity_pv, crf, usd_per_mw_to_usd_per_kw_month
+from hashpivot.model.world.interconnection import InterconnectionQueue, Purpose, Request
+from hashpivot.model.world.metrics import hhi, market_cap_usd, nakamoto_coefficient, valuation_per_mw
 
 
 def view(**kw):
@@ -220,9 +220,9 @@ def test_valuation_groups_listed_miners_by_ai_share():
 
 def test_a_registered_bargaining_protocol_can_be_named_by_a_scenario():
     # ASSUME-style extension: a protocol registered at run time is accepted by the schema and used by the market.
-    from model.markets.leasing import BARGAINING, register_bargaining
-    from model.run import simulate
-    from model.scenario import Scenario
+    from hashpivot.model.config.schema import Scenario
+    from hashpivot.model.markets.leasing import BARGAINING, register_bargaining
+    from hashpivot.model.tools.run import simulate
 
     register_bargaining("buyer_takes_all", lambda ctx: ctx.miner_reservation)
     try:

@@ -1,4 +1,4 @@
-"""Tests for model/price.py: constant, GBM and CSV price paths, and the CSV checks."""
+"""Tests for model/world/price.py: constant, GBM and CSV price paths, and the CSV checks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from model.price import (
+from hashpivot.model.world.price import (
     PRICE_PATHS,
     ConstantPrice,
     CsvPrice,

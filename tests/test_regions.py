@@ -10,7 +10,7 @@ import numpy as np
 import pydantic
 import pytest
 
-from model.regions import (
+from hashpivot.model.world.regions import (
     NUMERIC_FIELDS,
     Region,
     RegionDataError,

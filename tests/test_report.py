@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.cli import main
-from model.odd import END_MARKER, START_MARKER, parameter_table_markdown, scenario_rows, schema_rows
-from model.output import ENSEMBLE_FILE
-from model.report import (
+from hashpivot.model.cli import main
+from hashpivot.model.config.schema import RunSection, Scenario
+from hashpivot.model.tools.odd import END_MARKER, START_MARKER, parameter_table_markdown, scenario_rows, schema_rows
+from hashpivot.model.tools.output import ENSEMBLE_FILE
+from hashpivot.model.tools.report import (
     FIGURES,
     REPORT_FILE,
     Table,
@@ -28,7 +29,6 @@ from model.report import (
     table_latex,
     table_markdown,
 )
-from model.scenario import RunSection, Scenario
 
 # One xdist worker runs the whole module, so the run, ensemble and sweep are made once.
 pytestmark = pytest.mark.xdist_group("report")
@@ -72,7 +72,7 @@ def ensemble_dir(work: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def sweep_dir(work: Path) -> Path:
-    from model.commands import sweep as sweep_cmd
+    from hashpivot.model.cli import sweep as sweep_cmd
 
     (work / "tiny.toml").write_text('name = "tiny"\n[run]\ndays = 30\n', encoding="utf-8")
     spec = work / "tiny_sweep.toml"
@@ -321,7 +321,7 @@ def test_bad_report_input_is_one_line_and_writes_nothing(case, run_dir, tmp_path
 def test_compare_puts_folders_side_by_side(run_dir, ensemble_dir, tmp_path, monkeypatch):
     import csv
 
-    from model import compare
+    from hashpivot.model.tools import compare
 
     figures = []
     real = compare.save_figure
@@ -403,7 +403,7 @@ def test_odd_parameter_table_matches_the_schema():
     text = (REPO / "docs" / "ODD.md").read_text(encoding="utf-8")
     block = text.split(START_MARKER, 1)[1].split(END_MARKER, 1)[0]
     assert block.strip() == parameter_table_markdown().strip(), (
-        "docs/ODD.md's parameter table is out of date: run `python -m model.odd --write docs/ODD.md`"
+        "docs/ODD.md's parameter table is out of date: run `python -m hashpivot.model.tools.odd --write docs/ODD.md`"
     )
     keys = {r.key for r in schema_rows()}
     assert {f"run.{name}" for name in RunSection.model_fields} <= keys

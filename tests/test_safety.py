@@ -5,7 +5,7 @@
 * A scenario file cannot execute code: the source of ``model/`` and ``agents/`` is searched (as
   syntax trees, so comments and docstrings do not count) for ``eval``, ``exec``, ``compile``,
   ``__import__``, ``importlib.import_module``, pickle/marshal loads, ``os.system`` and
-  ``shell=True``. The one dynamic import allowed is the CLI's, of ``model.commands.<name>`` for
+  ``shell=True``. The one dynamic import allowed is the CLI's, of ``hashpivot.model.cli.<name>`` for
   the fixed names in ``COMMAND_MODULES``; rules and mechanisms are looked up by name in
   registries, and a name that is not registered is refused at load time.
 * File paths in a scenario (``price.csv_path``) resolve relative to the scenario file that wrote
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from model.cli import COMMAND_MODULES, build_parser, main
-from model.output import MANIFEST
+from hashpivot.model.cli import COMMAND_MODULES, build_parser, main
+from hashpivot.model.tools.output import MANIFEST
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE_DIRS = ("model", "agents")
@@ -56,10 +56,10 @@ class FakeServer:
 @pytest.fixture
 def fake_server(monkeypatch):
     pytest.importorskip("solara")
-    import model.ui
+    from hashpivot.model.tools import ui
 
     FakeServer.launched = []
-    monkeypatch.setattr(model.ui.subprocess, "Popen", FakeServer)
+    monkeypatch.setattr(ui.subprocess, "Popen", FakeServer)
     return FakeServer.launched
 
 
@@ -114,7 +114,7 @@ BANNED_ATTRIBUTES = {
     ("os", "popen"),
 }
 # (file, call) allowed: the CLI imports its subcommand modules by name from a fixed list.
-ALLOWED = {("model/cli.py", "importlib.import_module")}
+ALLOWED = {("model/cli/__init__.py", "importlib.import_module")}
 
 
 def _call_name(node: ast.Call) -> str | None:
@@ -164,16 +164,16 @@ def test_no_code_execution_primitives_outside_the_allowed_place():
 
 
 def test_the_one_dynamic_import_reads_a_fixed_list_of_command_modules():
-    tree = ast.parse((REPO / "model" / "cli.py").read_text(encoding="utf-8"))
+    tree = ast.parse((REPO / "model" / "cli" / "__init__.py").read_text(encoding="utf-8"))
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and _call_name(n) == "importlib.import_module"]
     (call,) = calls
-    # The argument is the f-string "model.commands.{name}": a package prefix and a name.
+    # The argument is the f-string "hashpivot.model.cli.{name}": a package prefix and a name.
     (arg,) = call.args
     assert isinstance(arg, ast.JoinedStr)
-    assert isinstance(arg.values[0], ast.Constant) and arg.values[0].value == "model.commands."
-    # ...and the names come from a literal list of identifiers, each a module in model/commands.
+    assert isinstance(arg.values[0], ast.Constant) and arg.values[0].value == "hashpivot.model.cli."
+    # ...and the names come from a literal list of identifiers, each a module in model/cli.
     assert all(name.isidentifier() for name in COMMAND_MODULES)
-    assert {f"{name}.py" for name in COMMAND_MODULES} <= {p.name for p in (REPO / "model" / "commands").iterdir()}
+    assert {f"{name}.py" for name in COMMAND_MODULES} <= {p.name for p in (REPO / "model" / "cli").iterdir()}
     assigned = [
         n
         for n in ast.walk(tree)
@@ -188,7 +188,7 @@ def test_the_one_dynamic_import_reads_a_fixed_list_of_command_modules():
     ("key", "value"),
     [
         ("rules.strategy", "__import__('os').system('true')"),
-        ("rules.strategy", "agents.rules.npv_rule"),
+        ("rules.strategy", "hashpivot.agents.rules.npv_rule"),
         ("rules.auction", "eval"),
         ("price.kind", "os.system"),
         ("ai.negotiation", "builtins.exec"),

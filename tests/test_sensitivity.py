@@ -1,4 +1,4 @@
-"""Tests for model/sensitivity.py: known indices via the sweep folder code path; a real sweep."""
+"""Tests for model/tools/sensitivity.py: known indices via the sweep folder code path; a real sweep."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.commands import sensitivity as sensitivity_cmd
-from model.config_io import ConfigError
-from model.sensitivity import REPORT_DIR, analyze_sweep, point_means, write_report
-from model.sweep.design import build_design, tasks
-from model.sweep.execute import run_sweep
-from model.sweep.spec import load_sweep
-from model.sweep.store import SweepFolder
+from hashpivot.model.cli import sensitivity as sensitivity_cmd
+from hashpivot.model.config.io import ConfigError
+from hashpivot.model.tools.sensitivity import REPORT_DIR, analyze_sweep, point_means, write_report
+from hashpivot.model.tools.sweep.design import build_design, tasks
+from hashpivot.model.tools.sweep.execute import run_sweep
+from hashpivot.model.tools.sweep.spec import load_sweep
+from hashpivot.model.tools.sweep.store import SweepFolder
 
 TINY_BASE = 'name = "tiny"\n[run]\ndays = 40\n'
 

@@ -24,10 +24,10 @@ from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from agents.miner import Miner
-from model.scenario import Scenario
-from model.simulation import AUCTION_INTERVAL_DAYS, HashpivotModel
-from model.sites import Owner
+from hashpivot.agents.miner import Miner
+from hashpivot.model.config.schema import Scenario
+from hashpivot.model.simulation import AUCTION_INTERVAL_DAYS, HashpivotModel
+from hashpivot.model.world.sites import Owner
 
 TOL = 1e-6
 

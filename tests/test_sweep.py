@@ -15,14 +15,14 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from model.commands import sweep as sweep_cmd
-from model.config_io import ConfigError
-from model.sweep import worker as worker_mod
-from model.sweep.design import build_design, run_seed, tasks, unit_to_value
-from model.sweep.execute import run_sweep
-from model.sweep.reducers import reduce_series
-from model.sweep.spec import Parameter, design_size, load_sweep
-from model.sweep.store import (
+from hashpivot.model.cli import sweep as sweep_cmd
+from hashpivot.model.config.io import ConfigError
+from hashpivot.model.tools.sweep import worker as worker_mod
+from hashpivot.model.tools.sweep.design import build_design, run_seed, tasks, unit_to_value
+from hashpivot.model.tools.sweep.execute import run_sweep
+from hashpivot.model.tools.sweep.reducers import reduce_series
+from hashpivot.model.tools.sweep.spec import Parameter, design_size, load_sweep
+from hashpivot.model.tools.sweep.store import (
     MANIFEST,
     RESULTS,
     SERIES,
@@ -383,7 +383,7 @@ CRASHY = SMALL.replace("samples = 3", "samples = 20").replace("days = 30", "days
 def test_resume_after_a_kill_keeps_every_run_exactly_once(tmp_path):
     path = write_sweep(tmp_path, CRASHY)
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "model.commands.sweep", str(path), "--workers", "2"]
+    command = [sys.executable, "-m", "hashpivot.model.cli.sweep", str(path), "--workers", "2"]
     command += ["--out", str(out), "--flush-every", "1"]
     proc = subprocess.Popen(
         command, cwd=REPO, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -609,7 +609,7 @@ def test_bad_command_lines(argv, words, tmp_path, capsys):
 
 
 def test_an_unreachable_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("model.sweep.execute.DASK_CONNECT_TIMEOUT_S", 2)
+    monkeypatch.setattr("hashpivot.model.tools.sweep.execute.DASK_CONNECT_TIMEOUT_S", 2)
     path = write_sweep(tmp_path, SMALL)
     argv = [str(path), "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:9"]
     assert sweep_cmd.main(parse(argv)) == 2

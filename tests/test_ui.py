@@ -1,4 +1,4 @@
-"""The Mesa browser UI (model/ui.py) rendered headless with ``solara.render``: no browser.
+"""The Mesa browser UI (model/tools/ui.py) rendered headless with ``solara.render``: no browser.
 
 SolaraViz puts its controls in a sidebar, which only renders inside an ``AppLayout`` (as
 ``solara run`` provides), so every page here is wrapped in one.
@@ -14,8 +14,8 @@ import networkx as nx
 import pytest
 import solara
 
-from model import ui
-from model.scenarios import builtin_names
+from hashpivot.model.config.scenarios import builtin_names
+from hashpivot.model.tools import ui
 
 
 @pytest.fixture
@@ -315,7 +315,7 @@ def test_serve_runs_solara_on_this_page_offline_and_local(monkeypatch, tmp_path)
     monkeypatch.delenv(ui.ASSETS_ENV, raising=False)
     assert ui.serve("btc_bear" if "btc_bear" in builtin_names() else None) == 0
     cmd, env = calls[-1]
-    assert cmd[1:5] == ["-m", "solara", "run", "model.ui:Page"]
+    assert cmd[1:5] == ["-m", "solara", "run", "hashpivot.model.tools.ui:Page"]
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and cmd[cmd.index("--port") + 1] == "8765"
     assert env[ui.ASSETS_ENV] == str(tmp_path)
     ui.serve(None, host="0.0.0.0", port=9000)
@@ -331,8 +331,8 @@ def test_serve_rejects_a_bad_scenario_before_starting(monkeypatch):
 
 
 def test_ui_command(monkeypatch, capsys):
-    from model import cli
-    from model.commands import ui as command
+    from hashpivot.model import cli
+    from hashpivot.model.cli import ui as command
 
     seen = []
     monkeypatch.setattr(ui, "serve", lambda scenario, host, port: seen.append((scenario, host, port)) or 0)

@@ -26,7 +26,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from model.finance import annuity_pv, usd_per_mw_to_usd_per_kw_month
+from hashpivot.model.world.finance import annuity_pv, usd_per_mw_to_usd_per_kw_month
 
 
 class ContractKind(StrEnum):

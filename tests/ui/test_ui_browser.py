@@ -2,7 +2,7 @@
 
 Two ways in: ``solara_test`` renders the page inside pytest-ipywidgets' test server, in this
 process, so a test can look at the model the page built; ``served`` runs the page the way users
-do (``model.ui.server_command``, a ``solara run`` subprocess) and checks it works offline.
+do (``hashpivot.model.tools.ui.server_command``, a ``solara run`` subprocess) and checks it works offline.
 
 Regenerate the screenshot in the docs with::
 
@@ -23,7 +23,7 @@ import solara
 from IPython.display import display
 from playwright.sync_api import Page, expect
 
-from model import ui
+from hashpivot.model.tools import ui
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

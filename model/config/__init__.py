@@ -1,0 +1,1 @@
+"""Scenario configuration: the schema, loading and inheritance, ``--set`` overrides and error wording."""

@@ -1,0 +1,546 @@
+"""The scenario schema: every parameter of a run, declared once, typed, with unit, default and source.
+
+A scenario is a tree of frozen pydantic models. Unknown keys, wrong types, NaN and infinity are rejected.
+Each field's ``description`` reads ``"<unit>; <source>"`` -- the source points at a line of
+``shared/domain/calibration.md`` (cited as ``cal: <table>``), ``economics.md`` (``econ: <section>``), the
+seed facts (``SF-n``) or the literature. ``docs/ODD.md`` and ``hashpivot show`` are generated from these
+declarations, so documentation cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from hashpivot.agents.rules import STRATEGY_RULES
+from hashpivot.model.markets.auction import AUCTIONS
+from hashpivot.model.markets.leasing import BARGAINING
+from hashpivot.model.world.bitcoin import POW_LIMIT, bits_to_target
+
+
+class Section(BaseModel):
+    """Base of every scenario section: frozen, strict about unknown keys, finite numbers only."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+def P(default, unit: str, source: str, **constraints):  # noqa: N802 - reads as a declaration
+    """Declare a parameter: its default, unit and one-line source note (plus pydantic bounds)."""
+    return Field(default, description=f"{unit}; {source}", **constraints)
+
+
+class RunSection(Section):
+    """Calendar, horizon and chain anchor."""
+
+    start_date: dt.date = P(dt.date(2024, 4, 20), "date", "cal: protocol -- block 840,000 mined 2024-04-20")
+    days: int = P(3650, "days", "ten years of daily steps (issue 3)", ge=1, le=36_500)
+    anchor_height: int = P(840_000, "block height", "cal: protocol -- April 2024 halving block", ge=0)
+    anchor_bits: int = P(
+        0x17034219, "compact nBits", "chain history: bits of block 840,000 (difficulty ~86.39 T)", ge=1, le=0xFFFFFFFF
+    )
+    anchor_time_utc: dt.datetime = P(
+        dt.datetime(2024, 4, 20, 0, 9, 27, tzinfo=dt.UTC), "UTC timestamp", "chain history: block 840,000"
+    )
+    stochastic_blocks: bool = P(False, "flag", "Poisson block arrivals from the model rng (econ: Mining)")
+    initial_network_ehs: float = P(
+        650.0, "EH/s", "cal: ~650 EH/s Apr 2024; spread archetypes fill regions to this level", gt=0, le=100_000
+    )
+    decision_interval_days: int = P(30, "days", "agents re-decide monthly (issue 3: 'e.g. monthly')", ge=1)
+
+    @field_validator("anchor_bits")
+    @classmethod
+    def _valid_compact_target(cls, bits: int) -> int:
+        # A run starts from a real block: its bits must decode as Bitcoin Core's SetCompact does, to a
+        # target in (0, powLimit]; otherwise the chain would fail on its first day, mid-run.
+        accepted = "(accepted: a compact nBits of a positive target up to the proof-of-work limit, e.g. 0x17034219)"
+        try:
+            target = bits_to_target(bits)
+        except ValueError as exc:
+            raise ValueError(f"{bits:#010x} is not a valid target: {exc} {accepted}") from None
+        if not 0 < target <= POW_LIMIT:
+            problem = "a zero target" if target == 0 else "a target above the proof-of-work limit"
+            raise ValueError(f"{bits:#010x} encodes {problem} {accepted}")
+        return bits
+
+
+class BitcoinSection(Section):
+    """Transaction fees (the subsidy follows from the protocol)."""
+
+    fees_btc_per_block: float = P(
+        0.10, "BTC/block", "cal: fees ~6% of rewards 2024 (~0.19), ~1% late 2025 (~0.03); mid value", ge=0, le=10
+    )
+
+
+class PriceSection(Section):
+    """BTC price path (model/world/price.py)."""
+
+    kind: Literal["constant", "gbm", "csv", "csv_gbm"] = P(
+        "gbm", "name", "registry in model/world/price.py; csv_gbm = the CSV's history, then GBM from its last price"
+    )
+    start_usd: float = P(64_000.0, "USD/BTC", "BTC close 2024-04-20 (~64k, public market data)", gt=0)
+    drift_per_year: float = P(0.15, "1/yr", "assumption: long-run drift; sweep range -0.5..0.6", ge=-2, le=2)
+    volatility_per_year: float = P(0.45, "1/yr", "BTC realised vol ~40-60%/yr 2023-2025 (public data)", ge=0, le=3)
+    csv_path: str = P("", "path", "user CSV 'date,price_usd', relative to the scenario file")
+
+
+class HardwareGeneration(Section):
+    """An ASIC generation the market sells from ``available_from``."""
+
+    name: str = P("S21", "label", "cal: Mining hardware")
+    available_from: dt.date = P(dt.date(2023, 10, 1), "date", "cal: Mining hardware")
+    j_per_th: float = P(17.5, "J/TH", "cal: Mining hardware", ge=1, le=200)
+    usd_per_th: float = P(16.0, "USD/TH", "cal: new machines 20-26 $/TH 2023-25 (volume pricing lower)", gt=0)
+
+
+def _default_generations() -> tuple[HardwareGeneration, ...]:
+    # cal: Mining hardware (S21 17.5, S21 XP 13.5, S23 Hydro ~9.7 J/TH); prices within 20-26 $/TH, newer dearer.
+    return (
+        HardwareGeneration(name="S21", available_from=dt.date(2023, 10, 1), j_per_th=17.5, usd_per_th=14.0),
+        HardwareGeneration(name="S21 XP", available_from=dt.date(2024, 10, 1), j_per_th=13.5, usd_per_th=20.0),
+        HardwareGeneration(name="S23 Hydro", available_from=dt.date(2026, 1, 1), j_per_th=9.7, usd_per_th=24.0),
+    )
+
+
+class MiningSection(Section):
+    """Costs and habits of mining (econ: Mining)."""
+
+    opex_usd_per_mw_day: float = P(
+        250.0, "USD/MW-day", "cal: all-in opex 55.5 vs power 45 $/MWh -> ~10.5 $/MWh x 24 h", ge=0
+    )
+    ppa_hedge_share: float = P(
+        0.5,
+        "share of load",
+        "assumption: share of a site's load bought forward at a fixed price; curtailed in a "
+        "called (scarcity) hour it is sold back at the scarcity price -- 'power credits' (cal: one Texas miner "
+        "received 31.7 M$ in one month in power and DR credits)",
+        ge=0,
+        le=1,
+    )
+    build_capex_usd_per_mw: float = P(600_000.0, "USD/MW", "cal: a mining build is 0.3-1 M$/MW", ge=0)
+    machine_life_years: float = P(4.0, "years", "assumption: ASIC economic life 3-5 years", gt=0, le=15)
+    salvage_share: float = P(
+        0.05,
+        "share of purchase price",
+        "assumption: used-ASIC resale net of removal and shipping; machines "
+        "sold leave the modelled network (no secondary market yet)",
+        ge=0,
+        le=1,
+    )
+    delivery_days: int = P(60, "days", "assumption: ASIC lead time 1-3 months", ge=0, le=730)
+    hashprice_memory_days: float = P(
+        90.0, "days", "adaptive expectations: trailing window for hashrate growth", gt=1, le=3650
+    )
+    generations: tuple[HardwareGeneration, ...] = Field(
+        default_factory=_default_generations, description="list; cal: Mining hardware", min_length=1
+    )
+    unbuilt_share: float = P(
+        0.2, "share of site capacity", "assumption: expansion room at existing sites (2024 pipelines)", ge=0, lt=1
+    )
+    expansion_payback_years: float = P(
+        2.5,
+        "years",
+        "assumption: S21 at ~15 $/TH and ~50 $/PH/day paid back in ~1.5-2.5 years and sold "
+        "(2024-25); buyers accept up to this",
+        gt=0,
+        le=10,
+    )
+
+
+class FinanceSection(Section):
+    """Discount rates and financing limits (econ: Decisions as risk-adjusted present values)."""
+
+    rate_mining: float = P(0.25, "1/yr", "econ: mining margin discounted at ~20-30%", gt=0, le=1)
+    rate_contracted: float = P(0.09, "1/yr", "econ: IG-tenant rent discounted at ~8-10%", gt=0, le=1)
+    rate_gpu_cloud: float = P(
+        0.10,
+        "1/yr",
+        "assumption: contracted revenue from an IG buyer (IREN-Microsoft) plus operating risk: "
+        "just above the contracted-rent rate",
+        gt=0,
+        le=1,
+    )
+    expected_btc_growth_per_year: float = P(
+        0.20,
+        "1/yr",
+        "assumption: BTC growth miners plan with (martingale = 0); 2024-25 expansion behaviour "
+        "implies optimistic planning (BTC's realised CAGR 2015-25 was far higher); calibrated on the 2024-25 "
+        "backtest (docs/calibration.md); sweep -0.3..0.5",
+        ge=-0.9,
+        le=2,
+    )
+    construction_risk_premium: float = P(
+        0.06,
+        "1/yr",
+        "assumption: contracts not yet delivering carry onboarding, construction and grid-approval "
+        "risk (seed: CleanSpark's AI revenue only in 2026-27); added to the contracted rate until they start",
+        ge=0,
+        le=1,
+    )
+    npv_horizon_years: float = P(10.0, "years", "assumption: valuation horizon", gt=0, le=40)
+    loan_to_cost_backstopped: float = P(
+        0.85, "share", "econ: up to ~85% loan-to-cost with a hyperscaler backstop", ge=0, le=1
+    )
+    loan_to_cost_mining: float = P(0.3, "share", "assumption: ASIC-backed lending", ge=0, le=1)
+    debt_rate: float = P(0.10, "1/yr", "assumption: miners' secured/convertible debt cost", ge=0, le=1)
+    debt_amortization_years: float = P(
+        12.0, "years", "assumption: blend of lease-backed project debt (10-15 yr) and ASIC loans (2-3 yr)", gt=0, le=40
+    )
+    exit_cost_usd_per_mw: float = P(
+        50_000.0, "USD/MW", "assumption: decommissioning, PPA and hosting-contract termination on exit", ge=0
+    )
+    equity_issuance_share_per_year: float = P(
+        0.15,
+        "share of enterprise value per year",
+        "assumption: public miners sold ~10-20% of their value a year "
+        "in at-the-market programmes and converts to fund fleets (2024-25 filings)",
+        ge=0,
+        le=2,
+    )
+    cash_reserve_months: float = P(3.0, "months of opex", "assumption: liquidity buffer", ge=0, le=60)
+    switch_hysteresis: float = P(
+        0.10, "share", "assumption: a strategy must beat the current one by 10% to switch", ge=0, le=2
+    )
+
+
+class ContractTerms(Section):
+    """One kind of AI contract (econ: Two AI business models)."""
+
+    term_years: float = P(15.0, "years", "cal: recent miner leases 10-15 yr", gt=0, le=40)
+    escalator_per_year: float = P(0.03, "1/yr", "cal: 2-3% escalators (Hut 8 3%)", ge=0, le=0.2)
+    prepayment_share: float = P(0.0, "share of first-year revenue", "cal: deals", ge=0, le=1)
+    margin: float = P(0.85, "share", "cal: lease EBITDA/NOI ~85%", ge=0, le=1)
+    conversion_capex_usd_per_mw: float = P(9_000_000.0, "USD/MW IT", "cal: conversion 8-10 M$/MW typical (3-15)", ge=0)
+    equipment_capex_usd_per_mw: float = P(0.0, "USD/MW IT", "GPUs bought by the operator", ge=0)
+    equipment_residual_share: float = P(
+        0.0,
+        "share of equipment capex",
+        "value of the GPUs at the end of the term (resale or re-contracting)",
+        ge=0,
+        le=1,
+    )
+    build_days: int = P(365, "days", "cal: 8-18 months signing to first hall", ge=0, le=3650)
+    late_penalty_share_per_day: float = P(
+        0.001, "share of annual rent per day late", "assumption: liquidated damages", ge=0, le=0.1
+    )
+
+
+class AiMarketSection(Section):
+    """AI demand, hyperscalers and the two contract kinds."""
+
+    spend_2024_usd: float = P(47e9, "USD/yr", "seed: AI-infrastructure market 47 B$ (2024)", gt=0, le=1e13)
+    spend_growth_per_year: float = P(0.266, "1/yr", "econ: 47 -> 499 B$ 2024-2034 is ~26.6%/yr", ge=-0.5, le=2)
+    usd_per_mw_year: float = P(
+        9.7e6, "USD per MW-yr", "cal: GPU cloud revenue ~9.7 M$/MW-yr (what a buyer spends per MW)", ge=1e5
+    )
+    addressable_share: float = P(
+        0.45,
+        "share",
+        "assumption: share of new AI MW sourced from powered sites (calibrated: ~3 GW of miner "
+        "leases by 2026, seed: ~65 B$ of contracts)",
+        ge=0,
+        le=1,
+    )
+    hyperscalers: int = P(4, "count", "seed: Microsoft, Google (Fluidstack), AWS, CoreWeave", ge=1, le=100)
+    rfp_interval_days: int = P(30, "days", "assumption: monthly procurement rounds", ge=1, le=3650)
+    min_block_mw: float = P(20.0, "MW", "assumption: smallest block hyperscalers lease (cal: 18 MW Bitfarms)", gt=0)
+    greenfield_capex_usd_per_mw: float = P(
+        11e6, "USD/MW IT", "assumption: powered shell + fit-out new build, above 8-10 M$ conversion", gt=0
+    )
+    greenfield_build_days: int = P(730, "days", "assumption: ~2 years site to energised hall", ge=0, le=3650)
+    planning_horizon_days: int = P(
+        1460,
+        "days",
+        "assumption: hyperscalers plan capacity ~4 years ahead (capex guidance horizons); "
+        "caps the greenfield look-ahead and the queue time a site can be credited with",
+        ge=30,
+        le=7300,
+    )
+    value_of_time_usd_per_mw_year: float = P(
+        1.5e6, "USD per MW-yr", "assumption: margin lost per year of delay (of ~9.7 M$ revenue)", ge=0
+    )
+    rate_hyperscaler: float = P(0.08, "1/yr", "econ: investment-grade cost of capital", gt=0, le=1)
+    us_preference: float = P(
+        0.5, "share of rent", "SF-8: tech giants prefer familiar (US) regulation; non-US sites discounted", ge=0, le=1
+    )
+    gpu_cloud_share: float = P(
+        0.2, "share of RFPs", "seed: IREN-Microsoft is the GPU-cloud example among ~7 landlord deals", ge=0, le=1
+    )
+    negotiation: str = P(
+        "nash", "protocol name", "econ: Lease negotiation; registry in model/markets/leasing.py (nash, rubinstein)"
+    )
+    bargaining_power_base: float = P(
+        0.5, "share", "Nash (1950) symmetric split; scaled by energised-site scarcity", ge=0, le=1
+    )
+    colocation: ContractTerms = Field(default_factory=ContractTerms, description="cal: Hut 8, Cipher, TeraWulf")
+    gpu_cloud: ContractTerms = Field(
+        default_factory=lambda: ContractTerms(
+            term_years=5.0,
+            escalator_per_year=0.0,
+            prepayment_share=0.2,
+            conversion_capex_usd_per_mw=9_000_000.0,
+            equipment_capex_usd_per_mw=29_000_000.0,
+            equipment_residual_share=0.3,
+            build_days=365,
+        ),
+        description="cal: IREN-Microsoft 5 yr, 20% prepayment, ~29 M$ of GPUs per MW; assumption: GPUs keep "
+        "~30% of their cost after 5 years (resale or a follow-on contract)",
+    )
+    reference_rent_usd_per_kw_month: float = P(
+        140.0, "USD/kW-month", "cal: recent miner leases ~100-160 $/kW-month", gt=0
+    )
+    reference_gpu_price_usd_per_kw_month: float = P(
+        808.0, "USD/kW-month", "cal: 9.7 M$/MW-yr GPU cloud = 808 $/kW-month", gt=0
+    )
+
+    # Checked against the registry at load, like the rules: register_bargaining adds names scenarios may use.
+    @field_validator("negotiation")
+    @classmethod
+    def _known_protocol(cls, name: str) -> str:
+        return _registered(name, BARGAINING, "bargaining protocol")
+
+
+class GridSection(Section):
+    """Grid operators: prices, queues, demand response, large-load rules."""
+
+    regions_file: str = P("", "path", "empty = packaged model/data/regions.toml")
+    price_scale: float = P(1.0, "multiplier", "scales every region's mean power price", gt=0, le=10)
+    dr_scale: float = P(1.0, "multiplier", "scales every demand-response payment", ge=0, le=10)
+    scarcity_scale: float = P(1.0, "multiplier", "scales scarcity hours per year", ge=0, le=20)
+    study_scale: float = P(1.0, "multiplier", "scales interconnection study times", gt=0, le=10)
+    study_capacity_mw_per_month: float = P(
+        400.0, "MW/month per region", "assumption: studies completed per month; backlog forms beyond", ge=1
+    )
+    flexible_headroom_credit: float = P(
+        0.8, "share", "econ: Grid -- curtailable load needs little peak headroom", ge=0, le=1
+    )
+    texas_rule_strict: bool = P(False, "flag", "cal: SB 6 (2025); strict = firm AI load needs shedable load")
+    developer_bid_usd_per_mw: float = P(
+        150_000.0, "USD/MW", "assumption: powered-land value to buyers outside the model (reserve bid)", ge=0
+    )
+    parcel_release_mw_per_year: float = P(
+        0.25, "share of annual headroom growth", "assumption: powered parcels auctioned per year", ge=0, le=1
+    )
+
+
+class Archetype(Section):
+    """A miner archetype from the seed, or the long tail."""
+
+    name: str = P("tail", "label", "SF-5 / seed: The deals")
+    count: int = P(1, "agents", "", ge=0, le=100_000)
+    region: str = P("ERCOT", "region id", "model/data/regions.toml")
+    mw: float = P(100.0, "MW per agent", "", ge=0, le=100_000)
+    j_per_th: float = P(28.2, "J/TH fleet average", "cal: surveyed fleet average 28.2 J/TH (2024)", ge=1, le=200)
+    convertible_share: float = P(0.2, "share of MW", "cal: ~20% of a portfolio convertible", ge=0, le=1)
+    capex_multiplier: float = P(1.0, "x conversion capex", "site quality (cooling, power density)", gt=0, le=5)
+    cash_usd_per_mw: float = P(300_000.0, "USD/MW", "assumption: balance sheets 2024", ge=0)
+    debt_usd_per_mw: float = P(200_000.0, "USD/MW", "assumption", ge=0)
+    btc_per_mw: float = P(2.0, "BTC/MW", "assumption", ge=0)
+    hodl_share: float = P(0.2, "share of mined BTC kept", "assumption", ge=0, le=1)
+    power_adder_usd_per_mwh: float = P(
+        8.0, "USD/MWh over regional price", "cal: delivered cost median ~45 $/MWh", ge=-100, le=500
+    )
+    strategy: Literal["hold", "hybrid", "exit"] = P("hold", "initial strategy", "SF-5")
+    sites: int = P(1, "sites per agent", "", ge=1, le=50)
+    spread: Literal["none", "us", "non_us"] = P(
+        "none", "placement", "none = one region; us/non_us = fill those regions' 2024 hashrate shares"
+    )
+    listed: bool = P(
+        True,
+        "flag",
+        "assumption: publicly traded (SF-4 compares miners that 'trade'); the seed's firms and the US tail are "
+        "US/Canada-listed, the rest-of-world fringe mostly private",
+    )
+
+
+def _default_miners() -> tuple[Archetype, ...]:
+    # Seed archetypes (SF-5, seed: The deals) plus a US long tail and a rest-of-world fringe. MW are ballpark
+    # 2024 public figures (IREN Childress ~400 MW; Core Scientific's Denton, the anchor CoreWeave campus;
+    # CleanSpark mostly in the South-East, here MISO; MARA's Texas sites), kept within ERCOT's ~10% share of
+    # 2024 hashrate; cash/debt/BTC per MW are assumptions that separate the archetypes. Where the 2024
+    # campuses stood is an initial condition; where AI capacity goes from there is decided in the run.
+    return (
+        Archetype(
+            name="early_pivoter_texas",
+            region="ERCOT",
+            mw=400,
+            j_per_th=20.0,
+            convertible_share=0.6,
+            capex_multiplier=0.9,
+            cash_usd_per_mw=500_000,
+            debt_usd_per_mw=100_000,
+            btc_per_mw=0.5,
+            hodl_share=0.0,
+            power_adder_usd_per_mwh=6,
+            sites=2,
+        ),
+        Archetype(
+            name="long_lease_landlord",
+            region="ERCOT",
+            mw=500,
+            j_per_th=24.0,
+            convertible_share=0.5,
+            capex_multiplier=0.85,
+            cash_usd_per_mw=400_000,
+            debt_usd_per_mw=300_000,
+            btc_per_mw=0.5,
+            hodl_share=0.1,
+            power_adder_usd_per_mwh=6,
+            sites=3,
+        ),
+        Archetype(
+            name="hybrid_gigawatt",
+            region="MISO",
+            mw=800,
+            j_per_th=19.0,
+            convertible_share=0.3,
+            capex_multiplier=1.0,
+            cash_usd_per_mw=300_000,
+            debt_usd_per_mw=150_000,
+            btc_per_mw=0.7,
+            hodl_share=0.2,
+            power_adder_usd_per_mwh=4,
+            sites=4,
+        ),
+        Archetype(
+            name="exiter_under_losses",
+            region="QUEBEC",
+            mw=400,
+            j_per_th=32.0,
+            convertible_share=0.15,
+            capex_multiplier=1.3,
+            cash_usd_per_mw=60_000,
+            debt_usd_per_mw=350_000,
+            btc_per_mw=0.2,
+            hodl_share=0.0,
+            power_adder_usd_per_mwh=16,
+            sites=3,
+        ),
+        Archetype(
+            name="holder_treasury",
+            region="ERCOT",
+            mw=450,
+            j_per_th=22.0,
+            convertible_share=0.1,
+            capex_multiplier=1.4,
+            cash_usd_per_mw=400_000,
+            debt_usd_per_mw=600_000,
+            btc_per_mw=18.0,
+            hodl_share=1.0,
+            power_adder_usd_per_mwh=12,
+            sites=5,
+        ),
+        Archetype(
+            name="us_tail",
+            count=24,
+            region="ERCOT",
+            mw=120,
+            j_per_th=28.0,
+            convertible_share=0.2,
+            cash_usd_per_mw=200_000,
+            debt_usd_per_mw=250_000,
+            btc_per_mw=1.0,
+            hodl_share=0.2,
+            power_adder_usd_per_mwh=10,
+            spread="us",
+        ),
+        Archetype(
+            name="row_fringe",
+            count=36,
+            region="RUSSIA",
+            mw=350,
+            j_per_th=30.0,
+            convertible_share=0.05,
+            cash_usd_per_mw=150_000,
+            debt_usd_per_mw=100_000,
+            btc_per_mw=0.5,
+            hodl_share=0.1,
+            power_adder_usd_per_mwh=-5,
+            spread="non_us",
+            listed=False,
+        ),
+    )
+
+
+class Shock(Section):
+    """An exogenous event the agents must respond to (what follows it is not scripted).
+
+    ``ban``: mining becomes illegal in the regions (as China, May-June 2021): machines there must be sold off.
+    ``power_price``: the regions' power prices are multiplied for ``duration_days`` (0 = for good).
+    """
+
+    date: dt.date = P(dt.date(2026, 1, 15), "date", "scenario")
+    kind: Literal["ban", "power_price"] = P("ban", "name", "scenario")
+    regions: tuple[str, ...] = P(("CHINA",), "region ids", "model/data/regions.toml", min_length=1)
+    power_price_multiplier: float = P(1.0, "x", "for kind = power_price", ge=0, le=100)
+    duration_days: int = P(0, "days", "0 = permanent", ge=0, le=36_500)
+
+
+class Scenario(Section):
+    """A complete HashPivot scenario."""
+
+    name: str = P("baseline", "label", "runs/baseline.toml")
+    description: str = P("", "text", "")
+    run: RunSection = Field(default_factory=RunSection)
+    bitcoin: BitcoinSection = Field(default_factory=BitcoinSection)
+    price: PriceSection = Field(default_factory=PriceSection)
+    mining: MiningSection = Field(default_factory=MiningSection)
+    finance: FinanceSection = Field(default_factory=FinanceSection)
+    ai: AiMarketSection = Field(default_factory=AiMarketSection)
+    grid: GridSection = Field(default_factory=GridSection)
+    miners: tuple[Archetype, ...] = Field(default_factory=_default_miners)
+    rules: RulesSection = Field(default_factory=lambda: RulesSection())
+    shocks: tuple[Shock, ...] = Field(default=(), description="list; exogenous events, in date order")
+
+    @field_validator("shocks")
+    @classmethod
+    def _shocks_not_before_start(cls, shocks: tuple[Shock, ...], info: ValidationInfo) -> tuple[Shock, ...]:
+        # A shock dated before the run would silently never happen (apply_shocks fires on its day): refuse it.
+        run = info.data.get("run")
+        if run is None:  # run itself was invalid: that error is reported
+            return shocks
+        for i, shock in enumerate(shocks):
+            if shock.date < run.start_date:
+                raise ValueError(
+                    f"shocks.{i}.date {shock.date.isoformat()} is before run.start_date "
+                    f"{run.start_date.isoformat()} (accepted: a date on or after run.start_date)"
+                )
+        return shocks
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.price.kind in ("csv", "csv_gbm") and not self.price.csv_path:
+            raise ValueError(
+                f"price.csv_path is required when price.kind = '{self.price.kind}' "
+                "(accepted: a CSV file 'date,price_usd', relative to the scenario file)"
+            )
+        return self
+
+
+class RulesSection(Section):
+    """Decision rules and mechanisms, picked by name from registries (agents/rules.py, model/markets/)."""
+
+    strategy: str = P("npv", "rule name", "econ: Decisions as risk-adjusted present values")
+    auction: str = P("second_price", "mechanism name", "Vickrey (1961) sealed-bid second-price auction")
+
+    # Checked against the registries when a scenario is loaded, not when the first miner decides: a name
+    # registered later (register_strategy_rule, register_auction) is accepted from then on.
+    @field_validator("strategy")
+    @classmethod
+    def _known_strategy(cls, name: str) -> str:
+        return _registered(name, STRATEGY_RULES, "strategy rule")
+
+    @field_validator("auction")
+    @classmethod
+    def _known_auction(cls, name: str) -> str:
+        return _registered(name, AUCTIONS, "auction mechanism")
+
+
+def _registered(name: str, registry: dict, what: str) -> str:
+    if name not in registry:
+        raise ValueError(f"{name!r} is not a registered {what} (accepted: {', '.join(sorted(registry))})")
+    return name
+
+
+Scenario.model_rebuild()

@@ -1,0 +1,1 @@
+"""Tooling around the model: runs and their outputs, calibration, reports, sweeps, sensitivity, the UI."""

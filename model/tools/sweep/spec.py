@@ -1,0 +1,742 @@
+"""The sweep file: which scenario settings vary, over what, how they are sampled, what is measured.
+
+A sweep file is TOML (``runs/sweeps/*.toml``)::
+
+    name = "example"
+    base = "baseline"              # scenario name in runs/, or a path relative to this file
+    days = 730                     # optional: horizon of every run (default: the base's run.days)
+
+    [[parameters]]
+    name = "price.drift_per_year"  # dotted key of a scenario setting
+    kind = "float"                 # float | int | bool | choice
+    low = -0.3
+    high = 0.5
+
+    [design]
+    method = "sobol"               # factorial | lhs | sobol | morris
+    samples = 8                    # N: base samples (sobol), trajectories (morris), points (lhs)
+    replications = 1               # runs per design point, each with its own seed
+    root_seed = 20240420
+
+    [outputs]
+    keep_series = ["mw_ai_leased"] # optional daily series stored for every run
+    [[outputs.metrics]]
+    name = "mw_ai_leased_final"
+    column = "mw_ai_leased"
+    reducer = "final"
+
+``load_sweep`` validates the file into frozen pydantic models, then checks what the schema cannot:
+that every parameter names a real scenario setting of a fitting type, that ranges are non-empty,
+that the scenario accepts the values at both ends of every range (and every level), that columns
+exist and the design is usable (Sobol needs at least two factors and N a power of two). Every
+failure is a one-line ``ConfigError`` naming the file, the field and what is accepted.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hashpivot.model.config.io import ConfigError, file_sha256, load_toml, validate
+from hashpivot.model.config.scenarios import RUNS_DIR, builtin_names, load_scenario
+from hashpivot.model.config.schema import Scenario
+from hashpivot.model.tools.sweep.reducers import DATE_REDUCERS, ReducerName
+
+SWEEPS_DIR = RUNS_DIR / "sweeps"
+MAX_RUNS = 1_000_000
+"""Most runs (design points x replications) one sweep may have: beyond is surely a typo."""
+
+MAX_SEED = 2**63 - 1
+RESERVED_COLUMNS = (
+    "run_id",
+    "point_id",
+    "replication",
+    "seed",
+    "status",
+    "error",
+    "wall_time_s",
+)
+"""Columns every results row has; no metric may take these names."""
+
+
+class Strict(BaseModel):
+    """Frozen, no unknown keys, finite numbers only."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+Level = bool | int | float | str
+MAX_FACTOR_LEVELS = 1000
+
+
+class Parameter(Strict):
+    """One varied scenario setting: a numeric range, or a list of levels."""
+
+    name: str = Field(min_length=1, max_length=200, description="dotted scenario key")
+    kind: Literal["float", "int", "bool", "choice"] = "float"
+    low: int | float | None = None  # an int stays an int in the manifest
+    high: int | float | None = None
+    levels: tuple[Level, ...] | None = Field(None, min_length=2, max_length=1000)
+
+    def choices(self) -> tuple[Level, ...]:
+        """The discrete values of a bool or choice parameter (empty for float and int)."""
+        if self.kind == "bool":
+            return (False, True)
+        return tuple(self.levels or ()) if self.kind == "choice" else ()
+
+
+class Design(Strict):
+    """How design points are drawn, how often each runs, and the seed of it all."""
+
+    method: Literal["factorial", "lhs", "sobol", "morris"]
+    samples: int | None = Field(None, ge=1, le=MAX_RUNS)
+    levels: int | dict[str, int] = 3  # bounds checked in check_spec, to name the exact key
+    num_levels: int = Field(4, ge=2, le=1000)
+    calc_second_order: bool = False
+    replications: int = Field(1, ge=1, le=10_000)
+    root_seed: int = Field(0, ge=0, le=MAX_SEED)
+    common_random_numbers: bool = False
+
+
+class Metric(Strict):
+    """A named reduction of one daily column to one value per run."""
+
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)
+    column: str
+    reducer: ReducerName
+    missing: float | None = None
+
+
+class Outputs(Strict):
+    """What is kept of each run: metrics, and optionally whole daily series."""
+
+    metrics: tuple[Metric, ...] = Field(min_length=1, max_length=1000)
+    keep_series: tuple[str, ...] = ()
+
+
+class SweepSpec(Strict):
+    """A whole sweep file."""
+
+    name: str = ""
+    description: str = ""
+    base: str = Field(min_length=1)
+    days: int | None = Field(None, ge=1, le=36_500)
+    parameters: tuple[Parameter, ...] = Field(min_length=1, max_length=100)
+    design: Design
+    outputs: Outputs
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Parameter names (dotted keys), in file order: the design's columns."""
+        return tuple(p.name for p in self.parameters)
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """A checked sweep, ready to run: the spec plus the fully resolved base scenario.
+
+    Attributes:
+        spec: The sweep file's settings.
+        source: The sweep file (or manifest) as named, for messages.
+        base_source: The base scenario file that was loaded.
+        base_sha256: Fingerprint of the base scenario as loaded (before ``days``).
+        base_scenario: Every setting of the base scenario (``model_dump(mode="json")``) with
+            the sweep's ``days`` applied; each run starts from a copy of it.
+        definition_sha256: Fingerprint of spec and base scenario together: a results folder
+            only accepts runs of the same definition.
+    """
+
+    spec: SweepSpec
+    source: str
+    base_source: str
+    base_sha256: str
+    base_scenario: dict
+    definition_sha256: str
+
+    def scenario_for(self, values: Mapping[str, Any]) -> dict:
+        """The settings of one design point: the base with ``values`` set at their keys."""
+        data = copy.deepcopy(self.base_scenario)
+        for name, value in values.items():
+            set_dotted(data, name, value)
+        return data
+
+    def reducers(self) -> tuple[dict, ...]:
+        """The outputs as plain dicts, for the worker."""
+        return tuple(m.model_dump() for m in self.spec.outputs.metrics)
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+def load_sweep(path: Path) -> SweepPlan:
+    """Read, validate and check a sweep file and load its base scenario.
+
+    Args:
+        path: The sweep file.
+
+    Returns:
+        The plan.
+
+    Raises:
+        ConfigError: Anything unusable, in one line (see the module docstring). A bad base
+            scenario is reported by the scenario loader, naming the scenario file.
+    """
+    path = Path(path)
+    source = str(path)
+    spec = validate(SweepSpec, load_toml(path), source)
+    check_spec(spec, source)
+    base_path = find_base(spec.base, path)
+    loaded = load_scenario(base_path)
+    base = loaded.scenario.model_dump(mode="json")
+    if spec.days is not None:
+        base["run"]["days"] = spec.days
+    check_values(spec, base, source)
+    return SweepPlan(
+        spec=spec,
+        source=source,
+        base_source=str(base_path),
+        base_sha256=loaded.sha256,
+        base_scenario=base,
+        definition_sha256=definition_sha256(spec, base),
+    )
+
+
+def plan_from_manifest(manifest: Mapping[str, Any], source: str) -> SweepPlan:
+    """Rebuild the plan a results folder was made with, from its manifest.
+
+    Args:
+        manifest: The parsed ``manifest.json``.
+        source: The manifest's path, for messages.
+
+    Returns:
+        The plan, identical to the one the sweep started with.
+
+    Raises:
+        ConfigError: The manifest is not a sweep manifest or does not check out.
+    """
+    for key in ("sweep", "base_scenario", "definition_sha256"):
+        if key not in manifest:
+            raise ConfigError(source, "required key is missing", field=key, accepted="a sweep manifest")
+    spec = validate(SweepSpec, manifest["sweep"], source)
+    check_spec(spec, source)
+    base = dict(manifest["base_scenario"])
+    validate(Scenario, copy.deepcopy(base), source)
+    check_values(spec, base, source)
+    sha = definition_sha256(spec, base)
+    if sha != manifest["definition_sha256"]:
+        raise ConfigError(
+            source,
+            "sweep definition does not match its fingerprint (edited by hand?)",
+            field="definition_sha256",
+            accepted="an unmodified manifest written by hashpivot sweep",
+        )
+    base_info = manifest.get("base", {})
+    return SweepPlan(
+        spec=spec,
+        source=source,
+        base_source=str(base_info.get("source", "")),
+        base_sha256=str(base_info.get("sha256", "")),
+        base_scenario=base,
+        definition_sha256=sha,
+    )
+
+
+def definition_sha256(spec: SweepSpec, base: Mapping[str, Any]) -> str:
+    """Fingerprint of a sweep definition: the spec and the resolved base scenario."""
+    return file_sha256({"sweep": spec.model_dump(mode="json"), "base_scenario": base})
+
+
+def find_base(name: str, sweep_file: Path) -> Path:
+    """Locate the base scenario: next to the sweep file first, then a name in ``runs/``.
+
+    Args:
+        name: The ``base`` value: a scenario name or a path (``.toml`` optional).
+        sweep_file: The sweep file naming it.
+
+    Returns:
+        The scenario file.
+
+    Raises:
+        ConfigError: Nothing of that name exists.
+    """
+    for folder in (sweep_file.parent, RUNS_DIR):
+        for candidate in (folder / name, folder / f"{name}.toml"):
+            if candidate.is_file():
+                return candidate
+    names = ", ".join(builtin_names()) or "none installed"
+    raise ConfigError(
+        sweep_file,
+        f"base scenario {name!r} not found",
+        field="base",
+        accepted=f"a scenario file relative to {sweep_file.parent}/ or a name in runs/ ({names})",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Checks the schema cannot express
+# --------------------------------------------------------------------------------------------
+
+
+def check_spec(spec: SweepSpec, source: str) -> None:
+    """Check parameters against the scenario schema, the design and the outputs.
+
+    Args:
+        spec: The validated sweep file.
+        source: The file, for messages.
+
+    Raises:
+        ConfigError: The first problem found.
+    """
+    _check_parameters(spec, source)
+    _check_design(spec, source)
+    _check_outputs(spec, source)
+
+
+def _check_parameters(spec: SweepSpec, source: str) -> None:
+    first_at: dict[str, int] = {}
+    for i, param in enumerate(spec.parameters):
+        where = f"parameters.{i}"
+        if param.name in first_at:
+            raise ConfigError(
+                source,
+                f"{param.name!r} is already varied by parameters.{first_at[param.name]}",
+                field=f"{where}.name",
+                accepted="each scenario setting at most once",
+            )
+        first_at[param.name] = i
+        if spec.days is not None and param.name == "run.days":
+            raise ConfigError(
+                source,
+                "run.days cannot be varied while the sweep sets days",
+                field=f"{where}.name",
+                accepted="remove days, or do not vary run.days",
+            )
+        setting = scenario_setting(param.name, source, f"{where}.name")
+        _check_kind(param, setting, source, where)
+        _check_range(param, setting, source, where)
+
+
+@dataclass(frozen=True)
+class _Setting:
+    """What the scenario schema says about one setting."""
+
+    type: str  # "float", "int", "bool" or "other"
+    bounds: str  # e.g. ">= -2 and <= 2", or ""
+
+
+_KINDS_FOR = {
+    "float": ("float", "int", "choice"),
+    "int": ("int", "choice"),
+    "bool": ("bool", "choice"),
+    "other": ("choice",),
+}
+_TYPE_WORDS = {"float": "a number", "int": "an integer", "bool": "true/false", "other": "a label"}
+
+
+def scenario_setting(name: str, source: str, field: str) -> _Setting:
+    """Find the scenario setting a dotted key names (array items by index, e.g. ``miners.0.mw``).
+
+    Args:
+        name: The dotted key.
+        source: The file, for messages.
+        field: The field holding ``name``, for messages.
+
+    Returns:
+        The setting's type and bounds.
+
+    Raises:
+        ConfigError: The key names no setting, or names a table or an array.
+    """
+    node: Any = Scenario
+    meta: list = []
+    walked: list[str] = []
+    for part in name.split("."):
+        ann, _ = _unwrap(node)
+        if _is_model(ann) and part in ann.model_fields:
+            info = ann.model_fields[part]
+            node, meta = info.annotation, list(info.metadata)
+        elif _is_model(ann):
+            raise _unknown_key(name, part, walked, list(ann.model_fields), source, field)
+        elif get_origin(ann) is tuple and part.isdigit():
+            node, meta = get_args(ann)[0], []
+        else:
+            raise ConfigError(
+                source,
+                f"{name!r} is not a scenario setting: {'.'.join(walked)} has no part {part!r}",
+                field=field,
+                accepted="a dotted key such as price.drift_per_year or miners.0.mw",
+            )
+        walked.append(part)
+    ann, more = _unwrap(node)
+    if _is_model(ann) or get_origin(ann) in (tuple, list, dict):
+        raise ConfigError(
+            source,
+            f"{name!r} is a table or an array, not a single setting",
+            field=field,
+            accepted="a dotted key of one value, such as price.drift_per_year",
+        )
+    kind = {bool: "bool", int: "int", float: "float"}.get(ann, "other")
+    return _Setting(kind, _bounds([*meta, *more]))
+
+
+def _unknown_key(name: str, part: str, walked: list[str], keys: list[str], source: str, field: str) -> ConfigError:
+    section = ".".join(walked) or "the scenario"
+    problem = f"{name!r} is not a scenario setting: {section} has no key {part!r}"
+    close = _closest(part, keys)
+    if close:
+        problem += f", did you mean {'.'.join([*walked, close])!r}?"
+    return ConfigError(source, problem, field=field, accepted=f"keys of {section}: {', '.join(keys)}")
+
+
+def _unwrap(ann: Any) -> tuple[Any, list]:
+    """Strip ``Annotated`` and ``Optional``, collecting constraints."""
+    meta: list = []
+    while True:
+        if get_origin(ann) is Annotated:
+            ann, *extras = get_args(ann)
+            for extra in extras:
+                meta.extend(getattr(extra, "metadata", None) or [extra])
+        elif get_origin(ann) is Union and type(None) in get_args(ann):
+            rest = [arg for arg in get_args(ann) if arg is not type(None)]
+            ann = rest[0] if len(rest) == 1 else ann
+            if len(rest) != 1:
+                return ann, meta
+        else:
+            return ann, meta
+
+
+def _is_model(ann: Any) -> bool:
+    return isinstance(ann, type) and issubclass(ann, BaseModel)
+
+
+def _bounds(meta: Sequence[Any]) -> str:
+    found = []
+    for attr, symbol in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
+        for item in meta:
+            value = getattr(item, attr, None)
+            if value is not None:
+                found.append(f"{symbol} {value:g}" if isinstance(value, float) else f"{symbol} {value}")
+    return " and ".join(found)
+
+
+def _check_kind(param: Parameter, setting: _Setting, source: str, where: str) -> None:
+    allowed = _KINDS_FOR[setting.type]
+    if param.kind not in allowed:
+        raise ConfigError(
+            source,
+            f"kind {param.kind!r} does not fit {param.name}, which is {_TYPE_WORDS[setting.type]}",
+            field=f"{where}.kind",
+            accepted=" or ".join(repr(k) for k in allowed),
+        )
+
+
+def _check_range(param: Parameter, setting: _Setting, source: str, where: str) -> None:
+    numeric = param.kind in ("float", "int")
+    for key in ("low", "high", "levels"):
+        wanted = (key != "levels") if numeric else (key == "levels" and param.kind == "choice")
+        given = getattr(param, key) is not None
+        if wanted and not given:
+            raise ConfigError(
+                source,
+                f"required key is missing for kind {param.kind!r}",
+                field=f"{where}.{key}",
+                accepted=_range_words(param, setting),
+            )
+        if given and not wanted:
+            raise ConfigError(
+                source,
+                f"{key} does not apply to kind {param.kind!r}",
+                field=f"{where}.{key}",
+                accepted=_range_words(param, setting),
+            )
+    if numeric:
+        _check_low_high(param, setting, source, where)
+    elif param.kind == "choice":
+        _check_levels(param, source, where)
+
+
+def _range_words(param: Parameter, setting: _Setting) -> str:
+    if param.kind in ("float", "int"):
+        within = f" within {setting.bounds}" if setting.bounds else ""
+        return f"low and high, {'integers' if param.kind == 'int' else 'numbers'}{within}, low < high"
+    if param.kind == "bool":
+        return "no low, high or levels: a bool parameter takes false and true"
+    return "levels = [at least two distinct values], no low or high"
+
+
+def _check_low_high(param: Parameter, setting: _Setting, source: str, where: str) -> None:
+    if param.kind == "int":
+        for key in ("low", "high"):
+            value = getattr(param, key)
+            if not float(value).is_integer():
+                raise ConfigError(
+                    source,
+                    f"{_show(value)} is not an integer",
+                    field=f"{where}.{key}",
+                    accepted=_range_words(param, setting),
+                )
+    if not param.low < param.high:
+        raise ConfigError(
+            source,
+            f"empty range: high = {_show(param.high)} is not above low = {_show(param.low)}",
+            field=f"{where}.high",
+            accepted=f"a value > {_show(param.low)}" + (f" and {setting.bounds}" if setting.bounds else ""),
+        )
+
+
+def _check_levels(param: Parameter, source: str, where: str) -> None:
+    seen: set[tuple[type, Any]] = set()
+    for j, level in enumerate(param.levels or ()):
+        key = (type(level), level)  # 1 and true are different levels, although 1 == True
+        if key in seen:
+            raise ConfigError(
+                source,
+                f"level {_show(level)} appears twice",
+                field=f"{where}.levels.{j}",
+                accepted="distinct levels",
+            )
+        seen.add(key)
+
+
+def _check_design(spec: SweepSpec, source: str) -> None:
+    design, count = spec.design, len(spec.parameters)
+    if design.method != "factorial" and design.samples is None:
+        raise ConfigError(
+            source,
+            f"required key is missing for method {design.method!r}",
+            field="design.samples",
+            accepted=_samples_words(design.method),
+        )
+    if design.method == "sobol":
+        if count < 2:
+            raise ConfigError(
+                source,
+                f"a Sobol design needs at least 2 parameters, the file has {count}",
+                field="parameters",
+                accepted="2 or more [[parameters]] for method 'sobol'",
+            )
+        if design.samples & (design.samples - 1):
+            raise ConfigError(
+                source,
+                f"{design.samples} is not a power of 2",
+                field="design.samples",
+                accepted=_samples_words("sobol"),
+            )
+    _check_factorial_levels(spec, source)
+    points = design_size(spec)
+    runs = points * design.replications
+    if runs > MAX_RUNS:
+        raise ConfigError(
+            source,
+            f"{points} design points x {design.replications} replications = {runs} runs",
+            field="design",
+            accepted=f"at most {MAX_RUNS} runs per sweep",
+        )
+
+
+def _samples_words(method: str) -> str:
+    return {
+        "sobol": "a power of 2 (N base samples; N x (D + 2) runs, N x (2D + 2) with second order)",
+        "morris": "an integer >= 1 (trajectories; N x (D + 1) runs)",
+        "lhs": "an integer >= 1 (design points)",
+    }.get(method, "an integer >= 1")
+
+
+def _check_factorial_levels(spec: SweepSpec, source: str) -> None:
+    levels = spec.design.levels
+    counts = levels if isinstance(levels, dict) else {"": levels}
+    numeric = {p.name for p in spec.parameters if p.kind in ("float", "int")}
+    for key, count in counts.items():
+        field = f"design.levels.{json.dumps(key)}" if key else "design.levels"
+        if key and key not in numeric:
+            raise ConfigError(
+                source,
+                f"{key!r} is not a float or int parameter of this sweep",
+                field=field,
+                accepted=", ".join(sorted(numeric)) or "nothing: no float or int parameters",
+            )
+        if not 2 <= count <= MAX_FACTOR_LEVELS:
+            raise ConfigError(
+                source,
+                f"{count} is out of range",
+                field=field,
+                accepted=f"factorial levels per parameter, from 2 to {MAX_FACTOR_LEVELS}",
+            )
+
+
+def factorial_levels(spec: SweepSpec, param: Parameter) -> int:
+    """Number of factorial levels asked for a float or int parameter."""
+    levels = spec.design.levels
+    return levels.get(param.name, 3) if isinstance(levels, dict) else levels
+
+
+def design_size(spec: SweepSpec) -> int:
+    """Number of design points the sweep's design has."""
+    design, count = spec.design, len(spec.parameters)
+    if design.method == "sobol":
+        return design.samples * ((2 * count + 2) if design.calc_second_order else (count + 2))
+    if design.method == "morris":
+        return design.samples * (count + 1)
+    if design.method == "lhs":
+        return design.samples
+    size = 1
+    for param in spec.parameters:
+        size *= len(param.choices()) or _numeric_level_count(spec, param)
+    return size
+
+
+def _numeric_level_count(spec: SweepSpec, param: Parameter) -> int:
+    asked = factorial_levels(spec, param)
+    if param.kind == "int":
+        return min(asked, int(param.high) - int(param.low) + 1)
+    return asked
+
+
+def _check_outputs(spec: SweepSpec, source: str) -> None:
+    from hashpivot.model.simulation import COLUMNS  # the model's daily columns
+
+    known = ", ".join(COLUMNS)
+    taken = {
+        **dict.fromkeys(RESERVED_COLUMNS, "a results column"),
+        **dict.fromkeys(spec.names, "a parameter"),
+    }
+    for i, metric in enumerate(spec.outputs.metrics):
+        where = f"outputs.metrics.{i}"
+        if metric.name in taken:
+            raise ConfigError(
+                source,
+                f"name {metric.name!r} is already {taken[metric.name]}",
+                field=f"{where}.name",
+                accepted=f"a name other than {', '.join(RESERVED_COLUMNS)}, the parameters and the other metrics",
+            )
+        taken[metric.name] = "another metric"
+        if metric.column not in COLUMNS:
+            raise ConfigError(
+                source,
+                f"unknown column {metric.column!r}{_suggest(metric.column, COLUMNS)}",
+                field=f"{where}.column",
+                accepted=known,
+            )
+        if metric.missing is not None and metric.reducer in DATE_REDUCERS:
+            raise ConfigError(
+                source,
+                f"missing does not apply to reducer {metric.reducer!r}, which gives a date",
+                field=f"{where}.missing",
+                accepted="no missing for date reducers (an undefined date is left empty)",
+            )
+    seen: set[str] = set()
+    for j, column in enumerate(spec.outputs.keep_series):
+        if column not in COLUMNS or column == "day" or column in seen:
+            problem = "listed twice" if column in seen else f"unknown column{_suggest(column, COLUMNS)}"
+            raise ConfigError(
+                source,
+                f"{column!r}: {problem}",
+                field=f"outputs.keep_series.{j}",
+                accepted="distinct daily columns other than day: " + ", ".join(c for c in COLUMNS if c != "day"),
+            )
+        seen.add(column)
+
+
+def _suggest(word: str, choices: Sequence[str]) -> str:
+    close = _closest(word, choices)
+    return f", did you mean {close!r}?" if close else ""
+
+
+def _closest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice a typo most likely meant: one containing the word, else the most similar."""
+    containing = [c for c in choices if word and word in c]
+    if len(containing) == 1:
+        return containing[0]
+    close = difflib.get_close_matches(word, list(containing or choices), n=1, cutoff=0.5)
+    return close[0] if close else None
+
+
+# --------------------------------------------------------------------------------------------
+# Values at the ends of every range
+# --------------------------------------------------------------------------------------------
+
+
+def check_values(spec: SweepSpec, base: Mapping[str, Any], source: str) -> None:
+    """Validate the base scenario with each parameter at each end of its range (or each level).
+
+    Bounds in the schema are intervals, so a range whose ends validate is valid throughout.
+    A rule linking two settings can still reject a combination: such a run is recorded as
+    failed, with the scenario's message.
+
+    Args:
+        spec: The sweep.
+        base: The resolved base scenario.
+        source: The sweep file, for messages.
+
+    Raises:
+        ConfigError: An end of a range, or a level, is rejected by the scenario.
+    """
+    for i, param in enumerate(spec.parameters):
+        for field, value in _ends(param):
+            data = copy.deepcopy(dict(base))
+            try:
+                set_dotted(data, param.name, value)
+            except (KeyError, IndexError, TypeError) as exc:
+                raise ConfigError(
+                    source,
+                    f"{param.name!r}: the base scenario has no such item ({exc})",
+                    field=f"parameters.{i}.name",
+                    accepted="an index within the base scenario's array",
+                ) from None
+            try:
+                validate(Scenario, data, source)
+            except ConfigError as err:
+                other = f" ({err.field})" if err.field and err.field != param.name else ""
+                raise ConfigError(
+                    source,
+                    f"{param.name} = {_show(value)} is rejected by the scenario{other}: {err.problem}",
+                    field=f"parameters.{i}.{field}",
+                    accepted=err.accepted,
+                ) from None
+
+
+def _ends(param: Parameter) -> list[tuple[str, Any]]:
+    if param.kind == "float":
+        return [("low", float(param.low)), ("high", float(param.high))]
+    if param.kind == "int":
+        return [("low", int(param.low)), ("high", int(param.high))]
+    field = "levels" if param.kind == "choice" else "kind"
+    return [(f"{field}.{j}" if field == "levels" else field, v) for j, v in enumerate(param.choices())]
+
+
+def set_dotted(data: dict, name: str, value: Any) -> None:
+    """Set ``value`` at a dotted key inside nested dicts and lists (list parts are indices).
+
+    Raises:
+        KeyError: A table on the way is missing.
+        IndexError: An index is out of range.
+        TypeError: A part walks into a scalar.
+    """
+    node: Any = data
+    *parents, last = name.split(".")
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    if isinstance(node, list):
+        node[int(last)] = value
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        raise TypeError(f"{name} walks into a {type(node).__name__}")
+
+
+def _show(value: Any) -> str:
+    """A value as TOML would show it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return repr(value)

@@ -1,0 +1,119 @@
+"""Money over time: annuities, present values, and what miners expect hashprice and margins to be.
+
+One place for the relations of economics.md ("Decisions as risk-adjusted present values"): every decision
+rule and valuation in HashPivot discounts through these functions, so a reader can check the arithmetic once.
+All functions are numpy-friendly: scalars or arrays broadcast.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import ndtr
+
+from hashpivot.model.world.bitcoin import HALVING_INTERVAL_BLOCKS
+
+DAYS_PER_YEAR = 365.0
+BLOCKS_PER_YEAR = 144 * DAYS_PER_YEAR
+DAY_SHOCK_SIGMA_LOG = 0.2  # common daily price shock on top of hourly noise (grid operators, weather)
+
+
+def crf(rate_per_year, years):
+    """Capital recovery factor r(1+r)^n / ((1+r)^n - 1): turns an upfront cost into a level annual payment."""
+    rate = np.asarray(rate_per_year, dtype=float)
+    growth = (1.0 + rate) ** years
+    return rate * growth / (growth - 1.0)
+
+
+def usd_per_mw_to_usd_per_kw_month(capex_usd_per_mw, rate_per_year, years):
+    """Annuitise a capex per MW over ``years`` and express it as a rent in USD per kW-month."""
+    return capex_usd_per_mw * crf(rate_per_year, years) / 12.0 / 1_000.0
+
+
+def kw_month_to_mw_day(usd_per_kw_month):
+    """Convert a rent in USD/kW-month to USD/MW-day."""
+    return np.asarray(usd_per_kw_month) * 1_000.0 * 12.0 / DAYS_PER_YEAR
+
+
+def annuity_pv(payment_per_year, rate_per_year, years, growth_per_year=0.0):
+    """Present value of a continuous payment stream growing at ``growth_per_year`` for ``years``."""
+    k = np.log1p(rate_per_year) - np.log1p(growth_per_year)
+    k = np.where(np.abs(k) < 1e-12, 1e-12, k)
+    return payment_per_year * (1.0 - np.exp(-k * years)) / k
+
+
+def reward_factor(tip_height: float, years: np.ndarray, fees_btc_per_block: float) -> np.ndarray:
+    """Block reward (subsidy + fees) at future times, relative to now, with halvings placed by height.
+
+    Heights advance at the expected 144 blocks a day; the halving enters by block height, not calendar
+    (economics.md).
+    """
+    from hashpivot.model.world.bitcoin import block_subsidy_sats  # local: keeps this module import-light
+
+    heights = tip_height + BLOCKS_PER_YEAR * np.asarray(years)
+    era_now = int(tip_height) // HALVING_INTERVAL_BLOCKS
+    eras = (heights // HALVING_INTERVAL_BLOCKS).astype(int)
+    sub_now = block_subsidy_sats(era_now * HALVING_INTERVAL_BLOCKS) / 1e8
+    sub = np.array([block_subsidy_sats(int(e) * HALVING_INTERVAL_BLOCKS) / 1e8 for e in eras])
+    return (sub + fees_btc_per_block) / (sub_now + fees_btc_per_block)
+
+
+def expected_hashprice_path(
+    hashprice_now, hashrate_growth_per_year, tip_height, fees_btc_per_block, years, btc_growth_per_year=0.0
+):
+    """Hashprice miners expect at future ``years``.
+
+    Today's, grown with the expected BTC price, diluted by hashrate growth, and cut at each halving by block
+    height.
+
+    Hashrate growth is extrapolated from the network's own recent history (adaptive expectations), not from
+    a scripted forecast; the BTC price growth miners plan with is a scenario parameter.
+    """
+    years = np.asarray(years, dtype=float)
+    dilution = np.exp((np.log1p(btc_growth_per_year) - np.log1p(hashrate_growth_per_year)) * years)
+    return hashprice_now * dilution * reward_factor(tip_height, years, fees_btc_per_block)
+
+
+def expected_run_margin_usd_per_mw_day(
+    hashprice, j_per_th, price_mean, price_sigma_log, adder, scarcity_share, opex_usd_per_mw_day
+):
+    """Expected daily margin of 1 MW of machines that curtail optimally against a lognormal hourly price.
+
+    Running pays ``max(0, R - P)`` per MWh, R the revenue per MWh; for lognormal P with mean ``m`` and
+    log-sd ``s`` this is a put payoff: ``R N(-d2) - m N(-d1)``, ``d1 = (ln(m/R) + s^2/2)/s``, ``d2 = d1 - s``.
+    Scarcity hours never pay to run (prices at the cap). Opex is paid whether or not machines run.
+    """
+    strike = np.maximum(hashprice * 1_000.0 / (j_per_th * 24.0) - adder, 1e-9)
+    s = np.sqrt(price_sigma_log**2 + DAY_SHOCK_SIGMA_LOG**2)
+    with np.errstate(divide="ignore"):  # free power (mean 0): ln 0 = -inf gives the right limit, run every hour
+        d1 = (np.log(price_mean / strike) + 0.5 * s**2) / s
+    d2 = d1 - s
+    per_mwh = strike * ndtr(-d2) - price_mean * ndtr(-d1)
+    return 24.0 * (1.0 - scarcity_share) * per_mwh - opex_usd_per_mw_day
+
+
+def mining_npv_usd_per_mw(
+    hp_path,
+    path_years,
+    j_per_th,
+    price_mean,
+    price_sigma_log,
+    adder,
+    scarcity_share,
+    opex_usd_per_mw_day,
+    rate_per_year,
+    dr_usd_per_mw_day=0.0,
+):
+    """NPV of 1 MW of machines over the path: margin can't go below -opex... unless machines are switched off.
+
+    Each year is valued at the expected hashprice of that year; a miner stops (margin floor 0, no opex)
+    when a year's expected margin is negative -- the retirement option. Demand-response capacity payments
+    are earned on curtailable MW.
+    """
+    hp = np.asarray(hp_path)[:, None]
+    margin = expected_run_margin_usd_per_mw_day(
+        hp, np.asarray(j_per_th)[None, :], price_mean, price_sigma_log, adder, scarcity_share, opex_usd_per_mw_day
+    )
+    margin = np.maximum(margin + dr_usd_per_mw_day, 0.0) * DAYS_PER_YEAR
+    dt_years = np.diff(np.concatenate([[0.0], path_years]))[:, None]
+    discount = (1.0 + rate_per_year) ** -np.asarray(path_years)[:, None]
+    return (margin * dt_years * discount).sum(axis=0)

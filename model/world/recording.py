@@ -1,0 +1,178 @@
+"""What is measured each day, and the per-agent panel: read-only views of the model's state.
+
+Fleet-state MW are counted over *pivot* sites -- sites held by miners, or bought from the market by
+hyperscalers -- and not over hyperscalers' own greenfield campuses, which are reported separately
+(``mw_ai_greenfield``). AI MW shares count committed AI capacity (converting + leased) on pivot sites.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hashpivot.model.world.metrics import hhi, market_cap_usd, nakamoto_coefficient, shares, valuation_per_mw
+from hashpivot.model.world.sites import Owner
+
+PANEL_INTERVAL_DAYS = 30
+WAIT_PROBE_MW = 100.0
+
+
+def daily_row(m) -> dict[str, float]:
+    """One day's metrics (the COLUMNS of model/simulation.py)."""
+    res, s, n = m.today["res"], m.sites, m.sites.n
+    states = s.state_mw()
+    pivot = (s.owner_kind[:n] != Owner.NONE) & ~s.greenfield[:n]
+    row = {
+        "day": m.day,
+        "block_height": m.network.height,
+        "btc_price_usd": m.btc_price_usd,
+        "network_hashrate_ehs": m.today["network_ph"] / 1_000.0,
+        "difficulty": m.network.difficulty,
+        "blocks": res.blocks,
+        "subsidy_btc": res.subsidy_btc,
+        "fees_btc_per_day": res.fees_btc,
+        "hashprice_usd_per_ph_day": res.hashprice_usd_per_ph_day,
+        "mw_ai_greenfield": float((s.ai_mw[:n] + s.converting_mw[:n])[s.greenfield[:n]].sum()),
+    }
+    for state in ("mining", "curtailed", "idle", "converting", "unbuilt"):
+        row[f"mw_{state}"] = float(states[state][pivot].sum())
+    row["mw_ai_leased"] = float(states["ai_leased"][pivot].sum())
+    row.update(_strategies(m))
+    row.update(_revenue(m, states))
+    row.update(_concentration(m, pivot))
+    row.update(_leases_and_grid(m))
+    acc = m.accounts
+    row.update(
+        miner_cash_usd_total=float(acc.cash_usd.sum()),
+        miner_debt_usd_total=float(acc.debt_usd.sum()),
+        miner_btc_total=float(acc.btc.sum()),
+    )
+    return row
+
+
+def _per_miner(m, values: np.ndarray) -> np.ndarray:
+    s, n = m.sites, m.sites.n
+    mine = s.owner_kind[:n] == Owner.MINER
+    return np.bincount(s.owner[:n][mine], weights=values[mine], minlength=len(m.miners_list))
+
+
+def _strategies(m) -> dict[str, float]:
+    counts = {"hold": 0, "hybrid": 0, "exit": 0}
+    for miner in m.miners_list:
+        counts[miner.strategy] += 1
+    converting = _per_miner(m, m.sites.converting_mw[: m.sites.n]) > 0
+    return {
+        "miners_hold": counts["hold"],
+        "miners_hybrid": counts["hybrid"],
+        "miners_exit": counts["exit"],
+        "miners_converting": int(converting.sum()),
+    }
+
+
+def _revenue(m, states) -> dict[str, float]:
+    t, s, n = m.today, m.sites, m.sites.n
+    mining, ai, dr = float(t["mined_usd"].sum()), float(t["ai_revenue"].sum()), float(t["dr"].sum())
+    total = mining + ai + dr
+    # Per MW actually producing on both sides: mining MW that ran (curtailed MW earn nothing), AI MW in service.
+    running_mw = float(states["mining"].sum())
+    capacity = _per_miner(m, s.capacity_mw[:n])
+    ai_mw = _per_miner(m, s.ai_mw[:n] + s.converting_mw[:n])
+    mining_mw = _per_miner(m, s.machine_mw[:n])
+    v_ai, v_btc = valuation_per_mw(m.ev_usd, capacity, ai_mw, mining_mw, m.listed)
+    acc = m.accounts
+    cap_usd = market_cap_usd(m.ev_usd, acc.cash_usd, acc.btc * m.btc_price_usd, acc.debt_usd)
+    e_ai, e_btc = valuation_per_mw(cap_usd, capacity, ai_mw, mining_mw, m.listed)
+    return {
+        "btc_revenue_share": mining / total if total > 0 else float("nan"),
+        "mining_revenue_usd": mining,
+        "ai_revenue_usd": ai,
+        "dr_payments_usd": dr,
+        "revenue_usd_per_mw_day_ai": ai / t["ai_mw_active"] if t["ai_mw_active"] > 0 else float("nan"),
+        "revenue_usd_per_mw_day_mining": mining / running_mw if running_mw > 0 else float("nan"),
+        "valuation_usd_per_mw_ai_focused": v_ai,
+        "valuation_usd_per_mw_btc_focused": v_btc,
+        "market_cap_usd_per_mw_ai_focused": e_ai,
+        "market_cap_usd_per_mw_btc_focused": e_btc,
+    }
+
+
+def _concentration(m, pivot: np.ndarray) -> dict[str, float]:
+    s, n, t = m.sites, m.sites.n, m.regions
+    r = len(t.ids)
+    hash_by_region = m.today["hashrate_ph_by_region"]
+    ai = np.where(pivot, s.ai_mw[:n] + s.converting_mw[:n], 0.0)
+    ai_by_region = np.bincount(s.region[:n], weights=ai, minlength=r)
+    texas = t.index["ERCOT"]
+    hs, ais = shares(hash_by_region), shares(ai_by_region)
+    return {
+        "hashrate_share_us": float(hs[t.is_us].sum()),
+        "hashrate_share_texas": float(hs[texas]),
+        "ai_mw_share_us": float(ais[t.is_us].sum()) if ai_by_region.sum() > 0 else float("nan"),
+        "ai_mw_share_texas": float(ais[texas]) if ai_by_region.sum() > 0 else float("nan"),
+        "hhi_hashrate_region": hhi(hash_by_region),
+        "hhi_ai_mw_region": hhi(ai_by_region),
+        "nakamoto_coefficient_region": nakamoto_coefficient(hash_by_region),
+    }
+
+
+def _leases_and_grid(m) -> dict[str, float]:
+    from hashpivot.model.markets.leasing import ContractKind
+
+    leases = m.leases.leases
+    colo = [x.rent_usd_per_kw_month for x in leases if x.kind == ContractKind.COLOCATION]
+    gpu = [x.rent_usd_per_kw_month for x in leases if x.kind == ContractKind.GPU_CLOUD]
+    ercot = m.grid_operators_by_region[m.regions.index["ERCOT"]]
+    return {
+        "leases_signed_total": len(leases),
+        "lease_mw_signed_total": float(sum(x.mw for x in leases)),
+        "lease_rent_usd_per_kw_month_mean": float(np.mean(colo)) if colo else float("nan"),
+        "gpu_cloud_price_usd_per_kw_month_mean": float(np.mean(gpu)) if gpu else float("nan"),
+        "queue_mw_pending": float(sum(go.queue.pending_mw() for go in m.grid_operators_by_region)),
+        "queue_wait_days_firm_ercot": ercot.expected_wait_days(WAIT_PROBE_MW, firm=True),
+    }
+
+
+def agent_rows(m) -> list[dict]:
+    """A snapshot of every miner: holdings, strategy, the values behind its last choice, revenue mix."""
+    s, acc = m.sites, m.accounts
+    per = {name: _per_miner(m, arr) for name, arr in s.state_mw().items()}
+    rows = []
+    for miner in m.miners_list:
+        i = miner.idx
+        rev = m.panel_revenue[i]
+        total = rev.sum()
+        values = miner.last_choice.values_usd if miner.last_choice else {}
+        held = miner.sites
+        main = int(s.region[held[np.argmax(s.capacity_mw[held])]]) if held.size else -1
+        rows.append(
+            {
+                "day": m.day,
+                "date": m.date.isoformat(),
+                "agent_id": miner.unique_id,
+                "archetype": miner.archetype,
+                "region": m.regions.ids[main] if main >= 0 else "",
+                "strategy": miner.strategy,
+                "converting": bool(per["converting"][i] > 0),
+                **{f"mw_{k}": float(v[i]) for k, v in per.items()},
+                "cash_usd": float(acc.cash_usd[i]),
+                "debt_usd": float(acc.debt_usd[i]),
+                "btc": float(acc.btc[i]),
+                "btc_revenue_share": float(rev[0] / total) if total > 0 else float("nan"),
+                "revenue_mining_usd": float(rev[0]),
+                "revenue_ai_usd": float(rev[1]),
+                "revenue_dr_usd": float(rev[2]),
+                "npv_hold_usd": values.get("hold", float("nan")),
+                "npv_hybrid_usd": values.get("hybrid", float("nan")),
+                "npv_exit_usd": values.get("exit", float("nan")),
+                "reason": miner.last_choice.reason if miner.last_choice else "",
+                "ev_usd": float(m.ev_usd[i]),
+                "market_cap_usd": float(
+                    market_cap_usd(m.ev_usd[i], acc.cash_usd[i], acc.btc[i] * m.btc_price_usd, acc.debt_usd[i])
+                ),
+                "listed": miner.listed,
+                "first_lease_day": miner.first_lease_day,
+                "exit_day": miner.exit_day,
+                "first_move_day": miner.first_move_day,
+                "initial_j_per_th": getattr(miner, "initial_j_per_th", float("nan")),
+            }
+        )
+    return rows
