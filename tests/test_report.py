@@ -18,10 +18,9 @@ import pytest
 from hashpivot.model.cli import main
 from hashpivot.model.config.schema import RunSection, Scenario
 from hashpivot.model.tools.odd import END_MARKER, START_MARKER, parameter_table_markdown, scenario_rows, schema_rows
-from hashpivot.model.tools.output import ENSEMBLE_FILE
+from hashpivot.model.tools.output import ENSEMBLE_FILE, REPORT_FILE
 from hashpivot.model.tools.report import (
     FIGURES,
-    REPORT_FILE,
     Table,
     key_dates,
     latex_escape,

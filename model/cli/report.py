@@ -6,7 +6,7 @@ Examples::
     hashpivot report runs/out/baseline-ensemble --format html --out reports/baseline
 
 The folder's kind is found by its files (``ensemble.json``; a run's ``manifest.json`` and
-``timeseries.parquet``; a sweep's ``manifest.json`` and ``results/``). See ``model/tools/report.py``.
+``timeseries.parquet``; a sweep's ``manifest.json`` and ``results/``). See ``model/tools/report/``.
 """
 
 from __future__ import annotations

@@ -25,32 +25,24 @@ import numpy as np
 from hashpivot.model.tools.errors import CommandError, check_out_option
 from hashpivot.model.tools.odd import scenario_rows
 from hashpivot.model.tools.output import REPORT_FILE
-from hashpivot.model.tools.report import (
-    FIGURES,
-    KEY_METRICS,
-    REPRODUCE_NOTE,
-    RUN,
-    SWEEP,
+from hashpivot.model.tools.report.document import Report
+from hashpivot.model.tools.report.figure_specs import FIGURES, FigureSpec
+from hashpivot.model.tools.report.figures import (
     FigureFile,
-    FigureSpec,
     Provenance,
-    Report,
-    Series,
-    Source,
-    Table,
     draw_panel,
     figures_markdown,
-    fmt_band,
-    fmt_num,
-    load_series,
-    open_source,
     save_figure,
-    seeds_text,
-    stats,
     style_path,
-    write_document,
-    write_folder,
 )
+from hashpivot.model.tools.report.formatting import fmt_band, fmt_num, seeds_text
+from hashpivot.model.tools.report.key_results import KEY_METRICS
+from hashpivot.model.tools.report.reading import load_series
+from hashpivot.model.tools.report.series import Series, stats
+from hashpivot.model.tools.report.source import RUN, SWEEP, Source, open_source
+from hashpivot.model.tools.report.tables import Table
+from hashpivot.model.tools.report.text import REPRODUCE_NOTE
+from hashpivot.model.tools.report.writing import write_document, write_folder
 
 ACCEPTED = "accepted: two or more folders written by hashpivot run or hashpivot ensemble"
 BAND_NOTE = "Ensembles: lines are means across seeds, shaded the 90% band (5th-95th percentile); single runs: one line."

@@ -1,0 +1,134 @@
+"""What the standard figures show: their panels and lines (drawn by ``figures``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Line:
+    """One series on a panel."""
+
+    column: str
+    label: str
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One axes: a y label and its lines."""
+
+    ylabel: str
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """A figure: file name, title, caption and panels stacked vertically."""
+
+    name: str
+    title: str
+    caption: str
+    panels: tuple[Panel, ...]
+
+
+FIGURES = (
+    FigureSpec(
+        "network",
+        "Network hashrate and difficulty",
+        "Network hashrate (what the miners' running fleets hash) and the difficulty set by "
+        "Bitcoin's retarget rule every 2,016 blocks.",
+        (
+            Panel("hashrate, EH/s", (Line("network_hashrate_ehs", "network hashrate"),)),
+            Panel("difficulty, T", (Line("difficulty", "difficulty", 1e-12),)),
+        ),
+    ),
+    FigureSpec(
+        "prices",
+        "Hashprice and BTC price",
+        "Hashprice (USD earned per PH/s per day, an output) and the BTC price path (an input).",
+        (
+            Panel("hashprice, USD/PH/day", (Line("hashprice_usd_per_ph_day", "hashprice"),)),
+            Panel("BTC price, k USD", (Line("btc_price_usd", "BTC price", 1e-3),)),
+        ),
+    ),
+    FigureSpec(
+        "strategy_mix",
+        "Strategy mix",
+        "Miners by strategy (hold, hybrid, exit) and miners with MW converting to AI.",
+        (
+            Panel(
+                "miners",
+                (
+                    Line("miners_hold", "hold"),
+                    Line("miners_hybrid", "hybrid"),
+                    Line("miners_exit", "exit"),
+                    Line("miners_converting", "converting"),
+                ),
+            ),
+        ),
+    ),
+    FigureSpec(
+        "mw_by_state",
+        "Capacity by state",
+        "MW of miners' and bought sites by state: mining, curtailed, converting to AI, leased to AI.",
+        (
+            Panel(
+                "MW",
+                (
+                    Line("mw_mining", "mining"),
+                    Line("mw_curtailed", "curtailed"),
+                    Line("mw_converting", "converting"),
+                    Line("mw_ai_leased", "AI-leased"),
+                ),
+            ),
+        ),
+    ),
+    FigureSpec(
+        "revenue_mix",
+        "Revenue mix",
+        "BTC share of miners' revenue, and revenue by source per day.",
+        (
+            Panel("BTC share of revenue, %", (Line("btc_revenue_share", "BTC share", 100.0),)),
+            Panel(
+                "revenue, M USD/day",
+                (
+                    Line("mining_revenue_usd", "mining", 1e-6),
+                    Line("ai_revenue_usd", "AI", 1e-6),
+                    Line("dr_payments_usd", "demand response", 1e-6),
+                ),
+            ),
+        ),
+    ),
+    FigureSpec(
+        "concentration",
+        "Geographic concentration",
+        "US and Texas shares of network hashrate and of AI MW (converting + leased on pivot "
+        "sites), and the Herfindahl-Hirschman index over regions.",
+        (
+            Panel(
+                "share, %",
+                (
+                    Line("hashrate_share_us", "hashrate US", 100.0),
+                    Line("hashrate_share_texas", "hashrate Texas", 100.0),
+                    Line("ai_mw_share_us", "AI MW US", 100.0),
+                    Line("ai_mw_share_texas", "AI MW Texas", 100.0),
+                ),
+            ),
+            Panel(
+                "HHI over regions",
+                (Line("hhi_hashrate_region", "hashrate"), Line("hhi_ai_mw_region", "AI MW")),
+            ),
+        ),
+    ),
+    FigureSpec(
+        "leases",
+        "Leases",
+        "Leases signed (cumulative count and MW) and the mean colocation rent.",
+        (
+            Panel("leases signed", (Line("leases_signed_total", "leases"),)),
+            Panel("MW signed", (Line("lease_mw_signed_total", "MW"),)),
+            Panel("rent, USD/kW-month", (Line("lease_rent_usd_per_kw_month_mean", "mean rent"),)),
+        ),
+    ),
+)

@@ -1,0 +1,95 @@
+"""Writing a report folder, atomically: tables, the document (Markdown or HTML) and the marker file."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from hashpivot.model.tools.errors import CommandError, check_out_option
+from hashpivot.model.tools.output import REPORT_FILE
+from hashpivot.model.tools.report.assemble import build_document
+from hashpivot.model.tools.report.document import Report
+from hashpivot.model.tools.report.markdown_html import markdown_to_html
+from hashpivot.model.tools.report.source import open_source
+from hashpivot.model.tools.report.tables import write_table
+
+REPORT_FORMAT = "hashpivot-report/1"
+FORMATS = ("md", "html")
+
+
+def write_folder(out: Path, fill: Callable[[Path], None]) -> None:
+    """Create or replace ``out`` atomically: ``fill`` writes into a hidden sibling first.
+
+    Raises:
+        CommandError: ``out`` cannot be used or written.
+    """
+    from hashpivot.model.tools.output import write_atomically
+
+    out = Path(os.path.abspath(out))
+    check_out_option(out, REPORT_FILE, "report")
+    try:
+        write_atomically(out, fill)
+    except OSError as exc:
+        raise CommandError(f"--out {out}: cannot write: {exc.strerror or exc}") from exc
+
+
+def write_document(folder: Path, report: Report, fmt: str, marker: Mapping[str, Any]) -> Path:
+    """Write the tables, the document (``report.md`` or ``report.html``) and the marker file."""
+    tables = folder / "tables"
+    tables.mkdir(exist_ok=True)
+    for table in report.tables:
+        write_table(table, tables)
+    text = report.markdown()
+    stem = str(marker.get("document", "report"))
+    if fmt == "html":
+        path = folder / f"{stem}.html"
+        path.write_text(markdown_to_html(text, report.title), encoding="utf-8")
+    else:
+        path = folder / f"{stem}.md"
+        path.write_text(text, encoding="utf-8")
+    info = {**marker, "format": REPORT_FORMAT, "document": path.name, "tables": [t.name for t in report.tables]}
+    (folder / REPORT_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def build_report(
+    path: Path,
+    out: Path,
+    fmt: str = "md",
+    command: Sequence[str] | None = None,
+    svg: bool = True,
+) -> Path:
+    """Build the report of a run, ensemble or sweep folder into ``out``.
+
+    Args:
+        path: The input folder.
+        out: The report folder (created or replaced, atomically).
+        fmt: ``md`` or ``html``.
+        command: The command line that asked for it (for the regenerate block).
+        svg: Write every figure as SVG too (False: PNG only, for small example folders).
+
+    Returns:
+        The document written.
+
+    Raises:
+        CommandError: Bad input (one line).
+    """
+    if fmt not in FORMATS:
+        raise CommandError(f"--format {fmt!r}: unknown (accepted: {', '.join(FORMATS)})")
+    source = open_source(Path(path))
+    check_out_option(out, REPORT_FILE, "report")
+    command = list(command or ["hashpivot", "report", str(path), "--format", fmt, "--out", str(out)])
+    written: list[Path] = []
+
+    def fill(folder: Path) -> None:
+        figures = folder / "figures"
+        figures.mkdir()
+        report = build_document(source, figures, command, svg)
+        marker = {"kind": source.kind, "input": str(path), "scenario_sha256": source.sha256, "seeds": source.seeds}
+        written.append(write_document(folder, report, fmt, marker))
+
+    write_folder(out, fill)
+    return Path(out) / written[0].name
