@@ -10,16 +10,17 @@ import pytest
 @pytest.fixture
 def built(monkeypatch):
     """Record every UiModel the page builds (Mesa's Reset makes a new one with type(model))."""
-    from hashpivot.model.tools import ui  # imported here: only the UI tests pay for Solara
+    from hashpivot.model.tools.ui import page  # imported here: only the UI tests pay for Solara
 
-    models: list[ui.UiModel] = []
+    models: list[page.UiModel] = []
 
-    class Recorded(ui.UiModel):
+    class Recorded(page.UiModel):
         # wraps: Mesa reads the signature, and one with **kwargs makes Reset pass `scenario`
-        @functools.wraps(ui.UiModel.__init__)
+        @functools.wraps(page.UiModel.__init__)
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             models.append(self)
 
-    monkeypatch.setattr(ui, "UiModel", Recorded)
+    # Patched in the module whose Page builds the model (it looks the name up there).
+    monkeypatch.setattr(page, "UiModel", Recorded)
     return models

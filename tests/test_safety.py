@@ -56,10 +56,10 @@ class FakeServer:
 @pytest.fixture
 def fake_server(monkeypatch):
     pytest.importorskip("solara")
-    from hashpivot.model.tools import ui
+    from hashpivot.model.tools.ui import server
 
     FakeServer.launched = []
-    monkeypatch.setattr(ui.subprocess, "Popen", FakeServer)
+    monkeypatch.setattr(server.subprocess, "Popen", FakeServer)
     return FakeServer.launched
 
 

@@ -1,4 +1,4 @@
-"""The Mesa browser UI (model/tools/ui.py) rendered headless with ``solara.render``: no browser.
+"""The Mesa browser UI (model/tools/ui/) rendered headless with ``solara.render``: no browser.
 
 SolaraViz puts its controls in a sidebar, which only renders inside an ``AppLayout`` (as
 ``solara run`` provides), so every page here is wrapped in one.
@@ -7,6 +7,7 @@ SolaraViz puts its controls in a sidebar, which only renders inside an ``AppLayo
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import altair as alt
 import ipyvuetify as v
@@ -16,6 +17,7 @@ import solara
 
 from hashpivot.model.config.scenarios import builtin_names
 from hashpivot.model.tools import ui
+from hashpivot.model.tools.ui import charts, params, server, views
 
 
 @pytest.fixture
@@ -55,7 +57,7 @@ def test_defaults_build_the_scenario_unchanged():
     model = ui.UiModel()
     assert model.ui_error is None
     assert model.ui_settings == {}
-    assert model.config == ui.load_base(None)
+    assert model.config == params.load_base(None)
 
 
 def test_settings_reach_the_scenario():
@@ -76,11 +78,11 @@ def test_settings_reach_the_scenario():
 
 
 def test_number_of_miners_scales_the_tail_only():
-    base = ui.load_base(None)
+    base = params.load_base(None)
     model = ui.UiModel(n_miners=200)
     assert model.ui_error is None
     assert len(model.miners_list) == 200
-    named = {a.name: a.count for a in base.miners if a.name not in ui.TAIL_ARCHETYPES}
+    named = {a.name: a.count for a in base.miners if a.name not in params.TAIL_ARCHETYPES}
     assert {a.name: a.count for a in model.config.miners if a.name in named} == named
 
 
@@ -96,7 +98,7 @@ def test_number_of_miners_scales_the_tail_only():
 def test_out_of_range_values_give_one_line_and_a_working_model(kwargs, field):
     model = ui.UiModel(**kwargs)
     assert model.ui_error and field in model.ui_error and "\n" not in model.ui_error
-    assert model.config == ui.load_base(None)  # the scenario without the page's changes
+    assert model.config == params.load_base(None)  # the scenario without the page's changes
     model.step()  # and it runs
 
 
@@ -111,21 +113,21 @@ def test_untouched_controls_keep_the_scenario_values():
     """Switching scenario with the sliders where the page started keeps that scenario's values."""
     if "btc_bear" not in builtin_names():
         pytest.skip("runs/btc_bear.toml is not there")
-    params = ui.model_params()
-    kwargs = ui.initial_kwargs(params) | {"scenario_name": "btc_bear"}
+    controls = params.model_params()
+    kwargs = params.initial_kwargs(controls) | {"scenario_name": "btc_bear"}
     model = ui.UiModel(**kwargs)
     assert model.ui_error is None
-    assert model.config.price.drift_per_year == ui.load_base("btc_bear").price.drift_per_year
+    assert model.config.price.drift_per_year == params.load_base("btc_bear").price.drift_per_year
     moved = ui.UiModel(**kwargs | {"btc_drift_per_year": 0.3})
     assert moved.config.price.drift_per_year == pytest.approx(0.3)
 
 
 def test_model_params_cover_every_control():
-    params = ui.model_params()
-    controls = {k for k, p in params.items() if isinstance(p, dict) and "type" in p}
-    assert controls == {"scenario_name", "seed", "texas_rule_strict", "n_miners", *ui.KNOBS}
-    for name in ui.KNOBS:
-        p = params[name]
+    controls = params.model_params()
+    names = {k for k, p in controls.items() if isinstance(p, dict) and "type" in p}
+    assert names == {"scenario_name", "seed", "texas_rule_strict", "n_miners", *params.KNOBS}
+    for name in params.KNOBS:
+        p = controls[name]
         assert p["min"] <= p["value"] <= p["max"], name
 
 
@@ -142,26 +144,26 @@ def stepped():
     return model
 
 
-@pytest.mark.parametrize("name", list(ui.CHARTS))
+@pytest.mark.parametrize("name", list(charts.CHARTS))
 def test_chart_specs_are_valid_vega_lite(name, stepped):
     for model in (None, stepped):
-        spec = ui.chart_spec(name, model)
+        spec = charts.chart_spec(name, model)
         schema = alt.TopLevelLayerSpec if "layer" in spec else alt.TopLevelUnitSpec
         schema.from_dict(spec)  # raises on anything Vega-Lite would not accept
         assert spec["title"] and "NaN" not in str(spec["datasets"])
 
 
 def test_series_come_from_the_recorder(stepped):
-    rows = ui.price_data(stepped)["series"]
+    rows = charts.price_data(stepped)["series"]
     assert len(rows) == stepped.recorder.n
     assert rows[-1]["price"] == pytest.approx(stepped.recorder.last("btc_price_usd"))
     assert rows[0]["date"] == stepped.config.run.start_date.isoformat()
 
 
 def test_valuation_chart_shows_the_gap_in_million_usd_per_mw(stepped):
-    rows = ui.valuation_data(stepped)["series"]
-    last = {r["series"]: r["value"] for r in rows[-len(ui.VALUATION_COLORS) :]}
-    assert set(last) == set(ui.VALUATION_COLORS)
+    rows = charts.valuation_data(stepped)["series"]
+    last = {r["series"]: r["value"] for r in rows[-len(charts.VALUATION_COLORS) :]}
+    assert set(last) == set(charts.VALUATION_COLORS)
     assert last["Market cap, BTC-focused"] == pytest.approx(
         stepped.recorder.last("market_cap_usd_per_mw_btc_focused") / 1e6
     )
@@ -169,15 +171,15 @@ def test_valuation_chart_shows_the_gap_in_million_usd_per_mw(stepped):
 
 def test_long_runs_are_binned(stepped):
     model = ui.UiModel()
-    for _ in range(ui.MAX_POINTS + 40):
+    for _ in range(views.MAX_POINTS + 40):
         model.step()
-    rows = ui.series_rows(model, {"p": ("btc_price_usd", 1.0)})
-    assert len(rows) <= ui.MAX_POINTS
+    rows = views.series_rows(model, {"p": ("btc_price_usd", 1.0)})
+    assert len(rows) <= views.MAX_POINTS
     assert rows[0]["p"] == pytest.approx(model.recorder.column("btc_price_usd")[:2].mean())
 
 
 def test_lease_graph_is_bipartite_and_weighted_by_mw(stepped):
-    g = ui.lease_graph(stepped)
+    g = views.lease_graph(stepped)
     assert nx.is_bipartite(g)
     kinds = nx.get_node_attributes(g, "kind")
     assert {kinds[h.unique_id] for h in stepped.hyperscalers_list} == {"hyperscaler"}
@@ -189,7 +191,7 @@ def test_lease_graph_is_bipartite_and_weighted_by_mw(stepped):
 
 
 def test_region_rows_cover_every_region(stepped):
-    rows = ui.region_rows(stepped)
+    rows = views.region_rows(stepped)
     assert [r["region"] for r in rows] == list(stepped.regions.ids)
     assert sum(r["hashrate_ehs"] for r in rows) == pytest.approx(
         stepped.recorder.last("network_hashrate_ehs"), rel=1e-3
@@ -198,12 +200,12 @@ def test_region_rows_cover_every_region(stepped):
 
 
 def test_largest_miners_table(stepped):
-    rows = ui.largest_miners(stepped)
-    assert len(rows) == ui.TABLE_ROWS
+    rows = views.largest_miners(stepped)
+    assert len(rows) == views.TABLE_ROWS
     totals = [r["mw_total"] for r in rows]
     assert totals == sorted(totals, reverse=True)
-    html = ui.miners_table_html(stepped)
-    assert html.count("<tr>") == ui.TABLE_ROWS + 1 and "nan" not in html
+    html = views.miners_table_html(stepped)
+    assert html.count("<tr>") == views.TABLE_ROWS + 1 and "nan" not in html
 
 
 # ------------------------------------------------------------------------------------------------
@@ -215,13 +217,13 @@ def test_page_builds_with_its_controls_and_views(viz, built):
     for label in ("Reset", "Step"):
         button(viz, label)
     labels = {w.label for w in viz.find(v.Slider).widgets}
-    assert {k.label for k in ui.KNOBS.values()} | {"Number of miners"} <= labels
+    assert {k.label for k in params.KNOBS.values()} | {"Number of miners"} <= labels
     viz.find(v.Checkbox, label="Texas large-load rule strict (SB 6)").assert_single()
     viz.find(v.Select, label="Scenario").assert_single()
     viz.find(v.TextField, label="Seed (whole number)").assert_single()
-    charts = viz.find(solara.widgets.VegaLite).widgets
-    assert len(charts) == len(ui.CHARTS)
-    assert all(c.spec.get("datasets") is not None for c in charts)
+    drawn = viz.find(solara.widgets.VegaLite).widgets
+    assert len(drawn) == len(charts.CHARTS)
+    assert all(c.spec.get("datasets") is not None for c in drawn)
     assert built[-1].date.isoformat() in status_html(viz)
 
 
@@ -263,7 +265,7 @@ def test_changing_scenario_then_reset_loads_it(viz, built):
     viz.find(v.Select, label="Scenario").widget.v_model = "btc_bear"
     button(viz, "Reset").click()
     assert built[-1].config.name == "btc_bear"
-    assert built[-1].config.price.drift_per_year == ui.load_base("btc_bear").price.drift_per_year
+    assert built[-1].config.price.drift_per_year == params.load_base("btc_bear").price.drift_per_year
 
 
 def test_out_of_range_slider_shows_one_line_error_in_the_page(viz, built):
@@ -285,11 +287,11 @@ def test_out_of_range_slider_shows_one_line_error_in_the_page(viz, built):
 def test_page_starts_on_the_served_scenario(monkeypatch):
     if "btc_bear" not in builtin_names():
         pytest.skip("runs/btc_bear.toml is not there")
-    assert ui.scenario_label("runs/btc_bear.toml") == "btc_bear"
-    params = ui.model_params("btc_bear")
-    assert params["scenario_name"]["value"] == "btc_bear"
-    assert params["btc_drift_per_year"]["value"] == ui.load_base("btc_bear").price.drift_per_year
-    monkeypatch.setenv(ui.SCENARIO_ENV, "btc_bear")
+    assert params.scenario_label("runs/btc_bear.toml") == "btc_bear"
+    controls = params.model_params("btc_bear")
+    assert controls["scenario_name"]["value"] == "btc_bear"
+    assert controls["btc_drift_per_year"]["value"] == params.load_base("btc_bear").price.drift_per_year
+    monkeypatch.setenv(params.SCENARIO_ENV, "btc_bear")
     box, rc = solara.render(solara.AppLayout(children=[ui.Page()]), handle_error=False)
     try:
         assert rc.find(v.Select, label="Scenario").widget.v_model == "btc_bear"
@@ -310,22 +312,24 @@ def test_serve_runs_solara_on_this_page_offline_and_local(monkeypatch, tmp_path)
         def poll(self):
             return 0
 
-    monkeypatch.setattr(ui.subprocess, "Popen", FakeServer)
-    monkeypatch.setattr(ui, "assets_dir", lambda: tmp_path)
-    monkeypatch.delenv(ui.ASSETS_ENV, raising=False)
+    monkeypatch.setattr(server.subprocess, "Popen", FakeServer)
+    monkeypatch.setattr(server, "assets_dir", lambda: tmp_path)
+    monkeypatch.delenv(server.ASSETS_ENV, raising=False)
     assert ui.serve("btc_bear" if "btc_bear" in builtin_names() else None) == 0
     cmd, env = calls[-1]
-    assert cmd[1:5] == ["-m", "solara", "run", "hashpivot.model.tools.ui:Page"]
+    assert cmd[1:5] == ["-m", "solara", "run", "hashpivot.model.tools.ui.page:Page"]
+    module, name = cmd[4].split(":")
+    assert getattr(importlib.import_module(module), name) is ui.Page
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and cmd[cmd.index("--port") + 1] == "8765"
-    assert env[ui.ASSETS_ENV] == str(tmp_path)
+    assert env[server.ASSETS_ENV] == str(tmp_path)
     ui.serve(None, host="0.0.0.0", port=9000)
     cmd, env = calls[-1]
     assert cmd[cmd.index("--host") + 1] == "0.0.0.0" and cmd[cmd.index("--port") + 1] == "9000"
-    assert ui.SCENARIO_ENV not in env
+    assert params.SCENARIO_ENV not in env
 
 
 def test_serve_rejects_a_bad_scenario_before_starting(monkeypatch):
-    monkeypatch.setattr(ui.subprocess, "Popen", lambda *a, **k: pytest.fail("server started"))
+    monkeypatch.setattr(server.subprocess, "Popen", lambda *a, **k: pytest.fail("server started"))
     with pytest.raises(ValueError, match="no_such_scenario"):
         ui.serve("no_such_scenario")
 

@@ -1,4 +1,4 @@
-"""``hashpivot ui``: open the Mesa browser UI (model/tools/ui.py) on a scenario."""
+"""``hashpivot ui``: open the Mesa browser UI (model/tools/ui/) on a scenario."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Two ways in: ``solara_test`` renders the page inside pytest-ipywidgets' test server, in this
 process, so a test can look at the model the page built; ``served`` runs the page the way users
-do (``hashpivot.model.tools.ui.server_command``, a ``solara run`` subprocess) and checks it works offline.
+do (``hashpivot.model.tools.ui.server.server_command``, a ``solara run`` subprocess) and checks it works offline.
 
 Regenerate the screenshot in the docs with::
 
@@ -24,6 +24,7 @@ from IPython.display import display
 from playwright.sync_api import Page, expect
 
 from hashpivot.model.tools import ui
+from hashpivot.model.tools.ui import charts, params, server
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -51,7 +52,7 @@ def press_step(page: Page, times: int) -> None:
 
 
 def chart(page: Page, index: int):
-    """The ``index``-th chart (ui.CHARTS order), once Vega has drawn it."""
+    """The ``index``-th chart (charts.CHARTS order), once Vega has drawn it."""
     locator = page.locator(".vega-embed").nth(index)
     locator.locator("svg").first.wait_for(timeout=TIMEOUT_MS)
     return locator
@@ -74,7 +75,7 @@ def test_step_redraws_and_reset_applies_a_slider(solara_test, page_session: Page
     expect(page.locator(".hp-day")).to_have_text("0")
     start = built[-1].date
 
-    price = chart(page, list(ui.CHARTS).index("price"))
+    price = chart(page, list(charts.CHARTS).index("price"))
     before = price.screenshot()
     press_step(page, 5)
     assert built[-1].day == 5
@@ -85,7 +86,7 @@ def test_step_redraws_and_reset_applies_a_slider(solara_test, page_session: Page
     drift = page.get_by_role("slider", name="BTC price drift (1/yr)")
     drift.focus()
     drift.press("End")
-    high = ui.model_params()["btc_drift_per_year"]["max"]
+    high = params.model_params()["btc_drift_per_year"]["max"]
     expect(drift).to_have_attribute("aria-valuenow", f"{high:g}")
     page.get_by_role("button", name="Reset").click()
     expect(page.locator(".hp-day")).to_have_text("0", timeout=TIMEOUT_MS)
@@ -103,7 +104,7 @@ def served(tmp_path, free_tcp_port):
     port = free_tcp_port
     log = (tmp_path / "solara.log").open("w")
     proc = subprocess.Popen(
-        ui.server_command("127.0.0.1", port), env=ui.server_env(None), stdout=log, stderr=subprocess.STDOUT
+        server.server_command("127.0.0.1", port), env=server.server_env(None), stdout=log, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + SERVER_START_S
@@ -143,11 +144,11 @@ def test_served_page_runs_offline(served, page_session: Page):
         page.set_viewport_size({"width": 1600, "height": 2200})  # room for every view
         page.goto(served)
         open_controls(page)
-        for i in range(len(ui.CHARTS)):
+        for i in range(len(charts.CHARTS)):
             chart(page, i)
         press_step(page, 30)
         expect(page.locator(".hp-date")).to_have_text("2024-05-20")  # baseline: 2024-04-20 + 30
-        for i in range(len(ui.CHARTS)):
+        for i in range(len(charts.CHARTS)):
             chart(page, i)
         page.wait_for_timeout(1500)  # Vega redraws are debounced; let the last one land
         if target := os.environ.get(SCREENSHOT_ENV):
