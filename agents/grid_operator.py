@@ -76,7 +76,7 @@ class GridOperator(mesa.Agent):
             else (mw if firm else mw * (1.0 - self.grid.flexible_headroom_credit))
         )
         req = Request(
-            self.model.next_request_id(),
+            self.model.new_id("request"),
             requester,
             site,
             mw,
@@ -116,7 +116,7 @@ class GridOperator(mesa.Agent):
         if self._released_mw >= size and self.queue.headroom_mw >= size:
             self._released_mw -= size
             self.queue.headroom_mw -= size
-            self.model.offer_parcel(self.region_index, size)
+            self.model.site_market.offer_parcel(self.region_index, size)
 
     def ban_mining(self) -> None:
         """Outlaw mining in the region.
@@ -128,7 +128,7 @@ class GridOperator(mesa.Agent):
         f = m.fleet
         here = np.flatnonzero((m.sites.region[f.site[: f.n]] == self.region_index) & (f.mw[: f.n] > 0))
         for i in here:
-            m.retire_batch(int(i))
+            m.assets.retire_batch(int(i))
         self.mining_banned = True
         m.log_event(self, "ban", f"mining banned in {self.region.id}: {len(here)} batches offline")
 

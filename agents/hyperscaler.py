@@ -11,22 +11,39 @@ asset").
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import mesa
 import numpy as np
 
 from hashpivot.model.markets.auction import SiteBid
 from hashpivot.model.markets.leasing import (
     RFP,
+    Bid,
     ContractKind,
     clear_rfp,
     effective_capex_usd_per_mw,
     hyperscaler_reservation_rent,
 )
+from hashpivot.model.world import finance
 from hashpivot.model.world.interconnection import Purpose
 from hashpivot.model.world.sites import Owner
 
+if TYPE_CHECKING:
+    from hashpivot.model.simulation import HashpivotModel
+
 GREENFIELD_BLOCK_MW = 100.0  # assumption: greenfield campuses are requested in 100 MW phases
 MAX_GREENFIELD_PHASES = 200  # requests per round at most (beyond 20 GW a round, phases grow instead)
+
+
+@dataclass
+class PipelineEntry:
+    """A greenfield campus requested at the grid: its MW and the day it is expected live."""
+
+    request_id: int
+    mw: float
+    ready_day: int
 
 
 class Hyperscaler(mesa.Agent):
@@ -36,16 +53,15 @@ class Hyperscaler(mesa.Agent):
         idx: dense index among hyperscalers.
         name: label.
         demand_share: its share of the addressable AI demand.
-        pipeline: greenfield requests not yet live: ``{"request": id, "mw", "ready_day"}`` (expected).
+        pipeline: greenfield campuses requested and not yet live.
     """
 
-    def __init__(self, model, idx: int, name: str, demand_share: float):
+    def __init__(self, model: HashpivotModel, idx: int, name: str, demand_share: float):
         super().__init__(model)
         self.idx = idx
         self.name = name
         self.demand_share = demand_share
-        self.pipeline: list[dict] = []
-        self.rfps_issued = 0
+        self.pipeline: list[PipelineEntry] = []
 
     # --- demand -----------------------------------------------------------------------------------------------
     def demand_mw(self, day: int) -> float:
@@ -68,7 +84,7 @@ class Hyperscaler(mesa.Agent):
         owned = m.sites.owned_by(Owner.HYPERSCALER, self.idx)
         owned = owned[~m.sites.greenfield[owned]]
         own = float(m.sites.converting_mw[owned].sum() + m.sites.ai_mw[owned].sum())
-        greenfield = sum(p["mw"] for p in self.pipeline if by_day is None or p["ready_day"] <= by_day)
+        greenfield = sum(p.mw for p in self.pipeline if by_day is None or p.ready_day <= by_day)
         return leased + own + greenfield
 
     # --- procurement ------------------------------------------------------------------------------------------
@@ -85,9 +101,8 @@ class Hyperscaler(mesa.Agent):
         """Run one RFP round for ``gap`` MW: collect bids, score, bargain, sign."""
         m, ai = self.model, self.model.config.ai
         kind = ContractKind.GPU_CLOUD if m.choice_rng.random() < ai.gpu_cloud_share else ContractKind.COLOCATION
-        rfp = RFP(m.next_rfp_id(), self.unique_id, kind, float(gap), ai.min_block_mw, m.day)
-        self.rfps_issued += 1
-        bids = [b for miner in m.miners_list for b in miner.bid(rfp)]
+        rfp = RFP(m.new_id("rfp"), self.unique_id, kind, float(gap), ai.min_block_mw, m.day)
+        bids = [b for miner in m.miners for b in miner.bid(rfp)]
         rate = m.config.finance.rate_gpu_cloud if kind == ContractKind.GPU_CLOUD else m.config.finance.rate_contracted
         awards = clear_rfp(
             rfp,
@@ -99,8 +114,8 @@ class Hyperscaler(mesa.Agent):
             ai.bargaining_power_base,
         )
         for award in awards:
-            m.sign_lease(award, rfp, self)
-        m.observe_rfp(sum(b.mw for b in bids), sum(a.bid.mw for a in awards))
+            m.lease_market.sign(award, rfp, self)
+        m.lease_market.observe_rfp(sum(b.mw for b in bids), sum(a.bid.mw for a in awards))
 
     def plan_greenfield(self) -> None:
         """Keep a greenfield pipeline for demand beyond what leasing can deliver in time.
@@ -129,7 +144,7 @@ class Hyperscaler(mesa.Agent):
         """The region it would build in -- the highest access, then the shortest expected wait -- and the wait."""
         m = self.model
         access = m.regions.column("hyperscaler_access")
-        waits = np.array([go.expected_wait_days(mw, firm=True) for go in m.grid_operators_by_region])
+        waits = np.array([go.expected_wait_days(mw, firm=True) for go in m.grid.operators])
         score = access * 1e6 - waits  # access dominates (SF-8 preference), waits break ties
         r = int(np.argmax(score))
         return r, float(waits[r])
@@ -147,10 +162,10 @@ class Hyperscaler(mesa.Agent):
         days_saved = min(wait + ai.greenfield_build_days, ai.planning_horizon_days) - (bid.ready_day - m.day)
         region = m.sites.region[bid.site]
         access = m.regions.column("hyperscaler_access")[region]
-        go = m.grid_operators_by_region[region]
+        go = m.grid.operators[region]
         firm = 1.0 - go.firmness_discount(bid.mw, bid.keeps_flexible_load)
         preference = (1.0 - ai.us_preference * (1.0 - access)) * firm
-        preference *= m.counterparty_factor(bid.miner)
+        preference *= self.counterparty_factor(bid.miner)
         own_capex = ai.greenfield_capex_usd_per_mw + effective_capex_usd_per_mw(
             terms, ai.rate_hyperscaler, conversion=False
         )
@@ -174,22 +189,20 @@ class Hyperscaler(mesa.Agent):
         while remaining >= m.config.ai.min_block_mw:
             block = min(phase, remaining)
             region, wait = self.best_greenfield(block)
-            req = m.grid_operators_by_region[region].request(
-                self.unique_id, -1, block, firm=True, purpose=Purpose.GREENFIELD
-            )
+            req = m.grid.operators[region].request(self.unique_id, -1, block, firm=True, purpose=Purpose.GREENFIELD)
             ready = m.day + int(wait) + m.config.ai.greenfield_build_days
-            self.pipeline.append({"request": req.id, "mw": block, "ready_day": ready})
+            self.pipeline.append(PipelineEntry(request_id=req.id, mw=block, ready_day=ready))
             remaining -= block
 
     def on_greenfield_approved(self, request_id: int, ready_day: int) -> None:
         """The grid admitted a campus: its expected live date is now the build's end."""
         for p in self.pipeline:
-            if p["request"] == request_id:
-                p["ready_day"] = ready_day
+            if p.request_id == request_id:
+                p.ready_day = ready_day
 
     def on_greenfield_live(self, request_id: int) -> None:
         """A campus is live: it leaves the pipeline (its MW now count as owned AI capacity)."""
-        self.pipeline = [p for p in self.pipeline if p["request"] != request_id]
+        self.pipeline = [p for p in self.pipeline if p.request_id != request_id]
 
     # --- site market ----------------------------------------------------------------------------------------
     def value_site(self, site: int) -> SiteBid | None:
@@ -200,4 +213,38 @@ class Hyperscaler(mesa.Agent):
         gap = self.demand_mw(m.day + ai.colocation.build_days) - self.committed_mw()
         if conv < ai.min_block_mw or gap < ai.min_block_mw:
             return None
-        return SiteBid(self.unique_id, m.hyperscaler_site_value_usd(site, self))
+        return SiteBid(self.unique_id, self.site_value_usd(site))
+
+    def site_value_usd(self, site: int) -> float:
+        """What an energised site's convertible MW are worth to it over building greenfield."""
+        m = self.model
+        ai, s = m.config.ai, m.sites
+        mw = float(s.convertible_mw[site])
+        probe = Bid(-1, -1, site, mw, 0.0, m.day + ai.colocation.build_days, False)
+        r_h = self.reservation_rent(probe, ContractKind.COLOCATION)
+        own = (
+            finance.usd_per_mw_to_usd_per_kw_month(
+                ai.colocation.conversion_capex_usd_per_mw * s.capex_multiplier[site],
+                ai.rate_hyperscaler,
+                ai.colocation.term_years,
+            )
+            / ai.colocation.margin
+        )
+        saving = max(float(r_h - own), 0.0) * 12_000.0 * mw
+        return float(finance.annuity_pv(saving, ai.rate_hyperscaler, ai.colocation.term_years))
+
+    def owns_site(self, site: int) -> bool:
+        """True if it holds the site."""
+        s = self.model.sites
+        return s.owner_kind[site] == Owner.HYPERSCALER and s.owner[site] == self.idx
+
+    # --- counterparties -------------------------------------------------------------------------------------
+    def counterparty_factor(self, miner_uid: int) -> float:
+        """Its discount for a landlord's credit risk: up to 20% for debt of 1 M$ per MW or more."""
+        if miner_uid < 0:  # a probe valuation, no landlord yet
+            return 1.0
+        m = self.model
+        miner = m.agent_by_uid(miner_uid)
+        mw = max(float(m.sites.capacity_mw[miner.sites].sum()), 1.0)
+        leverage = m.accounts.debt_usd[miner.idx] / (mw * 1e6)
+        return 1.0 - 0.2 * min(1.0, leverage)

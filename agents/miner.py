@@ -14,10 +14,12 @@ decision points (monthly, staggered by firm):
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import mesa
 import numpy as np
 
-from hashpivot.agents.rules import STRATEGY_RULES, StrategyView
+from hashpivot.agents.rules import STRATEGY_RULES, StrategyChoice, StrategyView
 from hashpivot.model.markets.auction import SiteBid
 from hashpivot.model.markets.leasing import (
     Bid,
@@ -26,7 +28,12 @@ from hashpivot.model.markets.leasing import (
     lease_npv_usd_per_mw,
     miner_reservation_rent,
 )
+from hashpivot.model.world.finance import annuity_pv
+from hashpivot.model.world.fleet import newest_generation
 from hashpivot.model.world.sites import Owner
+
+if TYPE_CHECKING:
+    from hashpivot.model.simulation import HashpivotModel
 
 
 class Miner(mesa.Agent):
@@ -39,18 +46,24 @@ class Miner(mesa.Agent):
         hodl_share: share of mined BTC kept in the treasury.
         decision_offset: day of the month on which it re-decides (staggers decisions).
         listed: whether its shares trade (the peer group of the valuation measures, SF-4).
+        initial_j_per_th: MW-weighted efficiency of the fleet it started with (the SF-3 pivot's yardstick).
         last_choice: the rule's last answer, with the values it compared.
+        last_view: the numbers that answer was computed from.
+        exit_day, first_lease_day, first_move_day: when it exited, signed its first lease, first left hold
+            (-1: not yet).
+        equity_issued: ``(day, USD)`` of every share sale (issuance is capped per trailing year).
     """
 
     def __init__(
         self,
-        model,
+        model: HashpivotModel,
         idx: int,
         archetype: str,
         strategy: str,
         hodl_share: float,
         decision_offset: int,
         listed: bool = True,
+        initial_j_per_th: float = float("nan"),
     ):
         super().__init__(model)
         self.idx = idx
@@ -59,8 +72,9 @@ class Miner(mesa.Agent):
         self.hodl_share = hodl_share
         self.decision_offset = decision_offset
         self.listed = listed
-        self.last_choice = None
-        self.last_view = None
+        self.initial_j_per_th = initial_j_per_th
+        self.last_choice: StrategyChoice | None = None
+        self.last_view: StrategyView | None = None
         self.exit_day = -1
         self.first_lease_day = -1
         self.first_move_day = -1  # first day it left "hold" (for hybrid or exit)
@@ -117,7 +131,7 @@ class Miner(mesa.Agent):
         m = self.model
         f = m.fleet
         has_machines = bool(np.any((f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0)))
-        if has_machines or m.has_contracts(self.unique_id) or self.sites.size == 0:
+        if has_machines or m.lease_market.has_contracts(self.unique_id) or self.sites.size == 0:
             return
         m.log_event(self, "strategy", f"{self.strategy} -> exit: all machines retired for losses, no contracts")
         self.strategy, self.exit_day = "exit", m.day
@@ -136,8 +150,7 @@ class Miner(mesa.Agent):
         price = self.model.btc_price_usd
         if shortfall > 0 and acc.btc[self.idx] > 0:
             sell_btc = min(acc.btc[self.idx], shortfall / price)
-            acc.btc[self.idx] -= sell_btc
-            acc.post(self.idx, "btc_sales", sell_btc * price)
+            acc.sell_btc(self.idx, sell_btc, price)
             shortfall -= sell_btc * price
         if shortfall > 0:
             self.issue_equity(shortfall)
@@ -148,7 +161,7 @@ class Miner(mesa.Agent):
         Power is costed at a typical ~45 $/MWh (calibration.md, delivered cost median).
         """
         m = self.model
-        monthly = m.miner_machine_mw()[self.idx] * (m.config.mining.opex_usd_per_mw_day + 24 * 45.0) * 30.4
+        monthly = m.assets.machine_mw_by_miner()[self.idx] * (m.config.mining.opex_usd_per_mw_day + 24 * 45.0) * 30.4
         return m.config.finance.cash_reserve_months * monthly
 
     def strategy_view(self) -> StrategyView:
@@ -165,7 +178,7 @@ class Miner(mesa.Agent):
         terms = sc.ai.colocation
         capex = terms.conversion_capex_usd_per_mw * self.mean_capex_multiplier(conv_sites)
         lease_npv = lease_npv_usd_per_mw(
-            m.market_rent_usd_per_kw_month(ContractKind.COLOCATION),
+            m.lease_market.market_rent_usd_per_kw_month(ContractKind.COLOCATION),
             terms.margin,
             sc.finance.rate_contracted,
             terms.term_years,
@@ -177,7 +190,7 @@ class Miner(mesa.Agent):
         acc = m.accounts
         # Only sites without contracts can be sold (contracts bind); both hold and exit keep the rest.
         sellable = [s for s in self.sites if m.sites.converting_mw[s] + m.sites.ai_mw[s] <= 0]
-        site_value = float(sum(m.site_sale_estimate_usd(s) for s in sellable))
+        site_value = float(sum(m.site_market.sale_estimate_usd(s) for s in sellable))
         exit_cost = sc.finance.exit_cost_usd_per_mw * float(m.sites.capacity_mw[self.sites].sum())
         # Holding keeps the sites: their value comes back when the machines are spent (continuation value).
         life = sc.mining.machine_life_years
@@ -193,7 +206,7 @@ class Miner(mesa.Agent):
             v_exit_usd=site_value + self.salvage_value_usd(b) - exit_cost,
             mining_margin_usd_per_day=margin_day,
             distressed=bool(acc.cash_usd[self.idx] < 0 and acc.btc[self.idx] <= 1e-9),
-            has_contracts=m.has_contracts(self.unique_id),
+            has_contracts=m.lease_market.has_contracts(self.unique_id),
             min_block_mw=sc.ai.min_block_mw,
             hysteresis=sc.finance.switch_hysteresis,
         )
@@ -227,7 +240,7 @@ class Miner(mesa.Agent):
         access = float(np.average(t.column("hyperscaler_access")[s.region[sites]], weights=w))
         # A bidder re-bids every round: the chance of a tenant within a year of monthly rounds.
         rounds = 365.0 / self.model.config.ai.rfp_interval_days
-        return access * (1.0 - (1.0 - self.model.lease_win_rate) ** rounds)
+        return access * (1.0 - (1.0 - self.model.lease_market.win_rate) ** rounds)
 
     def investable_usd(self) -> float:
         """What it can put into machines now: free cash plus the equity it could still issue this year.
@@ -259,7 +272,8 @@ class Miner(mesa.Agent):
 
     def free_equity_usd(self) -> float:
         """Cash above the reserve and above the equity already promised to signed conversions."""
-        return self.cash_usd - self.cash_reserve_usd() - self.model.equity_committed_usd(self.idx)
+        m = self.model
+        return self.cash_usd - self.cash_reserve_usd() - m.construction.equity_committed_usd(self.idx, m.day)
 
     def can_finance(self, capex_usd: float, prepayment_usd: float = 0.0) -> bool:
         """Whether free equity, backstopped debt capacity and the tenant's prepayment cover the capex.
@@ -306,9 +320,7 @@ class Miner(mesa.Agent):
             equity -= mw * max(equity_per_mw, 0.0)
             foregone = m.valuations.site_own_npv_per_mw(int(site))
             ask = miner_reservation_rent(capex_net, rate, terms.term_years, terms.margin, foregone)
-            approval = m.grid_operators_by_region[s.region[site]].expected_wait_days(
-                mw * sc.grid.flexible_headroom_credit, firm=False
-            )
+            approval = m.grid.operator_at(site).expected_wait_days(mw * sc.grid.flexible_headroom_credit, firm=False)
             ready = m.day + int(max(terms.build_days, approval))
             keeps_flexible = s.machine_mw[site] - mw > 0.25 * mw  # mining left on site to shed at peak
             bids.append(Bid(rfp.id, self.unique_id, int(site), float(mw), ask, ready, bool(keeps_flexible)))
@@ -327,7 +339,7 @@ class Miner(mesa.Agent):
             expected = m.valuations.batch_margin_per_mw_day(b)
             ema = m.fleet.margin_ema_usd_per_mw_day[b]
             for i in b[(expected < 0) & (ema < 0)]:
-                m.retire_batch(int(i))
+                m.assets.retire_batch(int(i))
         self._upgrade()
         for site in self.sites:
             self._expand(int(site))
@@ -343,7 +355,7 @@ class Miner(mesa.Agent):
         if not b.size:
             return
         worst = int(b[np.argmax(m.fleet.j_per_th[b])])
-        gen = m.newest_generation()
+        gen = newest_generation(sc.mining.generations, m.date)
         if gen.j_per_th >= m.fleet.j_per_th[worst] * 0.9:
             return
         site, mw = int(m.fleet.site[worst]), float(m.fleet.mw[worst])
@@ -359,16 +371,16 @@ class Miner(mesa.Agent):
         if mw < 1.0:
             return
         self.fund(cost * mw * equity_share)
-        m.retire_batch(worst, mw)
-        m.build_and_equip(self, site, mw, 0.0, gen)
+        m.assets.retire_batch(worst, mw)
+        m.assets.build_and_equip(self.idx, site, mw, 0.0, gen)
 
     def _expand(self, site: int) -> None:
         """Fill idle MW with the newest machines, and build unbuilt MW, when simple payback is short enough."""
         m, sc = self.model, self.model.config
         s = m.sites
-        if not m.mining_allowed(site):
+        if not m.grid.mining_allowed(site):
             return
-        gen = m.newest_generation()
+        gen = newest_generation(sc.mining.generations, m.date)
         cost_per_mw = gen.usd_per_th * 1e6 / gen.j_per_th
         annual = m.valuations.site_new_margin_per_mw_day(site) * 365.0
         if annual <= 0:
@@ -393,7 +405,7 @@ class Miner(mesa.Agent):
             return
         build_mw = min(built, mw * built / (idle + built))
         self.fund(unit * mw * equity_share)
-        m.build_and_equip(self, site, mw, build_mw, gen)
+        m.assets.build_and_equip(self.idx, site, mw, build_mw, gen)
 
     def salvage_value_usd(self, batches: np.ndarray) -> float:
         """What its machines would fetch second-hand."""
@@ -405,18 +417,18 @@ class Miner(mesa.Agent):
         m = self.model
         f = m.fleet
         for i in np.flatnonzero((f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0)):  # online and on order
-            m.retire_batch(int(i))
+            m.assets.retire_batch(int(i))
         for site in self.sites:
             if m.sites.converting_mw[site] + m.sites.ai_mw[site] <= 0:
-                m.sites.for_sale[site] = True
+                m.site_market.list_for_sale(int(site))
 
     # --- site market ----------------------------------------------------------------------------------------
     def value_site(self, site: int) -> SiteBid | None:
         """Bid for a site at its mining NPV with new machines, net of build and machine capex, within budget."""
-        if self.strategy == "exit" or not self.model.mining_allowed(site):
+        if self.strategy == "exit" or not self.model.grid.mining_allowed(site):
             return None
         m, sc = self.model, self.model.config
-        gen = m.newest_generation()
+        gen = newest_generation(sc.mining.generations, m.date)
         s = m.sites
         npv = m.valuations.site_new_npv_per_mw(site)
         machines = gen.usd_per_th * 1e6 / gen.j_per_th
@@ -425,3 +437,39 @@ class Miner(mesa.Agent):
         budget = self.free_equity_usd()  # cash promised to conversions is not there to spend
         value = min(value, budget)
         return SiteBid(self.unique_id, value) if value > 0 else None
+
+    def owns_site(self, site: int) -> bool:
+        """True if it holds the site."""
+        s = self.model.sites
+        return s.owner_kind[site] == Owner.MINER and s.owner[site] == self.idx
+
+    # --- contracts and value --------------------------------------------------------------------------------
+    def on_lease_signed(self, day: int) -> None:
+        """Remember its first lease (the SF-3 clock starts there)."""
+        if self.first_lease_day < 0:
+            self.first_lease_day = day
+
+    def enterprise_value_usd(self) -> float:
+        """Enterprise value (model/world/metrics.py): what its cash flows are worth at risk-adjusted rates.
+
+        * mining: its machines' NPV plus the discounted value of its sites when the machines are spent
+          (``StrategyView.v_hold_usd``);
+        * contracts: net rent still to come at the contracted rate, less conversion capex still to spend;
+        * the pivot option: free convertible MW x chance of a tenant x NPV of a lease at the going rent.
+        """
+        m = self.model
+        view = self.last_view
+        v = view.v_hold_usd if view is not None else 0.0
+        if view is not None and view.lease_npv_usd_per_mw > 0:
+            v += view.convertible_mw * view.lease_access * view.lease_npv_usd_per_mw
+        fin = m.config.finance
+        for x in m.leases.for_miner(self.unique_id):
+            started = x.start_day >= 0
+            rate = fin.rate_contracted + (0.0 if started else fin.construction_risk_premium)
+            start = x.start_day if started else x.promised_day
+            end = start + x.term_years * 365
+            remaining = max(0.0, (end - max(start, m.day)) / 365.0)
+            wait = max(0.0, (start - m.day) / 365.0)
+            net = x.rent_usd_per_kw_month * 12_000.0 * x.mw * x.margin
+            v += float(annuity_pv(net, rate, remaining, x.escalator_per_year)) / (1 + rate) ** wait
+        return v - m.construction.capex_remaining_usd(self.idx, m.day)

@@ -192,14 +192,14 @@ def run_and_check(scenario: Scenario, seed: int) -> HashpivotModel:
     """Step ``scenario`` to its horizon, checking every invariant after every day."""
     model = HashpivotModel(scenario, seed=seed, check_invariants=True)
     power: list[np.ndarray] = []
-    set_power_prices = model.set_power_prices
+    power_prices = model.grid.power_prices
 
     def spy():  # keep the day's hourly power prices, which the model does not store
-        prices, called = set_power_prices()
+        prices, called = power_prices()
         power.append(prices)
         return prices, called
 
-    model.set_power_prices = spy
+    model.grid.power_prices = spy
     for day in range(scenario.run.days):
         tip, bits = model.network.tip, model.network.bits
         model.step()  # asserts sites.check, accounts.check, leases <= converting + AI, hashrate
@@ -217,7 +217,7 @@ def run_and_check(scenario: Scenario, seed: int) -> HashpivotModel:
         assert np.all(np.isfinite(prices)) and np.all(prices >= 0), f"day {day}: power prices"
         # Difficulty changes only at retargets, and each retarget moves it at most 4x either way.
         crossed = retarget_boundaries_crossed(tip, net.tip)
-        assert crossed == model.today["res"].retargets, (day, tip, net.tip)
+        assert crossed == model.today.chain.retargets, (day, tip, net.tip)
         if crossed == 0:
             assert net.bits == bits, f"day {day}: bits changed without a retarget"
         else:

@@ -6,9 +6,9 @@ A hypothesis ``RuleBasedStateMachine`` builds a small world and then interleaves
 * a hyperscaler issuing an RFP of random MW (``Hyperscaler.issue_rfp``) outside its own schedule;
 * a miner switching to the hybrid strategy (it then bids in the next RFP);
 * a miner putting one of its sites without contracts up for sale;
-* a site auction (``HashpivotModel.run_site_auctions`` on the next day divisible by 7).
+* a site auction (``SiteMarket.run_auctions`` on the next day divisible by 7).
 
-After every rule the invariants run: ``model.check()`` (MW states, cash moved only by booked flows,
+After every rule the invariants run: ``invariants.check(model)`` (MW states, cash moved only by booked flows,
 no MW leased twice), the chain and prices finite and positive, every contract individually
 rational (the rent between the two reservation rents) and still on a site its landlord owns. The
 RFP and auction rules also check their own outcome: an RFP never signs more MW than it asked for
@@ -26,7 +26,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from hashpivot.agents.miner import Miner
 from hashpivot.model.config.schema import Scenario
-from hashpivot.model.simulation import AUCTION_INTERVAL_DAYS, HashpivotModel
+from hashpivot.model.markets.site_market import AUCTION_INTERVAL_DAYS
+from hashpivot.model.simulation import HashpivotModel
+from hashpivot.model.world import invariants
 from hashpivot.model.world.sites import Owner
 
 TOL = 1e-6
@@ -94,7 +96,7 @@ class MarketMachine(RuleBasedStateMachine):
     @rule(which=st.integers(0, 1), mw=st.floats(1.0, 800.0))
     def issue_rfp(self, which, mw):
         m = self.model
-        hs = m.hyperscalers_list[which % len(m.hyperscalers_list)]
+        hs = m.hyperscalers[which % len(m.hyperscalers)]
 
         def rfp():
             before = len(m.leases.leases)
@@ -113,7 +115,7 @@ class MarketMachine(RuleBasedStateMachine):
     def switch_to_hybrid(self, pick):
         # Exit is absorbing, so only a miner still in the business may switch (as a rule would let it);
         # it bids in the next RFP, the model's own or one of ``issue_rfp``.
-        candidates = [x for x in self.model.miners_list if x.strategy != "exit"]
+        candidates = [x for x in self.model.miners if x.strategy != "exit"]
         if candidates:
             candidates[pick % len(candidates)].strategy = "hybrid"
 
@@ -132,8 +134,8 @@ class MarketMachine(RuleBasedStateMachine):
             if free.size:
                 site = int(free[pick % free.size])
                 for batch in np.flatnonzero((f.site[: f.n] == site) & (f.mw[: f.n] > 0)):
-                    m.retire_batch(int(batch))
-                s.for_sale[site] = True
+                    m.assets.retire_batch(int(batch))
+                m.site_market.list_for_sale(site)
 
         self.act_today(sell)
 
@@ -142,34 +144,34 @@ class MarketMachine(RuleBasedStateMachine):
     def run_auction(self):
         m, s = self.model, self.model.sites
         offered = {int(i) for i in np.flatnonzero(s.for_sale[: s.n])}
-        sales_before = len(m.sales)
+        sales_before = len(m.site_market.sales)
         while True:  # step through the next auction day (auctions clear weekly, inside the step)
             day = m.day
             m.step()
             if day % AUCTION_INTERVAL_DAYS == 0:
                 break
-        sales = m.sales[sales_before:]
-        event(f"auction sold {'nothing' if not sales else 'to a ' + sales[0]['buyer_kind']}")
+        sales = m.site_market.sales[sales_before:]
+        event(f"auction sold {'nothing' if not sales else 'to a ' + sales[0].buyer_kind}")
         for sale in sales:
-            site, winner = sale["site"], sale["winner"]
+            site, winner = sale.site, sale.winner
             # The reserve is the developer fringe's bid, which depends only on the site's region and
             # convertible MW, neither of which a sale changes.
-            assert sale["price_usd"] >= m.developer_bid_usd(site) * (1 - 1e-12) - TOL, sale
+            assert sale.price_usd >= m.site_market.developer_bid_usd(site) * (1 - 1e-12) - TOL, sale
             assert not s.for_sale[site]
             if winner < 0:  # the developer fringe: the site leaves the modelled market
                 assert s.owner_kind[site] == Owner.NONE
             else:
-                buyer = m._agent_by_uid(winner)
+                buyer = m.agent_by_uid(winner)
                 kind = Owner.MINER if isinstance(buyer, Miner) else Owner.HYPERSCALER
                 assert (s.owner_kind[site], s.owner[site]) == (kind, buyer.idx)
         # A site either sold or, if no bid met the reserve (first price), stays on offer.
-        sold = {x["site"] for x in sales}
+        sold = {x.site for x in sales}
         assert all(s.for_sale[i] for i in offered - sold)
 
     # -- invariants ------------------------------------------------------------------------------
     @invariant()
     def books_and_states_balance(self):
-        self.model.check()
+        invariants.check(self.model)
 
     @invariant()
     def chain_and_prices_are_finite_and_positive(self):
@@ -189,7 +191,7 @@ class MarketMachine(RuleBasedStateMachine):
             assert x.miner_reservation_usd_per_kw_month - TOL <= x.rent_usd_per_kw_month
             assert x.rent_usd_per_kw_month <= x.hyperscaler_reservation_usd_per_kw_month + TOL
             if x.end_day < 0 or x.end_day > m.day:  # contracts bind: the site stays with its landlord
-                landlord = m._miner_by_uid(x.miner)
+                landlord = m.agent_by_uid(x.miner)
                 assert (s.owner_kind[x.site], s.owner[x.site]) == (Owner.MINER, landlord.idx), x
 
 

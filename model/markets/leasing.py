@@ -85,13 +85,6 @@ class Lease:
     start_day: int = -1  # set when conversion is built and the grid has approved firm service
     end_day: int = -1
 
-    def revenue_usd_per_day(self, day: int) -> float:
-        """Gross rent owed for ``day`` (escalated yearly); zero outside the active term."""
-        if self.start_day < 0 or day < self.start_day or day >= self.end_day:
-            return 0.0
-        years = (day - self.start_day) // 365
-        return self.rent_usd_per_kw_month * 12_000.0 / 365.0 * self.mw * (1 + self.escalator_per_year) ** years
-
     def total_contract_value_usd(self) -> float:
         """Undiscounted rent over the term, with escalation."""
         annual = self.rent_usd_per_kw_month * 12_000.0 * self.mw

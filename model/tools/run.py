@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -75,7 +75,7 @@ def collect(model: HashpivotModel) -> RunResult:
         leases=[lease_row(x) for x in model.leases.leases],
         sites=site_rows(model),
         events=list(model.events),
-        sales=list(model.sales),
+        sales=[asdict(x) for x in model.site_market.sales],
     )
 
 

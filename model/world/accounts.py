@@ -43,7 +43,6 @@ class Accounts:
     btc: np.ndarray = field(init=False)
     flows_today: np.ndarray = field(init=False)  # (n, len(FLOWS))
     cash_at_open: np.ndarray = field(init=False)
-    cumulative: np.ndarray = field(init=False)  # (n, len(FLOWS)) since the start
 
     def __post_init__(self):
         self.cash_usd = np.zeros(self.n)
@@ -51,11 +50,9 @@ class Accounts:
         self.btc = np.zeros(self.n)
         self.flows_today = np.zeros((self.n, len(FLOWS)))
         self.cash_at_open = np.zeros(self.n)
-        self.cumulative = np.zeros((self.n, len(FLOWS)))
 
     def open_day(self) -> None:
         """Start a new day's books."""
-        self.cumulative += self.flows_today
         self.flows_today[:] = 0.0
         self.cash_at_open[:] = self.cash_usd
 
@@ -68,6 +65,15 @@ class Accounts:
         """Book an array of amounts, one per miner (vectorised daily accounting)."""
         self.flows_today[:, FLOW_INDEX[flow]] += amounts_usd
         self.cash_usd += amounts_usd
+
+    def add_btc(self, btc: np.ndarray) -> None:
+        """Put mined BTC into the treasuries (one amount per miner)."""
+        self.btc += btc
+
+    def sell_btc(self, miner: int, btc: float, price_usd: float) -> None:
+        """Sell ``btc`` from a miner's treasury at ``price_usd`` per BTC."""
+        self.btc[miner] -= btc
+        self.post(miner, "btc_sales", btc * price_usd)
 
     def borrow(self, miner: int, amount_usd: float) -> None:
         """Draw debt: cash in, debt up."""

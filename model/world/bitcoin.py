@@ -139,7 +139,7 @@ def subsidy_btc_between(tip_from: float, tip_to: float) -> float:
 
 
 @dataclass(frozen=True)
-class DayResult:
+class ChainDay:
     """What one simulated day of the network produced."""
 
     blocks: float
@@ -204,7 +204,7 @@ class NetworkState:
         btc_price_usd: float,
         fees_btc_per_block: float,
         rng: np.random.Generator | None = None,
-    ) -> DayResult:
+    ) -> ChainDay:
         """Advance one day at a constant network hashrate and return what the day paid.
 
         Args:
@@ -236,7 +236,7 @@ class NetworkState:
         fees = blocks * fees_btc_per_block
         revenue_usd = (subsidy + fees) * btc_price_usd
         hashprice = revenue_usd / (hashrate_ehs * PH_PER_EH)
-        return DayResult(blocks, subsidy, fees, revenue_usd, hashprice, retargets)
+        return ChainDay(blocks, subsidy, fees, revenue_usd, hashprice, retargets)
 
     def _time_to_boundary(self, last_of_period, rate, remaining, rng):
         """Seconds until the period's last block if it comes within ``remaining``; else advance and None."""

@@ -29,11 +29,6 @@ def usd_per_mw_to_usd_per_kw_month(capex_usd_per_mw, rate_per_year, years):
     return capex_usd_per_mw * crf(rate_per_year, years) / 12.0 / 1_000.0
 
 
-def kw_month_to_mw_day(usd_per_kw_month):
-    """Convert a rent in USD/kW-month to USD/MW-day."""
-    return np.asarray(usd_per_kw_month) * 1_000.0 * 12.0 / DAYS_PER_YEAR
-
-
 def annuity_pv(payment_per_year, rate_per_year, years, growth_per_year=0.0):
     """Present value of a continuous payment stream growing at ``growth_per_year`` for ``years``."""
     k = np.log1p(rate_per_year) - np.log1p(growth_per_year)

@@ -13,11 +13,17 @@ of switching off. All of it is numpy over arrays of batches x 24 hours: no per-a
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hashpivot.model.world.arrays import grown
+
+if TYPE_CHECKING:
+    from hashpivot.model.config.schema import HardwareGeneration
 
 HOURS = 24
 
@@ -132,3 +138,9 @@ def mine_day_reference(mw, j_per_th, site_price_usd_per_mwh, called, dr_event_us
         out["hashrate_ph"].append(mw[b] * 1_000.0 / j_per_th[b] * hours / 24)
         out["called_curtailed_mwh"].append(off_called)
     return {k: np.array(v) for k, v in out.items()}
+
+
+def newest_generation(generations: Sequence[HardwareGeneration], date: dt.date) -> HardwareGeneration:
+    """The most efficient ASIC generation on sale on ``date`` (the first listed if none is on sale yet)."""
+    on_sale = [g for g in generations if g.available_from <= date] or list(generations[:1])
+    return min(on_sale, key=lambda g: g.j_per_th)

@@ -56,7 +56,6 @@ class InterconnectionQueue:
     study_capacity_mw_per_day: float
     study_free_day: float = 0.0
     pending: list[Request] = field(default_factory=list)
-    approved_mw_total: float = 0.0
 
     def submit(self, request: Request, day: int, study_days: float) -> Request:
         """Queue a request; its study ends after the study time and after every earlier study."""
@@ -72,7 +71,6 @@ class InterconnectionQueue:
         for req in self.pending:
             if req.study_done_day <= day and req.headroom_mw <= self.headroom_mw + 1e-9:
                 self.headroom_mw -= req.headroom_mw
-                self.approved_mw_total += req.mw
                 req.approved_day = day
                 approved.append(req)
             else:

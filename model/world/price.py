@@ -20,9 +20,12 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from hashpivot.model.config.schema import PriceSection
 
 DAYS_PER_YEAR = 365.0
 CSV_HEADER = ("date", "price_usd")
@@ -263,3 +266,35 @@ def build_price_path(kind: str, **params) -> PricePath:
         return PRICE_PATHS[kind](**params)
     except TypeError as err:
         raise ValueError(f"price path {kind!r}: {err}") from None
+
+
+class DailyBtcPrice:
+    """The scenario's BTC price path, day by day, extended on demand past the horizon it was drawn for.
+
+    A fresh generator from the same seed each time: a longer horizon extends the same path, so a run of N
+    days sees the same prices as the first N days of a longer run.
+    """
+
+    def __init__(self, section: PriceSection, start_date: dt.date, seed: np.random.SeedSequence, n_days: int):
+        self.section, self.start_date, self.seed = section, start_date, seed
+        self.path = build_price_path(section.kind, **self._params())
+        self._prices = self._draw(n_days)
+
+    def _params(self) -> dict:
+        p = self.section
+        gbm = {"drift_per_year": p.drift_per_year, "volatility_per_year": p.volatility_per_year}
+        return {
+            "constant": {"price_usd": p.start_usd},
+            "gbm": {"start_usd": p.start_usd, **gbm},
+            "csv": {"path": p.csv_path},
+            "csv_gbm": {"path": p.csv_path, **gbm},
+        }[p.kind]
+
+    def _draw(self, n_days: int) -> np.ndarray:
+        return self.path.daily_prices_usd(np.random.default_rng(self.seed), self.start_date, max(n_days, 1))
+
+    def on(self, day: int) -> float:
+        """USD per BTC on ``day`` (0 = the start date)."""
+        if day >= self._prices.size:
+            self._prices = self._draw(2 * day + 1)
+        return float(self._prices[day])

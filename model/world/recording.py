@@ -12,20 +12,70 @@ import numpy as np
 from hashpivot.model.world.metrics import hhi, market_cap_usd, nakamoto_coefficient, shares, valuation_per_mw
 from hashpivot.model.world.sites import Owner
 
+COLUMNS = (
+    "day",
+    "block_height",
+    "btc_price_usd",
+    "network_hashrate_ehs",
+    "difficulty",
+    "blocks",
+    "subsidy_btc",
+    "fees_btc_per_day",
+    "hashprice_usd_per_ph_day",
+    "mw_mining",
+    "mw_curtailed",
+    "mw_idle",
+    "mw_converting",
+    "mw_ai_leased",
+    "mw_unbuilt",
+    "mw_ai_greenfield",
+    "miners_hold",
+    "miners_hybrid",
+    "miners_exit",
+    "miners_converting",
+    "btc_revenue_share",
+    "mining_revenue_usd",
+    "ai_revenue_usd",
+    "dr_payments_usd",
+    "revenue_usd_per_mw_day_ai",
+    "revenue_usd_per_mw_day_mining",
+    "valuation_usd_per_mw_ai_focused",
+    "valuation_usd_per_mw_btc_focused",
+    "market_cap_usd_per_mw_ai_focused",
+    "market_cap_usd_per_mw_btc_focused",
+    "hashrate_share_us",
+    "hashrate_share_texas",
+    "ai_mw_share_us",
+    "ai_mw_share_texas",
+    "hhi_hashrate_region",
+    "hhi_ai_mw_region",
+    "nakamoto_coefficient_region",
+    "leases_signed_total",
+    "lease_mw_signed_total",
+    "lease_rent_usd_per_kw_month_mean",
+    "gpu_cloud_price_usd_per_kw_month_mean",
+    "queue_mw_pending",
+    "queue_wait_days_firm_ercot",
+    "miner_cash_usd_total",
+    "miner_debt_usd_total",
+    "miner_btc_total",
+)
+"""The daily columns, in order (units in the names); ``daily_row`` fills them."""
+
 PANEL_INTERVAL_DAYS = 30
 WAIT_PROBE_MW = 100.0
 
 
 def daily_row(m) -> dict[str, float]:
-    """One day's metrics (the COLUMNS of model/simulation.py)."""
-    res, s, n = m.today["res"], m.sites, m.sites.n
+    """One day's metrics (``COLUMNS``), read from the model and its ``DayResult`` (``m.today``)."""
+    res, s, n = m.today.chain, m.sites, m.sites.n
     states = s.state_mw()
     pivot = (s.owner_kind[:n] != Owner.NONE) & ~s.greenfield[:n]
     row = {
         "day": m.day,
         "block_height": m.network.height,
         "btc_price_usd": m.btc_price_usd,
-        "network_hashrate_ehs": m.today["network_ph"] / 1_000.0,
+        "network_hashrate_ehs": m.today.network_ph / 1_000.0,
         "difficulty": m.network.difficulty,
         "blocks": res.blocks,
         "subsidy_btc": res.subsidy_btc,
@@ -52,12 +102,12 @@ def daily_row(m) -> dict[str, float]:
 def _per_miner(m, values: np.ndarray) -> np.ndarray:
     s, n = m.sites, m.sites.n
     mine = s.owner_kind[:n] == Owner.MINER
-    return np.bincount(s.owner[:n][mine], weights=values[mine], minlength=len(m.miners_list))
+    return np.bincount(s.owner[:n][mine], weights=values[mine], minlength=m.accounts.n)
 
 
 def _strategies(m) -> dict[str, float]:
     counts = {"hold": 0, "hybrid": 0, "exit": 0}
-    for miner in m.miners_list:
+    for miner in m.miners:
         counts[miner.strategy] += 1
     converting = _per_miner(m, m.sites.converting_mw[: m.sites.n]) > 0
     return {
@@ -70,7 +120,7 @@ def _strategies(m) -> dict[str, float]:
 
 def _revenue(m, states) -> dict[str, float]:
     t, s, n = m.today, m.sites, m.sites.n
-    mining, ai, dr = float(t["mined_usd"].sum()), float(t["ai_revenue"].sum()), float(t["dr"].sum())
+    mining, ai, dr = float(t.mined_usd.sum()), float(t.ai_revenue_usd.sum()), float(t.dr_usd.sum())
     total = mining + ai + dr
     # Per MW actually producing on both sides: mining MW that ran (curtailed MW earn nothing), AI MW in service.
     running_mw = float(states["mining"].sum())
@@ -86,7 +136,7 @@ def _revenue(m, states) -> dict[str, float]:
         "mining_revenue_usd": mining,
         "ai_revenue_usd": ai,
         "dr_payments_usd": dr,
-        "revenue_usd_per_mw_day_ai": ai / t["ai_mw_active"] if t["ai_mw_active"] > 0 else float("nan"),
+        "revenue_usd_per_mw_day_ai": ai / t.ai_mw_active if t.ai_mw_active > 0 else float("nan"),
         "revenue_usd_per_mw_day_mining": mining / running_mw if running_mw > 0 else float("nan"),
         "valuation_usd_per_mw_ai_focused": v_ai,
         "valuation_usd_per_mw_btc_focused": v_btc,
@@ -98,7 +148,7 @@ def _revenue(m, states) -> dict[str, float]:
 def _concentration(m, pivot: np.ndarray) -> dict[str, float]:
     s, n, t = m.sites, m.sites.n, m.regions
     r = len(t.ids)
-    hash_by_region = m.today["hashrate_ph_by_region"]
+    hash_by_region = m.today.hashrate_ph_by_region
     ai = np.where(pivot, s.ai_mw[:n] + s.converting_mw[:n], 0.0)
     ai_by_region = np.bincount(s.region[:n], weights=ai, minlength=r)
     texas = t.index["ERCOT"]
@@ -120,13 +170,13 @@ def _leases_and_grid(m) -> dict[str, float]:
     leases = m.leases.leases
     colo = [x.rent_usd_per_kw_month for x in leases if x.kind == ContractKind.COLOCATION]
     gpu = [x.rent_usd_per_kw_month for x in leases if x.kind == ContractKind.GPU_CLOUD]
-    ercot = m.grid_operators_by_region[m.regions.index["ERCOT"]]
+    ercot = m.grid.operators[m.regions.index["ERCOT"]]
     return {
         "leases_signed_total": len(leases),
         "lease_mw_signed_total": float(sum(x.mw for x in leases)),
         "lease_rent_usd_per_kw_month_mean": float(np.mean(colo)) if colo else float("nan"),
         "gpu_cloud_price_usd_per_kw_month_mean": float(np.mean(gpu)) if gpu else float("nan"),
-        "queue_mw_pending": float(sum(go.queue.pending_mw() for go in m.grid_operators_by_region)),
+        "queue_mw_pending": m.grid.pending_mw(),
         "queue_wait_days_firm_ercot": ercot.expected_wait_days(WAIT_PROBE_MW, firm=True),
     }
 
@@ -136,7 +186,7 @@ def agent_rows(m) -> list[dict]:
     s, acc = m.sites, m.accounts
     per = {name: _per_miner(m, arr) for name, arr in s.state_mw().items()}
     rows = []
-    for miner in m.miners_list:
+    for miner in m.miners:
         i = miner.idx
         rev = m.panel_revenue[i]
         total = rev.sum()
@@ -172,7 +222,7 @@ def agent_rows(m) -> list[dict]:
                 "first_lease_day": miner.first_lease_day,
                 "exit_day": miner.exit_day,
                 "first_move_day": miner.first_move_day,
-                "initial_j_per_th": getattr(miner, "initial_j_per_th", float("nan")),
+                "initial_j_per_th": miner.initial_j_per_th,
             }
         )
     return rows

@@ -34,7 +34,6 @@ class Cooling(IntEnum):
 
     AIR = 0
     HYDRO = 1
-    IMMERSION = 2
 
 
 @dataclass

@@ -1,0 +1,113 @@
+"""The lease market, as a service: contracts signed, the going rent, and what bidders learn from RFP rounds.
+
+Hyperscalers run the rounds (agents/hyperscaler.py) through the pure clearing and bargaining mechanisms of
+model/markets/leasing.py; this service books what they sign. A signed lease reserves the MW, pays any
+prepayment, schedules and finances the conversion capex (model/world/construction.py), and asks the grid for
+firm service: the MW turn AI only once built *and* approved.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hashpivot.model.markets.leasing import RFP, Award, ContractKind, Lease
+from hashpivot.model.world.interconnection import Purpose
+
+if TYPE_CHECKING:
+    from hashpivot.agents.hyperscaler import Hyperscaler
+    from hashpivot.model.simulation import HashpivotModel
+
+LEASE_WIN_RATE_PRIOR = 0.5  # before any RFP has cleared, a bidder expects to win half of what it offers
+LEASE_WIN_RATE_MEMORY = 0.3  # weight of the latest RFP round in the learned win rate
+RENT_MEMORY_DAYS = 365  # the going rent is the mean of the last year's contracts
+
+
+class LeaseMarket:
+    """Signing, pricing and learning in the AI lease market (``model.lease_market``)."""
+
+    def __init__(self, model: HashpivotModel):
+        self.model = model
+        self.win_rate = LEASE_WIN_RATE_PRIOR
+        """Awarded over bid MW, learned from RFP rounds."""
+
+    def market_rent_usd_per_kw_month(self, kind: ContractKind) -> float:
+        """The going rent: mean of the last year's signed contracts of this kind, else the reference rent."""
+        m = self.model
+        recent = [
+            x.rent_usd_per_kw_month
+            for x in m.leases.leases
+            if x.kind == kind and m.day - x.sign_day <= RENT_MEMORY_DAYS
+        ]
+        if recent:
+            return float(np.mean(recent))
+        ai = m.config.ai
+        if kind == ContractKind.GPU_CLOUD:
+            return ai.reference_gpu_price_usd_per_kw_month
+        return ai.reference_rent_usd_per_kw_month
+
+    def observe_rfp(self, bid_mw: float, awarded_mw: float) -> None:
+        """Bidders learn their chance of winning a lease from each round's fill ratio (market evidence)."""
+        if bid_mw > 0:
+            rate = min(1.0, awarded_mw / bid_mw)
+            self.win_rate += LEASE_WIN_RATE_MEMORY * (rate - self.win_rate)
+
+    def has_contracts(self, miner_uid: int) -> bool:
+        """True if the miner has signed any AI contract that has not ended."""
+        m = self.model
+        return any(x.miner == miner_uid and (x.end_day < 0 or x.end_day > m.day) for x in m.leases.leases)
+
+    def sign(self, award: Award, rfp: RFP, hs: Hyperscaler) -> Lease:
+        """Sign a contract: reserve the MW, take the prepayment, schedule the capex, ask for firm service."""
+        m = self.model
+        sc, s, bid = m.config, m.sites, award.bid
+        terms = sc.ai.gpu_cloud if rfp.kind == ContractKind.GPU_CLOUD else sc.ai.colocation
+        miner = m.agent_by_uid(bid.miner)
+        site, mw = bid.site, bid.mw
+        # Idle MW held for machines on order are not free: take the rest from the machines, pro rata.
+        free_idle = s.idle_mw()[site] - m.fleet.mw_by_site(s.n, m.day, pending=True)[site]
+        m.assets.free_machine_mw(site, max(0.0, mw - max(free_idle, 0.0)))
+        s.converting_mw[site] += mw
+        capex = mw * (terms.conversion_capex_usd_per_mw * s.capex_multiplier[site] + terms.equipment_capex_usd_per_mw)
+        lease = Lease(
+            id=m.new_id("lease"),
+            miner=bid.miner,
+            hyperscaler=hs.unique_id,
+            site=site,
+            kind=rfp.kind,
+            mw=mw,
+            rent_usd_per_kw_month=award.rent_usd_per_kw_month,
+            term_years=terms.term_years,
+            escalator_per_year=terms.escalator_per_year,
+            prepayment_usd=0.0,
+            margin=terms.margin,
+            capex_usd=capex,
+            sign_day=m.day,
+            promised_day=bid.ready_day,
+            late_penalty_usd_per_day=terms.late_penalty_share_per_day * award.rent_usd_per_kw_month * 12_000.0 * mw,
+            miner_reservation_usd_per_kw_month=bid.ask_usd_per_kw_month,
+            hyperscaler_reservation_usd_per_kw_month=award.hyperscaler_reservation,
+        )
+        lease.prepayment_usd = terms.prepayment_share * lease.total_contract_value_usd()
+        m.accounts.post(miner.idx, "prepayments", lease.prepayment_usd)
+        m.construction.schedule_capex(
+            miner.idx, capex, m.day, max(terms.build_days, 1), sc.finance.loan_to_cost_backstopped
+        )
+        go = m.grid.operator_at(site)
+        m.accounts.post(miner.idx, "capex", -go.study_fee_usd(mw))
+        req = go.request(
+            bid.miner,
+            site,
+            mw,
+            firm=True,
+            purpose=Purpose.AI_CONVERSION,
+            headroom_mw=mw * sc.grid.flexible_headroom_credit,
+        )
+        m.construction.add_conversion(lease.id, req.id, built_day=m.day + terms.build_days)
+        m.leases.add(lease)
+        miner.on_lease_signed(m.day)
+        m.log_event(
+            miner, "lease", f"{rfp.kind} {mw:.0f} MW at {lease.rent_usd_per_kw_month:.1f} $/kW-mo with {hs.name}"
+        )
+        return lease

@@ -1,0 +1,168 @@
+"""The site market, as a service: parcels listed, weekly auctions run, sold sites transferred.
+
+The mechanism (second or first price, model/markets/auction.py) is pure and picked by name; this service
+collects the bids from the agents (``value_site`` on miners and hyperscalers), sets the developer fringe's
+reserve, and books the transfer. The developer fringe stands for the many powered-land buyers outside the
+model: it bids the powered-land value of a site's convertible MW where data-centre tenants go.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hashpivot.agents.hyperscaler import Hyperscaler
+from hashpivot.agents.miner import Miner
+from hashpivot.model.markets.auction import AUCTIONS, Sale, SiteBid
+from hashpivot.model.world.construction import OwnBuild
+from hashpivot.model.world.sites import Cooling, Owner
+
+if TYPE_CHECKING:
+    from hashpivot.model.simulation import HashpivotModel
+
+AUCTION_INTERVAL_DAYS = 7
+PARCEL_POWER_ADDER_USD_PER_MWH = 5.0  # a released parcel's delivery cost over the regional price
+DEVELOPER = -1  # bidder id of the developer fringe
+
+
+@dataclass(frozen=True)
+class SiteSale:
+    """One completed auction (a row of ``sales.csv``); ``winner`` is a unique_id, -1 for the developer fringe."""
+
+    day: int
+    site: int
+    winner: int
+    price_usd: float
+    mw: float
+    convertible_mw: float
+    region: str
+    buyer_kind: str  # "miner", "hyperscaler" or "developer"
+
+
+class SiteMarket:
+    """Listings, auctions and transfers of sites (``model.site_market``)."""
+
+    def __init__(self, model: HashpivotModel):
+        self.model = model
+        self.sales: list[SiteSale] = []
+
+    # --- listings ---------------------------------------------------------------------------------------------
+    def list_for_sale(self, site: int) -> None:
+        """Put a site on the block: it is auctioned at the next weekly round."""
+        self.model.sites.for_sale[site] = True
+
+    def offer_parcel(self, region: int, mw: float) -> None:
+        """A grid operator releases an energised parcel: it joins the site auction."""
+        m = self.model
+        conv = float(m.regions.column("convertible_share")[region]) * mw
+        site = m.sites.add(
+            region=region,
+            capacity_mw=mw,
+            owner_kind=Owner.NONE,
+            owner=-1,
+            energised=True,
+            power_adder_usd_per_mwh=PARCEL_POWER_ADDER_USD_PER_MWH,
+            cooling=Cooling.AIR,
+            convertible_mw=conv,
+            capex_multiplier=1.0,
+        )
+        self.list_for_sale(site)
+
+    # --- prices -----------------------------------------------------------------------------------------------
+    def developer_bid_usd(self, site: int) -> float:
+        """The developer fringe's bid: powered-land value of the convertible MW, scaled by hyperscaler access.
+
+        No developer buys where hyperscalers do not go.
+        """
+        m = self.model
+        access = float(m.regions.column("hyperscaler_access")[m.sites.region[site]])
+        return m.config.grid.developer_bid_usd_per_mw * access * float(m.sites.convertible_mw[site])
+
+    def sale_estimate_usd(self, site: int) -> float:
+        """What a site would fetch, judged from the market.
+
+        The developers' reserve, plus the premium per convertible MW that hyperscalers paid for comparable sites
+        in the region in the last year, weighted by how often they were the buyers.
+        """
+        m = self.model
+        floor = self.developer_bid_usd(site)
+        conv = float(m.sites.convertible_mw[site])
+        region = m.regions.ids[m.sites.region[site]]
+        recent = [x for x in self.sales if x.region == region and m.day - x.day <= 365 and x.convertible_mw > 0]
+        to_ai = [x.price_usd / x.convertible_mw for x in recent if x.buyer_kind == "hyperscaler"]
+        if not to_ai or not hyperscaler_appetite_mw(m) >= m.config.ai.min_block_mw:
+            return floor
+        # The premium counts only as often as hyperscalers actually won the region's recent auctions.
+        chance = len(to_ai) / len(recent)
+        return floor + chance * max(0.0, float(np.median(to_ai)) * conv - floor)
+
+    # --- auctions ---------------------------------------------------------------------------------------------
+    def run_auctions(self) -> None:
+        """Weekly: every site for sale is auctioned among miners, hyperscalers and the developer fringe."""
+        m = self.model
+        if m.day % AUCTION_INTERVAL_DAYS:
+            return
+        s = m.sites
+        mechanism = AUCTIONS[m.config.rules.auction]
+        bidders = (*m.miners, *m.hyperscalers)
+        for site in np.flatnonzero(s.for_sale[: s.n]):
+            site = int(site)
+            if s.converting_mw[site] + s.ai_mw[site] > 0:  # a contract binds the land: not for sale after all
+                s.for_sale[site] = False
+                continue
+            bids = [b for a in bidders if (b := a.value_site(site)) is not None and not a.owns_site(site)]
+            reserve = self.developer_bid_usd(site)
+            sale = mechanism(site, bids + [SiteBid(DEVELOPER, reserve)], reserve)
+            if sale is not None:  # None: no bid met the reserve (first price shades even the
+                self._transfer(site, sale)  # fringe's); the site stays for sale next week
+
+    def _transfer(self, site: int, sale: Sale) -> None:
+        m = self.model
+        s, acc = m.sites, m.accounts
+        s.for_sale[site] = False
+        m.assets.retire_site_machines(site)  # the seller's machines do not go with the land
+        if s.owner_kind[site] == Owner.MINER:
+            acc.post(int(s.owner[site]), "site_sales", sale.price_usd)
+        buyer = m.agent_by_uid(sale.winner) if sale.winner != DEVELOPER else None
+        kind = "developer" if buyer is None else ("miner" if isinstance(buyer, Miner) else "hyperscaler")
+        self.sales.append(
+            SiteSale(
+                day=m.day,
+                site=site,
+                winner=sale.winner,
+                price_usd=sale.price_usd,
+                mw=float(s.capacity_mw[site]),
+                convertible_mw=float(s.convertible_mw[site]),
+                region=m.regions.ids[s.region[site]],
+                buyer_kind=kind,
+            )
+        )
+        if buyer is None:  # the developer fringe: the site leaves the modelled market
+            s.set_owner(site, Owner.NONE, -1)
+        elif isinstance(buyer, Miner):
+            s.set_owner(site, Owner.MINER, buyer.idx)
+            acc.post(buyer.idx, "site_purchases", -sale.price_usd)
+        else:
+            self._hand_to_hyperscaler(site, sale, buyer)
+
+    def _hand_to_hyperscaler(self, site: int, sale: Sale, buyer: Hyperscaler) -> None:
+        m = self.model
+        s = m.sites
+        s.set_owner(site, Owner.HYPERSCALER, buyer.idx)
+        conv = float(s.convertible_mw[site])
+        s.unbuilt_mw[site] -= min(float(s.unbuilt_mw[site]), conv)  # a fresh parcel is built straight to AI
+        s.converting_mw[site] += conv
+        m.construction.add_own_build(OwnBuild(site=site, mw=conv, done_day=m.day + m.config.ai.colocation.build_days))
+        m.log_event(
+            buyer, "site", f"bought site {site} ({s.capacity_mw[site]:.0f} MW) for {sale.price_usd / 1e6:.1f} M$"
+        )
+
+
+def hyperscaler_appetite_mw(model: HashpivotModel) -> float:
+    """Near-term MW hyperscalers still need (what they would buy sites for today)."""
+    near = model.day + model.config.ai.colocation.build_days
+    return float(
+        sum(max(0.0, h.demand_mw(near) - h.committed_mw(by_day=near)) for h in model.hyperscalers)
+    )

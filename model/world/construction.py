@@ -1,0 +1,158 @@
+"""The construction book: capex schedules, conversions to AI under signed leases, and hyperscalers' own builds.
+
+A signed lease's conversion earns only once it is built *and* the grid has approved firm service; a
+hyperscaler's own build (a site it bought, or a greenfield campus) goes live when built. Conversion capex is
+spent evenly over the build, a construction loan paying its share as it is spent (economics.md: AI capex is
+financed at high loan-to-cost once a tenant is signed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hashpivot.model.world.sites import Cooling, Owner
+
+if TYPE_CHECKING:
+    from hashpivot.agents.hyperscaler import Hyperscaler
+    from hashpivot.model.world.interconnection import Request
+    from hashpivot.model.world.leasebook import LeaseBook
+    from hashpivot.model.world.sites import SiteBook
+
+CAPEX_COLUMNS = np.dtype(
+    [("miner", np.int64), ("usd_per_day", np.float64), ("first_day", np.int64), ("end_day", np.int64),
+     ("debt_share", np.float64)]
+)  # fmt: skip
+"""One row per capex schedule: the paying miner, USD spent per day over [first_day, end_day), loan share."""
+
+
+@dataclass
+class Conversion:
+    """A signed lease's conversion: built on ``built_day``, earning once the grid has also approved it."""
+
+    lease_id: int
+    request_id: int
+    built_day: int
+    approved: bool = False
+
+
+@dataclass(frozen=True)
+class OwnBuild:
+    """A hyperscaler's own conversion or greenfield campus; ``request_id`` is set for greenfield only."""
+
+    site: int
+    mw: float
+    done_day: int
+    hyperscaler: Hyperscaler | None = None
+    request_id: int | None = None
+
+
+class ConstructionBook:
+    """Everything being built, and the capex it still costs."""
+
+    def __init__(self, n_miners: int):
+        self.n_miners = n_miners
+        self.capex = np.zeros(0, dtype=CAPEX_COLUMNS)
+        self.conversions: dict[int, Conversion] = {}  # by lease id
+        self.own_builds: list[OwnBuild] = []
+        self._committed: tuple[tuple[int, int] | None, np.ndarray | None] = (None, None)
+
+    # --- capex ------------------------------------------------------------------------------------------------
+    def schedule_capex(self, miner: int, total_usd: float, first_day: int, days: int, debt_share: float) -> None:
+        """Spend ``total_usd`` evenly over ``days`` from ``first_day``, ``debt_share`` of it loan-financed."""
+        row = np.array([(miner, total_usd / days, first_day, first_day + days, debt_share)], dtype=CAPEX_COLUMNS)
+        self.capex = np.concatenate([self.capex, row])
+
+    def capex_today(self, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per miner: capex spent on ``day``, and the part a construction loan pays."""
+        c, n = self.capex, self.n_miners
+        if c.size == 0:
+            return np.zeros(n), np.zeros(n)
+        on = (c["first_day"] <= day) & (day < c["end_day"])
+        who, spend = c["miner"][on], c["usd_per_day"][on]
+        return np.bincount(who, weights=spend, minlength=n), np.bincount(
+            who, weights=spend * c["debt_share"][on], minlength=n
+        )
+
+    def _days_left(self, rows: np.ndarray | slice, day: int) -> np.ndarray:
+        c = self.capex
+        return np.clip(c["end_day"][rows] - np.maximum(c["first_day"][rows], day), 0, None)
+
+    def capex_remaining_usd(self, miner: int, day: int) -> float:
+        """Capex a miner has still to spend on signed conversions (loan share included)."""
+        c = self.capex
+        if c.size == 0:
+            return 0.0
+        mine = c["miner"] == miner
+        return float((c["usd_per_day"][mine] * self._days_left(mine, day)).sum())
+
+    def equity_committed_usd(self, miner: int, day: int) -> float:
+        """Equity a miner still owes to conversions it has signed (capex to come, less the loan's share)."""
+        c = self.capex
+        if c.size == 0:
+            return 0.0
+        key = (day, c.size)
+        if self._committed[0] != key:  # many bids ask on one day: compute all miners once
+            owed = c["usd_per_day"] * self._days_left(slice(None), day) * (1.0 - c["debt_share"])
+            self._committed = (key, np.bincount(c["miner"], owed, self.n_miners))
+        return float(self._committed[1][miner])
+
+    # --- conversions and own builds ---------------------------------------------------------------------------
+    def add_conversion(self, lease_id: int, request_id: int, built_day: int) -> None:
+        """Book a signed lease's conversion, waiting for interconnection request ``request_id``."""
+        self.conversions[lease_id] = Conversion(lease_id, request_id, built_day)
+
+    def approve_conversion(self, request_id: int) -> None:
+        """The grid admitted a conversion's firm-service request: it may start once built."""
+        for conv in self.conversions.values():
+            if conv.request_id == request_id:
+                conv.approved = True
+
+    def start_greenfield(self, request: Request, hs: Hyperscaler, sites: SiteBook, day: int, build_days: int) -> None:
+        """The grid admitted a greenfield campus: its site exists from now on and is built in ``build_days``."""
+        done = day + build_days
+        hs.on_greenfield_approved(request.id, done)
+        i = sites.add(
+            region=request.region,
+            capacity_mw=request.mw,
+            owner_kind=Owner.HYPERSCALER,
+            owner=hs.idx,
+            energised=True,
+            power_adder_usd_per_mwh=0.0,
+            cooling=Cooling.HYDRO,
+            convertible_mw=request.mw,
+            capex_multiplier=1.0,
+        )
+        sites.greenfield[i] = True
+        sites.unbuilt_mw[i] = 0.0
+        sites.converting_mw[i] = request.mw
+        self.add_own_build(OwnBuild(site=i, mw=request.mw, done_day=done, hyperscaler=hs, request_id=request.id))
+
+    def add_own_build(self, build: OwnBuild) -> None:
+        """Book a hyperscaler's own build."""
+        self.own_builds.append(build)
+
+    def advance(self, day: int, sites: SiteBook, leases: LeaseBook) -> None:
+        """Start conversions that are built and approved, end expired leases, bring own builds live."""
+        changed = False
+        for lease in leases.leases:
+            conv = self.conversions.get(lease.id)
+            if lease.start_day < 0 and conv and conv.approved and day >= conv.built_day:
+                sites.take_mw("converting_mw", lease.site, lease.mw)
+                sites.ai_mw[lease.site] += lease.mw
+                lease.start_day = day
+                lease.end_day = day + int(round(lease.term_years * 365))
+                changed = True
+            elif lease.end_day == day:
+                sites.take_mw("ai_mw", lease.site, lease.mw)  # back to idle, AI-ready: re-leasable without a shell
+                sites.capex_multiplier[lease.site] = 0.1
+                changed = True
+        if changed:
+            leases.changed()
+        for build in [b for b in self.own_builds if b.done_day == day]:
+            sites.take_mw("converting_mw", build.site, build.mw)
+            sites.ai_mw[build.site] += build.mw
+            if build.request_id is not None:
+                build.hyperscaler.on_greenfield_live(build.request_id)

@@ -1,0 +1,139 @@
+"""The day's settlement: fleets run hour by hour, the chain advances, revenue is shared, every flow is booked.
+
+All miners at once over arrays: each live batch runs or curtails against its site's hourly power price
+(model/world/fleet.py), the network's hashrate is the sum of what ran, the chain pays the day's blocks
+(model/world/bitcoin.py), and each miner's books receive its hashrate share, DR payments, rent, and pay
+power, opex, capex and debt service (model/world/accounts.py). The result is a frozen ``DayResult`` that the
+recorder reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hashpivot.model.world.bitcoin import ChainDay, block_subsidy_sats
+from hashpivot.model.world.fleet import mine_day
+
+if TYPE_CHECKING:
+    from hashpivot.model.simulation import HashpivotModel
+
+MIN_NETWORK_PH = 1.0  # floor of the network hashrate, PH/s: with no machines running the chain stays defined
+MARGIN_EMA_DAYS = 30.0  # memory of each batch's realised margin (what "has been losing money" means)
+
+
+@dataclass(frozen=True)
+class DayResult:
+    """What one day produced: the chain's day and, per miner (arrays in account order), the revenue earned.
+
+    Attributes:
+        chain: blocks, subsidy, fees, revenue and hashprice of the day.
+        network_ph: network hashrate, PH/s (average over the day).
+        mined_usd: mining revenue per miner, USD (BTC kept in treasury included at the day's price).
+        dr_usd: demand-response capacity and event payments per miner, USD.
+        ai_revenue_usd: gross lease revenue per miner, USD.
+        ai_mw_active: MW of AI contracts in service.
+        hashrate_ph_by_region: hashrate per region, PH/s.
+    """
+
+    chain: ChainDay
+    network_ph: float
+    mined_usd: np.ndarray
+    dr_usd: np.ndarray
+    ai_revenue_usd: np.ndarray
+    ai_mw_active: float
+    hashrate_ph_by_region: np.ndarray
+
+
+def next_block_subsidy_btc(model: HashpivotModel) -> float:
+    """Subsidy of the next block."""
+    return block_subsidy_sats(model.network.height + 1) / 1e8
+
+
+def initial_hashprice(model: HashpivotModel) -> float:
+    """Hashprice at the anchor with the initial fleet at full load (what miners observe on day 0)."""
+    # The same 1 PH/s floor as ``settle_day``: a world may start with no machines at all.
+    ehs = max(float(model.fleet.th_s().sum()) / 1e6, MIN_NETWORK_PH / 1_000.0)
+    reward = 144 * (next_block_subsidy_btc(model) + model.config.bitcoin.fees_btc_per_block)
+    return reward * model.btc_price_usd / (ehs * 1_000.0)
+
+
+def settle_day(model: HashpivotModel, prices: np.ndarray, called: np.ndarray) -> DayResult:
+    """Run the fleet hour by hour, advance the chain, share its revenue by hashrate, and book every flow.
+
+    Args:
+        model: the world (fleet, sites, accounts, leases, construction book, network).
+        prices: hourly power price per region (regions x 24), USD/MWh.
+        called: hours each region's operator calls demand response (regions x 24).
+    """
+    m, sc = model, model.config
+    f, s, acc = m.fleet, m.sites, m.accounts
+    live = np.flatnonzero(f.live(m.day))
+    site = f.site[live]
+    region = s.region[site]
+    dr_event = m.regions.column("dr_event_usd_per_mwh")[region] * sc.grid.dr_scale
+    md = mine_day(
+        f.mw[live],
+        f.j_per_th[live],
+        prices[region] + s.power_adder_usd_per_mwh[site][:, None],
+        called[region],
+        dr_event,
+        m.hashprice_observed,
+        idx=live,
+    )
+    network_ph = max(float(md.hashrate_ph.sum()), MIN_NETWORK_PH)  # the floor keeps the chain defined
+    chain = m.network.advance_day(network_ph / 1_000.0, m.btc_price_usd, sc.bitcoin.fees_btc_per_block, rng=m.net_rng)
+    share = md.hashrate_ph / network_ph
+    n, owner = m.accounts.n, f.owner[live]
+
+    def per(w):
+        return np.bincount(owner, weights=w, minlength=n)
+
+    mined_usd, mined_btc = per(chain.revenue_usd * share), per((chain.subsidy_btc + chain.fees_btc) * share)
+    acc.add_btc(mined_btc * m.hodl_share)
+    acc.post_all("mining_revenue", mined_usd * (1.0 - m.hodl_share))
+    acc.post_all("power", -per(md.power_cost_usd))
+    opex = f.mw[live] * sc.mining.opex_usd_per_mw_day
+    acc.post_all("opex", -per(opex))
+    dr_cap = m.regions.column("dr_capacity_usd_per_mw_day")[region] * sc.grid.dr_scale
+    dr = f.mw[live] * dr_cap + md.called_curtailed_mwh * (dr_event + m.grid.power_credit_usd_per_mwh(region))
+    acc.post_all("dr_payments", per(dr))
+    lease = m.leases.daily_flows(m.day)
+    acc.post_all("ai_revenue", lease["cash_in"])
+    acc.post_all("opex", -lease["opex"])
+    acc.post_all("penalties", -lease["penalty"])
+    capex, draws = m.construction.capex_today(m.day)
+    acc.post_all("capex", -capex)
+    acc.post_all("debt_drawn", draws)  # construction loan drawn as the capex is spent
+    acc.debt_usd += draws
+    acc.service_debt(sc.finance.debt_rate, sc.finance.debt_amortization_years)
+    _update_margins(m, live, chain.revenue_usd * share - md.power_cost_usd - opex + dr)
+    _update_site_load(m, site, live, md.energy_mwh)
+    m.hashprice_observed = chain.hashprice_usd_per_ph_day
+    return DayResult(
+        chain=chain,
+        network_ph=network_ph,
+        mined_usd=mined_usd,
+        dr_usd=per(dr),
+        ai_revenue_usd=lease["revenue"],
+        ai_mw_active=lease["mw_active"],
+        hashrate_ph_by_region=np.bincount(region, weights=md.hashrate_ph, minlength=len(m.regions.ids)),
+    )
+
+
+def _update_margins(model: HashpivotModel, live: np.ndarray, margin_usd: np.ndarray) -> None:
+    f = model.fleet
+    per_mw = margin_usd / np.maximum(f.mw[live], 1e-12)
+    f.margin_ema_usd_per_mw_day[live] += (per_mw - f.margin_ema_usd_per_mw_day[live]) / MARGIN_EMA_DAYS
+
+
+def _update_site_load(model: HashpivotModel, site: np.ndarray, live: np.ndarray, energy_mwh: np.ndarray) -> None:
+    """Each site's machine MW today and the share of them that was curtailed."""
+    f, s = model.fleet, model.sites
+    s.machine_mw[: s.n] = f.mw_by_site(s.n, model.day)
+    s.curtailed_share[: s.n] = 0.0
+    capable = np.bincount(site, weights=f.mw[live] * 24.0, minlength=s.n)
+    ran = np.bincount(site, weights=energy_mwh, minlength=s.n)
+    s.curtailed_share[: s.n] = np.where(capable > 0, 1.0 - ran / np.maximum(capable, 1e-12), 0.0)
