@@ -77,6 +77,18 @@ def test_the_model_class_composes_and_stays_short():
     assert cls.end_lineno - cls.lineno + 1 <= MAX_MODEL_CLASS_LINES
 
 
+def test_every_package_folder_is_installed():
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    dirs = {v: k for k, v in config["package-dir"].items() if v != "."}
+    found = set()
+    for init in sorted((REPO / "agents").rglob("__init__.py")) + sorted((REPO / "model").rglob("__init__.py")):
+        rel = init.parent.relative_to(REPO).parts
+        found.add(".".join([dirs[rel[0]], *rel[1:]]))
+    assert found | {"hashpivot"} == set(config["packages"])
+
+
 @pytest.mark.parametrize("name", ["HashpivotModel", "Scenario", "load_scenario", "simulate", "RunResult"])
 def test_the_documented_api_is_importable_from_the_package(name):
     import hashpivot
