@@ -178,7 +178,9 @@ class FinanceSection(Section):
         ge=0,
         le=1,
     )
-    npv_horizon_years: float = P(10.0, "years", "assumption: valuation horizon", gt=0, le=40)
+    npv_horizon_years: float = P(
+        10.0, "years", "assumption: valuation horizon; NPVs count min(horizon, machine life)", ge=1, le=40
+    )
     loan_to_cost_backstopped: float = P(
         0.85, "share", "econ: up to ~85% loan-to-cost with a hyperscaler backstop", ge=0, le=1
     )

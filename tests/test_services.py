@@ -1,0 +1,86 @@
+"""The services the model composes (docs/architecture.md): each does one job, and the model wires them.
+
+Paired runs (same seed, one change) show that a parameter the services read really changes the run; unit
+cases pin the construction book's arithmetic and the typed records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from helpers import scenario
+
+from hashpivot.agents.hyperscaler import Hyperscaler
+from hashpivot.agents.miner import Miner
+from hashpivot.model.simulation import HashpivotModel
+from hashpivot.model.world.construction import ConstructionBook
+
+
+def _stepped(overrides: dict, days: int) -> HashpivotModel:
+    model = HashpivotModel(scenario(overrides), seed=0)
+    for _ in range(days):
+        model.step()
+    return model
+
+
+def test_the_valuation_horizon_is_read():
+    # It was dead: `--set finance.npv_horizon_years=2` changed nothing. Shorter than the machines' 4-year
+    # life, it must change batches' NPVs and cut the fleet's (fewer years of mostly positive margin count;
+    # a batch whose later years lose money after the 2028 halving may gain).
+    base, short = _stepped({}, 8), _stepped({"finance": {"npv_horizon_years": 2.0}}, 8)
+    batches = np.flatnonzero(base.fleet.mw[: base.fleet.n] > 0)
+    npv_base = base.valuations.batch_npv_per_mw(batches)
+    npv_short = short.valuations.batch_npv_per_mw(batches)
+    mw = base.fleet.mw[batches]
+    assert not np.allclose(npv_short, npv_base)
+    assert (npv_short * mw).sum() < 0.9 * (npv_base * mw).sum()
+    assert short.valuations.path_years.tolist() == [0.5, 1.5]
+
+
+def test_a_horizon_past_the_machines_life_changes_nothing():
+    # NPVs count min(horizon, machine life): at a 4-year life, 10 and 20 years value the same cash flows.
+    a = _stepped({}, 40).recorder.as_dict()
+    b = _stepped({"finance": {"npv_horizon_years": 20.0}}, 40).recorder.as_dict()
+    for column in a:
+        np.testing.assert_array_equal(a[column], b[column])
+
+
+def test_agents_are_found_through_mesa_and_by_id():
+    model = HashpivotModel(scenario(), seed=0)
+    assert list(model.miners) == list(model.agents_by_type[Miner])
+    assert [m.idx for m in model.miners] == list(range(len(model.miners)))
+    assert len(model.hyperscalers) == model.config.ai.hyperscalers
+    for agent in (*model.miners, *model.hyperscalers):
+        assert model.agent_by_uid(agent.unique_id) is agent
+    assert isinstance(model.agent_by_uid(next(iter(model.hyperscalers)).unique_id), Hyperscaler)
+
+
+def test_the_day_result_is_frozen_and_read_by_the_recorder():
+    model = _stepped({}, 1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        model.today.network_ph = 0.0
+    assert model.recorder.last("network_hashrate_ehs") == model.today.network_ph / 1_000.0
+    assert model.recorder.last("mining_revenue_usd") == pytest.approx(float(model.today.mined_usd.sum()))
+
+
+def test_capex_is_spent_evenly_and_the_loan_pays_its_share():
+    book = ConstructionBook(n_miners=2)
+    book.schedule_capex(miner=1, total_usd=1_000.0, first_day=10, days=4, debt_share=0.75)
+    spend, draws = book.capex_today(9)
+    assert spend.tolist() == [0.0, 0.0]
+    spend, draws = book.capex_today(10)
+    assert spend.tolist() == [0.0, 250.0] and draws.tolist() == [0.0, 187.5]
+    assert book.capex_today(14)[0].tolist() == [0.0, 0.0]  # the end day is exclusive
+    assert book.capex_remaining_usd(1, day=12) == 500.0  # days 12 and 13 left
+    assert book.equity_committed_usd(1, day=12) == 125.0  # a quarter of it is equity
+    assert book.equity_committed_usd(0, day=12) == 0.0
+
+
+def test_a_conversion_is_approved_by_its_own_request_id():
+    book = ConstructionBook(n_miners=1)
+    book.add_conversion(lease_id=1, request_id=7, built_day=5)
+    book.add_conversion(lease_id=2, request_id=9, built_day=5)
+    book.approve_conversion(9)
+    assert [c.approved for c in book.conversions.values()] == [False, True]
