@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from hashpivot.model.config.io import deep_merge
+from hashpivot.model.config.inherit import deep_merge
 from hashpivot.model.config.schema import Scenario
 from hashpivot.model.tools.run import simulate
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from hashpivot.model.cli import main
-from hashpivot.model.config.io import MAX_FILE_BYTES
+from hashpivot.model.config.toml_io import MAX_FILE_BYTES
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = ["run", "--days", "5", "--out", "{out}"]  # a bad input must fail before the 5 days anyway

@@ -22,7 +22,7 @@ import pytest
 
 from hashpivot.model import cli
 from hashpivot.model.cli import COMMAND_MODULES, load_commands, main
-from hashpivot.model.config.io import ConfigError
+from hashpivot.model.config.errors import ConfigError
 from hashpivot.model.config.scenarios import RUNS_DIR, find_scenario, load_scenario
 from hashpivot.model.config.schema import Scenario
 from hashpivot.model.tools.output import EMPTY_COLUMNS, MANIFEST, PACKAGES, format_value, write_run

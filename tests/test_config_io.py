@@ -1,4 +1,4 @@
-"""Tests for model/config/io.py: loading, inheritance, overrides, validation messages, dumping."""
+"""Tests for the schema-agnostic config modules: loading, inheritance, overrides, validation messages, dumping."""
 
 from __future__ import annotations
 
@@ -17,19 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from hashpivot.model.config.io import (
-    MAX_FILE_BYTES,
-    ConfigError,
-    apply_overrides,
-    deep_merge,
-    dump_toml,
-    file_sha256,
-    load_config,
-    load_toml,
-    parse_override,
-    resolve_bases,
-    validate,
-)
+from hashpivot.model.config.errors import ConfigError
+from hashpivot.model.config.inherit import deep_merge, resolve_bases
+from hashpivot.model.config.loader import load_config
+from hashpivot.model.config.overrides import apply_overrides, parse_override
+from hashpivot.model.config.toml_io import MAX_FILE_BYTES, dump_toml, file_sha256, load_toml
+from hashpivot.model.config.validation import validate
 
 # ---------------------------------------------------------------------------------------------
 # A small schema shaped like a scenario: nested tables, an array of tables, a tagged union,

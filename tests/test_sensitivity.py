@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from hashpivot.model.cli import sensitivity as sensitivity_cmd
-from hashpivot.model.config.io import ConfigError
+from hashpivot.model.config.errors import ConfigError
 from hashpivot.model.tools.sensitivity import REPORT_DIR, analyze_sweep, point_means, write_report
 from hashpivot.model.tools.sweep.design import build_design, tasks
 from hashpivot.model.tools.sweep.execute import run_sweep

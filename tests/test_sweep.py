@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from hashpivot.model.cli import sweep as sweep_cmd
-from hashpivot.model.config.io import ConfigError
+from hashpivot.model.config.errors import ConfigError
 from hashpivot.model.tools.sweep import worker as worker_mod
 from hashpivot.model.tools.sweep.design import build_design, run_seed, tasks, unit_to_value
 from hashpivot.model.tools.sweep.execute import run_sweep

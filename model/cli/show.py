@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from hashpivot.model.cli.common import add_scenario_argument, add_set_argument, load_from_args
-from hashpivot.model.config.io import dump_toml
 from hashpivot.model.config.scenarios import LoadedScenario
+from hashpivot.model.config.toml_io import dump_toml
 
 NAME = "show"
 HELP = "print a scenario fully resolved (every default filled in) as TOML"

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from hashpivot.model.cli.common import INPUT_ERRORS, OUT_ROOT, CommandError, bounded_int, error_line
-from hashpivot.model.config.io import find_config
+from hashpivot.model.config.toml_io import find_config
 from hashpivot.model.tools.sweep.spec import SWEEPS_DIR, SweepPlan, load_sweep, plan_from_manifest
 from hashpivot.model.tools.sweep.store import MANIFEST, read_manifest
 

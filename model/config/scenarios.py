@@ -34,19 +34,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from hashpivot.model.config.io import (
-    BASE_KEY,
-    ConfigError,
-    apply_overrides,
-    file_sha256,
-    find_config,
-    load_config,
-    load_toml,
-    parse_override,
-    validate,
-)
+from hashpivot.model.config.errors import ConfigError
+from hashpivot.model.config.inherit import BASE_KEY
+from hashpivot.model.config.loader import load_config
+from hashpivot.model.config.overrides import apply_overrides, parse_override
 from hashpivot.model.config.paths import RUNS_DIR
 from hashpivot.model.config.schema import Scenario
+from hashpivot.model.config.toml_io import file_sha256, find_config, load_toml
+from hashpivot.model.config.validation import validate
 from hashpivot.model.world.price import read_price_csv
 from hashpivot.model.world.regions import DATA_PACKAGE, PACKAGED_FILE, load_regions
 

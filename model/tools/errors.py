@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hashpivot.model.config.io import ConfigError
+from hashpivot.model.config.errors import ConfigError
 from hashpivot.model.tools.output import MANIFEST, OutputError, check_out_dir
 from hashpivot.model.world.price import PriceInputError
 from hashpivot.model.world.regions import RegionDataError

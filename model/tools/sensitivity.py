@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hashpivot.model.config.io import ConfigError
+from hashpivot.model.config.errors import ConfigError
 from hashpivot.model.tools.sweep.design import salib_problem
 from hashpivot.model.tools.sweep.reducers import DATE_REDUCERS
 from hashpivot.model.tools.sweep.spec import SweepSpec, check_spec
@@ -116,7 +116,7 @@ def analyze_sweep(folder: Path, metric: str, *, resamples: int = 1000, conf_leve
 
 def sweep_spec(folder: Path) -> SweepSpec:
     """The sweep definition stored in a results folder's manifest."""
-    from hashpivot.model.config.io import validate
+    from hashpivot.model.config.validation import validate
 
     source = str(Path(folder) / MANIFEST)
     spec = validate(SweepSpec, read_manifest(folder).get("sweep"), source)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hashpivot.model.config.io import ConfigError
+from hashpivot.model.config.errors import ConfigError
 from hashpivot.model.tools.sweep.design import Task, build_design, tasks
 from hashpivot.model.tools.sweep.spec import SweepPlan
 from hashpivot.model.tools.sweep.store import PartWriter, SweepFolder, check_folder, utc_now, versions

@@ -35,18 +35,24 @@ failure is a one-line ``ConfigError`` naming the file, the field and what is acc
 from __future__ import annotations
 
 import copy
-import difflib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hashpivot.model.config.io import ConfigError, file_sha256, load_toml, validate
+from hashpivot.model.config.dotted import DottedKeyError, set_dotted
+from hashpivot.model.config.errors import ConfigError
+from hashpivot.model.config.phrases import bounds
 from hashpivot.model.config.scenarios import RUNS_DIR, builtin_names, load_scenario
 from hashpivot.model.config.schema import Scenario
+from hashpivot.model.config.suggest import did_you_mean
+from hashpivot.model.config.toml_io import file_sha256, find_named, load_toml
+from hashpivot.model.config.toml_text import toml_value
+from hashpivot.model.config.validation import validate
+from hashpivot.model.config.walker import KeyNotInSchema, is_mapping, is_model, is_sequence, model_keys, walk_key
 from hashpivot.model.tools.sweep.reducers import DATE_REDUCERS, ReducerName
 
 SWEEPS_DIR = RUNS_DIR / "sweeps"
@@ -268,10 +274,9 @@ def find_base(name: str, sweep_file: Path) -> Path:
     Raises:
         ConfigError: Nothing of that name exists.
     """
-    for folder in (sweep_file.parent, RUNS_DIR):
-        for candidate in (folder / name, folder / f"{name}.toml"):
-            if candidate.is_file():
-                return candidate
+    found = find_named(name, [sweep_file.parent, RUNS_DIR])
+    if found is not None:
+        return found
     names = ", ".join(builtin_names()) or "none installed"
     raise ConfigError(
         sweep_file,
@@ -356,76 +361,40 @@ def scenario_setting(name: str, source: str, field: str) -> _Setting:
     Raises:
         ConfigError: The key names no setting, or names a table or an array.
     """
-    node: Any = Scenario
-    meta: list = []
-    walked: list[str] = []
-    for part in name.split("."):
-        ann, _ = _unwrap(node)
-        if _is_model(ann) and part in ann.model_fields:
-            info = ann.model_fields[part]
-            node, meta = info.annotation, list(info.metadata)
-        elif _is_model(ann):
-            raise _unknown_key(name, part, walked, list(ann.model_fields), source, field)
-        elif get_origin(ann) is tuple and part.isdigit():
-            node, meta = get_args(ann)[0], []
-        else:
-            raise ConfigError(
-                source,
-                f"{name!r} is not a scenario setting: {'.'.join(walked)} has no part {part!r}",
-                field=field,
-                accepted="a dotted key such as price.drift_per_year or miners.0.mw",
-            )
-        walked.append(part)
-    ann, more = _unwrap(node)
-    if _is_model(ann) or get_origin(ann) in (tuple, list, dict):
+    try:
+        target = walk_key(Scenario, name.split("."))
+    except KeyNotInSchema as exc:
+        raise _not_a_setting(name, exc, source, field) from None
+    if is_model(target.ann) or is_sequence(target.ann) or is_mapping(target.ann):
         raise ConfigError(
             source,
             f"{name!r} is a table or an array, not a single setting",
             field=field,
             accepted="a dotted key of one value, such as price.drift_per_year",
         )
-    kind = {bool: "bool", int: "int", float: "float"}.get(ann, "other")
-    return _Setting(kind, _bounds([*meta, *more]))
+    kind = {bool: "bool", int: "int", float: "float"}.get(target.ann, "other")
+    return _Setting(kind, bounds(target.meta, show=_bound_value))
 
 
-def _unknown_key(name: str, part: str, walked: list[str], keys: list[str], source: str, field: str) -> ConfigError:
-    section = ".".join(walked) or "the scenario"
+def _not_a_setting(name: str, exc: KeyNotInSchema, source: str, field: str) -> ConfigError:
+    """A parameter name that leaves the scenario schema: say where, and suggest a key when it missed one."""
+    walked, part = ".".join(exc.keys[: exc.depth]), exc.keys[exc.depth]
+    if exc.model is None:
+        return ConfigError(
+            source,
+            f"{name!r} is not a scenario setting: {walked} has no part {part!r}",
+            field=field,
+            accepted="a dotted key such as price.drift_per_year or miners.0.mw",
+        )
+    section, keys = walked or "the scenario", model_keys(exc.model)
     problem = f"{name!r} is not a scenario setting: {section} has no key {part!r}"
-    close = _closest(part, keys)
-    if close:
-        problem += f", did you mean {'.'.join([*walked, close])!r}?"
+    problem += did_you_mean(part, keys, cutoff=0.5, containing=True, prefix=f"{walked}." if walked else "")
     return ConfigError(source, problem, field=field, accepted=f"keys of {section}: {', '.join(keys)}")
 
 
-def _unwrap(ann: Any) -> tuple[Any, list]:
-    """Strip ``Annotated`` and ``Optional``, collecting constraints."""
-    meta: list = []
-    while True:
-        if get_origin(ann) is Annotated:
-            ann, *extras = get_args(ann)
-            for extra in extras:
-                meta.extend(getattr(extra, "metadata", None) or [extra])
-        elif get_origin(ann) is Union and type(None) in get_args(ann):
-            rest = [arg for arg in get_args(ann) if arg is not type(None)]
-            ann = rest[0] if len(rest) == 1 else ann
-            if len(rest) != 1:
-                return ann, meta
-        else:
-            return ann, meta
-
-
-def _is_model(ann: Any) -> bool:
-    return isinstance(ann, type) and issubclass(ann, BaseModel)
-
-
-def _bounds(meta: Sequence[Any]) -> str:
-    found = []
-    for attr, symbol in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
-        for item in meta:
-            value = getattr(item, attr, None)
-            if value is not None:
-                found.append(f"{symbol} {value:g}" if isinstance(value, float) else f"{symbol} {value}")
-    return " and ".join(found)
+def _bound_value(value: Any) -> str:
+    """A schema bound as sweep messages write it: floats without a trailing .0 (``<= 2``)."""
+    return f"{value:g}" if isinstance(value, float) else f"{value}"
 
 
 def _check_kind(param: Parameter, setting: _Setting, source: str, where: str) -> None:
@@ -480,16 +449,16 @@ def _check_low_high(param: Parameter, setting: _Setting, source: str, where: str
             if not float(value).is_integer():
                 raise ConfigError(
                     source,
-                    f"{_show(value)} is not an integer",
+                    f"{toml_value(value)} is not an integer",
                     field=f"{where}.{key}",
                     accepted=_range_words(param, setting),
                 )
     if not param.low < param.high:
         raise ConfigError(
             source,
-            f"empty range: high = {_show(param.high)} is not above low = {_show(param.low)}",
+            f"empty range: high = {toml_value(param.high)} is not above low = {toml_value(param.low)}",
             field=f"{where}.high",
-            accepted=f"a value > {_show(param.low)}" + (f" and {setting.bounds}" if setting.bounds else ""),
+            accepted=f"a value > {toml_value(param.low)}" + (f" and {setting.bounds}" if setting.bounds else ""),
         )
 
 
@@ -500,7 +469,7 @@ def _check_levels(param: Parameter, source: str, where: str) -> None:
         if key in seen:
             raise ConfigError(
                 source,
-                f"level {_show(level)} appears twice",
+                f"level {toml_value(level)} appears twice",
                 field=f"{where}.levels.{j}",
                 accepted="distinct levels",
             )
@@ -622,7 +591,7 @@ def _check_outputs(spec: SweepSpec, source: str) -> None:
         if metric.column not in COLUMNS:
             raise ConfigError(
                 source,
-                f"unknown column {metric.column!r}{_suggest(metric.column, COLUMNS)}",
+                f"unknown column {metric.column!r}{_suggest_column(metric.column, COLUMNS)}",
                 field=f"{where}.column",
                 accepted=known,
             )
@@ -636,7 +605,7 @@ def _check_outputs(spec: SweepSpec, source: str) -> None:
     seen: set[str] = set()
     for j, column in enumerate(spec.outputs.keep_series):
         if column not in COLUMNS or column == "day" or column in seen:
-            problem = "listed twice" if column in seen else f"unknown column{_suggest(column, COLUMNS)}"
+            problem = "listed twice" if column in seen else f"unknown column{_suggest_column(column, COLUMNS)}"
             raise ConfigError(
                 source,
                 f"{column!r}: {problem}",
@@ -646,18 +615,9 @@ def _check_outputs(spec: SweepSpec, source: str) -> None:
         seen.add(column)
 
 
-def _suggest(word: str, choices: Sequence[str]) -> str:
-    close = _closest(word, choices)
-    return f", did you mean {close!r}?" if close else ""
-
-
-def _closest(word: str, choices: Sequence[str]) -> str | None:
-    """The choice a typo most likely meant: one containing the word, else the most similar."""
-    containing = [c for c in choices if word and word in c]
-    if len(containing) == 1:
-        return containing[0]
-    close = difflib.get_close_matches(word, list(containing or choices), n=1, cutoff=0.5)
-    return close[0] if close else None
+def _suggest_column(word: str, columns: Sequence[str]) -> str:
+    """Suggest a daily column for a typo, preferring a column that contains what was typed."""
+    return did_you_mean(word, columns, cutoff=0.5, containing=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -685,10 +645,10 @@ def check_values(spec: SweepSpec, base: Mapping[str, Any], source: str) -> None:
             data = copy.deepcopy(dict(base))
             try:
                 set_dotted(data, param.name, value)
-            except (KeyError, IndexError, TypeError) as exc:
+            except DottedKeyError as exc:
                 raise ConfigError(
                     source,
-                    f"{param.name!r}: the base scenario has no such item ({exc})",
+                    f"{param.name!r}: the base scenario has no such item ({_no_such_item(exc)})",
                     field=f"parameters.{i}.name",
                     accepted="an index within the base scenario's array",
                 ) from None
@@ -698,7 +658,7 @@ def check_values(spec: SweepSpec, base: Mapping[str, Any], source: str) -> None:
                 other = f" ({err.field})" if err.field and err.field != param.name else ""
                 raise ConfigError(
                     source,
-                    f"{param.name} = {_show(value)} is rejected by the scenario{other}: {err.problem}",
+                    f"{param.name} = {toml_value(value)} is rejected by the scenario{other}: {err.problem}",
                     field=f"parameters.{i}.{field}",
                     accepted=err.accepted,
                 ) from None
@@ -713,30 +673,15 @@ def _ends(param: Parameter) -> list[tuple[str, Any]]:
     return [(f"{field}.{j}" if field == "levels" else field, v) for j, v in enumerate(param.choices())]
 
 
-def set_dotted(data: dict, name: str, value: Any) -> None:
-    """Set ``value`` at a dotted key inside nested dicts and lists (list parts are indices).
+def _no_such_item(exc: DottedKeyError) -> str:
+    """Why a parameter's key does not fit the base scenario, in the words sweep messages have always used.
 
-    Raises:
-        KeyError: A table on the way is missing.
-        IndexError: An index is out of range.
-        TypeError: A part walks into a scalar.
+    Only an index past the end of the base's array is reachable: ``check_spec`` has matched every
+    other part against the schema, which the base scenario follows.
     """
-    node: Any = data
-    *parents, last = name.split(".")
-    for part in parents:
-        node = node[int(part)] if isinstance(node, list) else node[part]
-    if isinstance(node, list):
-        node[int(last)] = value
-    elif isinstance(node, dict):
-        node[last] = value
-    else:
-        raise TypeError(f"{name} walks into a {type(node).__name__}")
-
-
-def _show(value: Any) -> str:
-    """A value as TOML would show it."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    return repr(value)
+    if exc.reason == "index":
+        last = exc.depth == len(exc.keys) - 1
+        return "list assignment index out of range" if last else "list index out of range"
+    if exc.reason == "missing":
+        return repr(exc.keys[exc.depth])
+    return f"{'.'.join(exc.keys)} walks into a {type(exc.node).__name__}"

@@ -35,7 +35,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from hashpivot.model.config.io import ConfigError
+from hashpivot.model.config.errors import ConfigError
 from hashpivot.model.tools.sweep.design import point_values
 from hashpivot.model.tools.sweep.reducers import DATE_REDUCERS
 from hashpivot.model.tools.sweep.spec import Parameter, SweepPlan, SweepSpec

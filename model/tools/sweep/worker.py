@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from hashpivot.model.config.io import validate
 from hashpivot.model.config.schema import Scenario
+from hashpivot.model.config.validation import validate
 from hashpivot.model.tools.run import simulate
 from hashpivot.model.tools.sweep.reducers import DATE_REDUCERS, reduce_series
 
