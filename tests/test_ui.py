@@ -81,7 +81,7 @@ def test_number_of_miners_scales_the_tail_only():
     base = params.load_base(None)
     model = ui.UiModel(n_miners=200)
     assert model.ui_error is None
-    assert len(model.miners_list) == 200
+    assert len(model.miners) == 200
     named = {a.name: a.count for a in base.miners if a.name not in params.TAIL_ARCHETYPES}
     assert {a.name: a.count for a in model.config.miners if a.name in named} == named
 
@@ -182,7 +182,7 @@ def test_lease_graph_is_bipartite_and_weighted_by_mw(stepped):
     g = views.lease_graph(stepped)
     assert nx.is_bipartite(g)
     kinds = nx.get_node_attributes(g, "kind")
-    assert {kinds[h.unique_id] for h in stepped.hyperscalers_list} == {"hyperscaler"}
+    assert {kinds[h.unique_id] for h in stepped.hyperscalers} == {"hyperscaler"}
     live = [x for x in stepped.leases.leases if not 0 <= x.end_day <= stepped.day]
     assert live, "the baseline signs leases in its first weeks"
     assert g.size(weight="weight") == pytest.approx(sum(x.mw for x in live))
@@ -253,7 +253,7 @@ def test_changing_a_slider_then_reset_rebuilds_with_that_value(viz, built):
     assert model.day == 0
     assert model.config.price.drift_per_year == pytest.approx(0.4)
     assert model.config.grid.texas_rule_strict is True
-    assert len(model.miners_list) == 120
+    assert len(model.miners) == 120
     assert model.ui_error is None
     assert "BTC price drift (1/yr) 0.4*" in page_text(viz)
 

@@ -82,9 +82,9 @@ def long_rows(rows: list[dict], names: list[str]) -> list[dict]:
 def hashrate_ph_by_region(model: HashpivotModel) -> np.ndarray | None:
     """Today's average hashrate per region (PH/s), or None before the first step.
 
-    The page's one read of the day's results (``model.today``).
+    The page's one read of the day's results (``model.today``, a ``DayResult``).
     """
-    return model.today.get("hashrate_ph_by_region")
+    return None if model.today is None else model.today.hashrate_ph_by_region
 
 
 def region_rows(model: HashpivotModel) -> list[dict]:
@@ -149,9 +149,9 @@ def lease_graph(model: HashpivotModel) -> nx.Graph:
         ``leases`` (how many).
     """
     g = nx.Graph()
-    for h in model.hyperscalers_list:
+    for h in model.hyperscalers:
         g.add_node(h.unique_id, kind="hyperscaler", bipartite=1, label=h.name, mw=0.0)
-    miners = {m.unique_id: m for m in model.miners_list}
+    miners = {m.unique_id: m for m in model.miners}
     for lease in model.leases.leases:
         if 0 <= lease.end_day <= model.day:
             continue  # the contract has run out
@@ -217,7 +217,7 @@ def largest_miners(model: HashpivotModel, n: int = TABLE_ROWS) -> list[dict]:
     missing = {r["agent_id"] for r in top if not math.isfinite(r["btc_revenue_share"])}
     if missing:
         latest: dict[int, float] = {}
-        for snap in model.agent_panel[-len(model.miners_list) :]:
+        for snap in model.agent_panel[-len(model.miners) :]:
             latest[snap["agent_id"]] = snap["btc_revenue_share"]
         for r in top:
             if r["agent_id"] in missing:
@@ -242,7 +242,7 @@ def settings_line(model: HashpivotModel) -> str:
         f"Texas rule strict {'yes' if cfg.grid.texas_rule_strict else 'no'}"
         f"{'*' if 'texas_rule_strict' in moved else ''}"
     )
-    parts.append(f"Miners {len(model.miners_list)}{'*' if 'n_miners' in moved else ''}")
+    parts.append(f"Miners {len(model.miners)}{'*' if 'n_miners' in moved else ''}")
     return " · ".join(parts)
 
 
