@@ -17,12 +17,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from hashpivot.model.config.dotted import DottedKeyError, set_dotted
 from hashpivot.model.config.errors import ConfigError
 from hashpivot.model.config.inherit import deep_merge, resolve_bases
 from hashpivot.model.config.loader import load_config
 from hashpivot.model.config.overrides import apply_overrides, parse_override
+from hashpivot.model.config.phrases import bounds
+from hashpivot.model.config.suggest import did_you_mean
 from hashpivot.model.config.toml_io import MAX_FILE_BYTES, dump_toml, file_sha256, load_toml
 from hashpivot.model.config.validation import validate
+from hashpivot.model.config.walker import KeyNotInSchema, walk_key
 
 # ---------------------------------------------------------------------------------------------
 # A small schema shaped like a scenario: nested tables, an array of tables, a tagged union,
@@ -789,3 +793,44 @@ def test_deep_merge_child_values_always_win(base, child):
         else:
             assert merged[key] == value
     assert set(merged) == set(base) | set(child)
+
+
+# ---------------------------------------------------------------------------------------------
+# The pieces scenarios, sweeps and the page share: dotted keys, the schema walker, suggestions
+# ---------------------------------------------------------------------------------------------
+
+
+def test_set_dotted_walks_tables_and_arrays_and_creates_tables_only_when_asked():
+    data = {"a": [{"b": 1}], "s": 2}
+    set_dotted(data, "a.0.b", 5)
+    set_dotted(data, ("n", "m"), 1, create=True)
+    assert data == {"a": [{"b": 5}], "s": 2, "n": {"m": 1}}
+    for key, reason, depth in (("x.y", "missing", 0), ("a.1.b", "index", 1), ("s.t", "scalar", 1)):
+        with pytest.raises(DottedKeyError) as info:
+            set_dotted(data, key, 0)
+        assert (info.value.reason, info.value.depth) == (reason, depth)
+
+
+def test_walk_key_follows_fields_and_array_items_to_a_setting_and_its_bounds():
+    count = walk_key(Scenario, ("miners", "archetypes", "0", "count"))
+    assert count.ann is int and bounds(count.meta) == ">= 0"
+    days = walk_key(Scenario, ("days",))
+    assert bounds(days.meta) == ">= 1 and <= 36500" and days.info is Scenario.model_fields["days"]
+    assert walk_key(Scenario, ("market",)).ann is Market
+
+
+def test_walk_key_says_where_a_key_leaves_the_schema():
+    with pytest.raises(KeyNotInSchema) as info:
+        walk_key(Scenario, ("market", "rentt"))
+    assert (info.value.depth, info.value.model) == (1, Market)
+    with pytest.raises(KeyNotInSchema) as info:
+        walk_key(Scenario, ("days", "0"))
+    assert (info.value.depth, info.value.model) == (1, None)
+
+
+def test_did_you_mean_suggests_the_closest_choice_or_nothing():
+    assert did_you_mean("dayz", ["days", "name"]) == ", did you mean 'days'?"
+    assert did_you_mean("zzz", ["days", "name"]) == ""
+    columns = ["hashrate_ehs", "price_usd"]
+    assert did_you_mean("hash", columns) == ""  # not similar enough on its own ...
+    assert did_you_mean("hash", columns, containing=True, prefix="x.") == ", did you mean 'x.hashrate_ehs'?"

@@ -54,6 +54,7 @@ from hashpivot.model.config.toml_text import toml_value
 from hashpivot.model.config.validation import validate
 from hashpivot.model.config.walker import KeyNotInSchema, is_mapping, is_model, is_sequence, model_keys, walk_key
 from hashpivot.model.tools.sweep.reducers import DATE_REDUCERS, ReducerName
+from hashpivot.model.world.recording import COLUMNS
 
 SWEEPS_DIR = RUNS_DIR / "sweeps"
 MAX_RUNS = 1_000_000
@@ -571,8 +572,6 @@ def _numeric_level_count(spec: SweepSpec, param: Parameter) -> int:
 
 
 def _check_outputs(spec: SweepSpec, source: str) -> None:
-    from hashpivot.model.simulation import COLUMNS  # the model's daily columns
-
     known = ", ".join(COLUMNS)
     taken = {
         **dict.fromkeys(RESERVED_COLUMNS, "a results column"),
