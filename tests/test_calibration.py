@@ -4,6 +4,7 @@ Bands are issue 4's table (sources in model/tools/calibration.py and shared/doma
 ensemble (30 seeds) is `make calibrate`; this runs 4 seeds so CI can afford it.
 """
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 
 from hashpivot.model.config.scenarios import load_scenario
 from hashpivot.model.tools import calibration as cal
+from hashpivot.model.tools.run import RunResult
 from hashpivot.model.world.regions import load_regions
 
 pytestmark = pytest.mark.slow
@@ -70,3 +72,20 @@ def test_valuation_gap_is_narrower_on_market_cap_than_on_enterprise_value(runs):
     on_cap = cal.sf4_market_cap(results)
     on_ev = cal.sf4_enterprise_value(results)
     assert all(c < e for c, e in zip(on_cap, on_ev, strict=True))
+
+
+def _cut(run: RunResult, last: dt.date) -> RunResult:
+    """The run's daily series up to and including ``last`` (the panels as they are)."""
+    keep = run.timeseries["date"] <= last.isoformat()
+    return dataclasses.replace(run, timeseries={k: v[keep] for k, v in run.timeseries.items()})
+
+
+def test_each_fact_reads_only_its_ensembles_and_dates(runs):
+    # hashpivot report measures facts on an ensemble's own runs trusting this metadata: a measure given only
+    # the ensembles it names, their daily series cut after its last date, gives the same values.
+    results, shock = runs
+    for fact in _facts(shock).values():
+        given = {name: results[name] for name in fact.ensembles}
+        if fact.last_date is not None:
+            given = {name: [_cut(r, fact.last_date) for r in rs] for name, rs in given.items()}
+        np.testing.assert_array_equal(fact.measure(given), fact.measure(results), err_msg=fact.id)

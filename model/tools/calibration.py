@@ -22,6 +22,17 @@ from hashpivot.model.tools.run import RunResult, simulate
 
 BASELINE_DAYS = 1460  # 2024-04-20 .. 2028-04: every fact is dated before 2028
 SF1_WINDOW_DAYS = 7
+# The dates the baseline-only facts read: one place for the measure and for ``Fact.last_date``.
+SF2_START, SF2_END = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
+SF4_DATE = dt.date(2026, 1, 15)
+SF5_DATE = dt.date(2027, 1, 1)
+SF8_DATE = dt.date(2027, 12, 31)
+ENSEMBLE_TEXT = {
+    "baseline": "the baseline ensemble",
+    "halving": "the halving-window ensemble",
+    "mass_exit": "the mass_exit_2026 ensemble",
+}
+"""The ensembles the facts read (keys of ``run_ensembles``'s result), as a sentence names them."""
 BACKTEST_POINTS = (  # calibration.md "Network and market levels"
     ("2024-04", dt.date(2024, 4, 20), dt.date(2024, 4, 30), 650.0, "~650 EH/s Apr 2024 (pre-halving, 7-day avg)"),
     ("2024-05", dt.date(2024, 5, 1), dt.date(2024, 5, 31), 580.0, "~580 EH/s May 2024 (post-halving dip)"),
@@ -32,7 +43,21 @@ BACKTEST_POINTS = (  # calibration.md "Network and market levels"
 
 @dataclass(frozen=True)
 class Fact:
-    """One row of the calibration table."""
+    """One row of the calibration table, and what its measure needs.
+
+    Attributes:
+        id: ``SF-1`` .. ``SF-8``.
+        fact: The stylised fact, in words.
+        quantity: What is measured.
+        band: The target band as shown.
+        low: Lower end of the band.
+        high: Upper end of the band.
+        measure: From the ensembles' runs (by name) to one value per seed.
+        ensembles: The ensembles ``measure`` reads (keys of ``run_ensembles``'s result).
+        last_date: The last day ``measure`` reads of the baseline runs' daily series; None if it reads no
+            fixed date (the panel it is given, or a window set by the shock date). A run ending earlier would
+            be read at its last day instead, so the fact cannot be measured on it.
+    """
 
     id: str
     fact: str
@@ -41,6 +66,13 @@ class Fact:
     low: float
     high: float
     measure: Callable[[dict], list[float]]
+    ensembles: tuple[str, ...] = ("baseline",)
+    last_date: dt.date | None = None
+
+    @property
+    def other_ensembles(self) -> tuple[str, ...]:
+        """The ensembles the measure needs besides the baseline (empty for a baseline-only fact)."""
+        return tuple(e for e in self.ensembles if e != "baseline")
 
 
 def _row_on(r: RunResult, date: dt.date) -> int:
@@ -68,7 +100,7 @@ def _sf2(runs: dict) -> list[float]:
     for r in runs["baseline"]:
         gpu = [x["rent_usd_per_kw_month"] for x in r.leases if x["kind"] == "gpu_cloud" and x["sign_day"] <= 620]
         t = r.timeseries
-        lo, hi = _row_on(r, dt.date(2025, 1, 1)), _row_on(r, dt.date(2025, 12, 31))
+        lo, hi = _row_on(r, SF2_START), _row_on(r, SF2_END)
         mining = np.nanmean(t["revenue_usd_per_mw_day_mining"][lo:hi]) * 365.0
         out.append(float(np.mean(gpu) * 12_000.0 / mining) if gpu else float("nan"))
     return out
@@ -112,7 +144,7 @@ def _gap(runs: dict, measure: str) -> list[float]:
     """AI-focused over BTC-focused ``measure`` per MW on 2026-01-15 (listed miners, model/world/metrics.py)."""
     out = []
     for r in runs["baseline"]:
-        i = _row_on(r, dt.date(2026, 1, 15))
+        i = _row_on(r, SF4_DATE)
         t = r.timeseries
         out.append(float(t[f"{measure}_usd_per_mw_ai_focused"][i] / t[f"{measure}_usd_per_mw_btc_focused"][i]))
     return out
@@ -132,7 +164,7 @@ def _sf5(runs: dict) -> list[float]:
     """Number of strategies (hold, hybrid, exit) with at least one miner on 2027-01-01."""
     out = []
     for r in runs["baseline"]:
-        i = _row_on(r, dt.date(2027, 1, 1))
+        i = _row_on(r, SF5_DATE)
         out.append(float(sum(r.timeseries[f"miners_{s}"][i] > 0 for s in ("hold", "hybrid", "exit"))))
     return out
 
@@ -190,7 +222,7 @@ def _sf8(runs: dict) -> list[float]:
     """US share of AI MW minus US share of hashrate at the end of 2027 (needs > 0; Texas top AI region)."""
     out = []
     for r in runs["baseline"]:
-        i = _row_on(r, dt.date(2027, 12, 31))
+        i = _row_on(r, SF8_DATE)
         t = r.timeseries
         gap = t["ai_mw_share_us"][i] - t["hashrate_share_us"][i]
         ai_by_region: dict[str, float] = {}
@@ -221,8 +253,18 @@ def facts(scarcity_by_region: dict[str, float], shock_date: dt.date) -> tuple[Fa
             0.45,
             0.55,
             _sf1,
+            ensembles=("halving",),
         ),
-        Fact("SF-2", "AI pays ~10x per MW", "GPU-cloud / mining revenue per MW, 2025", "8-15x", 8.0, 15.0, _sf2),
+        Fact(
+            "SF-2",
+            "AI pays ~10x per MW",
+            "GPU-cloud / mining revenue per MW, 2025",
+            "8-15x",
+            8.0,
+            15.0,
+            _sf2,
+            last_date=SF2_END,
+        ),
         Fact(
             "SF-3",
             "Revenue mix flips fast",
@@ -240,8 +282,9 @@ def facts(scarcity_by_region: dict[str, float], shock_date: dt.date) -> tuple[Fa
             1.5,
             2.5,
             sf4_market_cap,
+            last_date=SF4_DATE,
         ),
-        Fact("SF-5", "Three strategies", "strategies in use on 2027-01-01", "3", 3.0, 3.0, _sf5),
+        Fact("SF-5", "Three strategies", "strategies in use on 2027-01-01", "3", 3.0, 3.0, _sf5, last_date=SF5_DATE),
         Fact(
             "SF-6",
             "Mullet earns demand response",
@@ -260,6 +303,7 @@ def facts(scarcity_by_region: dict[str, float], shock_date: dt.date) -> tuple[Fa
             1e-9,
             np.inf,
             sf7,
+            ensembles=("mass_exit", "baseline"),
         ),
         Fact(
             "SF-8",
@@ -269,6 +313,7 @@ def facts(scarcity_by_region: dict[str, float], shock_date: dt.date) -> tuple[Fa
             1e-9,
             np.inf,
             _sf8,
+            last_date=SF8_DATE,
         ),
     )
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from hashpivot.model.config.paths import DOCS_DIR
+from hashpivot.model.tools import calibration as cal
 from hashpivot.model.tools.report.document import Report
 from hashpivot.model.tools.report.formatting import fmt_band
 from hashpivot.model.tools.report.reading import load_run_result
@@ -18,23 +19,6 @@ from hashpivot.model.tools.report.source import ENSEMBLE, SWEEP, Source, scarcit
 from hashpivot.model.tools.report.tables import Table
 
 CALIBRATION_DOC = DOCS_DIR / "calibration.md"
-
-
-# The last date each baseline-only seed fact reads (model/tools/calibration.py: _sf2 reads 2025,
-# sf4_market_cap 2026-01-15, _sf5 2027-01-01, _sf8 end 2027; _sf3 and _sf6 read the panel they are given).
-# A run ending earlier would be read at its last day instead, so such a fact is not measured.
-FACT_LAST_DATE: dict[str, dt.date | None] = {
-    "SF-2": dt.date(2025, 12, 31),
-    "SF-3": None,
-    "SF-4": dt.date(2026, 1, 15),
-    "SF-5": dt.date(2027, 1, 1),
-    "SF-6": None,
-    "SF-8": dt.date(2027, 12, 31),
-}
-FACT_OTHER_ENSEMBLE = {
-    "SF-1": "needs the halving-window ensemble",
-    "SF-7": "needs the mass_exit_2026 ensemble",
-}
 
 
 def is_baseline(source: Source) -> bool:
@@ -52,17 +36,13 @@ def is_baseline(source: Source) -> bool:
 
 def calibration_table(source: Source) -> Table:
     """The seed facts measured on an ensemble's own runs (baseline-only facts, covered dates)."""
-    from hashpivot.model.tools import calibration as cal
-
     runs = [load_run_result(folder) for folder in source.run_dirs]
     last = dt.date.fromisoformat(str(runs[0].timeseries["date"][-1]))
     scarcity = scarcity_by_region(source)
     rows, shown = [], []
+    # Any shock date will do: SF-7, the one fact reading it, needs the mass-exit ensemble and is not measured.
     for fact in cal.facts(scarcity, dt.date(2026, 1, 15)):
-        reason = FACT_OTHER_ENSEMBLE.get(fact.id)
-        needs = FACT_LAST_DATE.get(fact.id)
-        if reason is None and needs is not None and last < needs:
-            reason = f"needs runs to {needs.isoformat()}"
+        reason = _not_measurable(fact, last)
         if reason is None:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore", RuntimeWarning)
@@ -90,6 +70,15 @@ def calibration_table(source: Source) -> Table:
         shown_header=("fact", "quantity", "band", "simulated mean [90% interval]", "seeds", "verdict"),
         shown_rows=tuple(shown),
     )
+
+
+def _not_measurable(fact: cal.Fact, last: dt.date) -> str | None:
+    """Why ``fact`` cannot be measured on baseline runs ending on ``last`` (None if it can)."""
+    if fact.other_ensembles:
+        return "needs " + " and ".join(cal.ENSEMBLE_TEXT[name] for name in fact.other_ensembles)
+    if fact.last_date is not None and last < fact.last_date:
+        return f"needs runs to {fact.last_date.isoformat()}"
+    return None
 
 
 def calibration_doc_table(doc: Path = CALIBRATION_DOC) -> tuple[str | None, str | None]:
