@@ -25,7 +25,7 @@ from hashpivot.model.cli import COMMAND_MODULES, load_commands, main
 from hashpivot.model.config.errors import ConfigError
 from hashpivot.model.config.scenarios import RUNS_DIR, find_scenario, load_scenario
 from hashpivot.model.config.schema import Scenario
-from hashpivot.model.tools.output import EMPTY_COLUMNS, MANIFEST, PACKAGES, format_value, write_run
+from hashpivot.model.tools.output import EMPTY_COLUMNS, MANIFEST, PACKAGES, csv_cell, write_run
 from hashpivot.model.tools.run import simulate
 
 DAYS = "40"
@@ -422,11 +422,11 @@ def test_empty_tables_still_have_a_header(tmp_path):
 
 
 def test_cells_are_formatted_deterministically():
-    assert format_value(np.float64(0.1)) == "0.1" == format_value(0.1)
-    assert format_value(float("nan")) == "nan"
-    assert format_value(np.int64(3)) == "3"
-    assert format_value(True) == "true" and format_value(None) == ""
-    assert format_value(1e-300) == "1e-300"
+    assert csv_cell(np.float64(0.1)) == "0.1" == csv_cell(0.1)
+    assert csv_cell(float("nan")) == "nan"
+    assert csv_cell(np.int64(3)) == "3"
+    assert csv_cell(True) == "true" and csv_cell(None) == ""
+    assert csv_cell(1e-300) == "1e-300"
 
 
 # --------------------------------------------------------------------------------------------

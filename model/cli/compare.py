@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 
 from hashpivot.model.cli.common import OUT_ROOT
-from hashpivot.model.cli.report import FORMATS, _format
+from hashpivot.model.cli.report import document_format
+from hashpivot.model.tools.report import FORMATS
 
 NAME = "compare"
 HELP = "compare run or ensemble folders side by side (shared axes, key metrics and differences)"
@@ -35,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--format",
-        type=_format,
+        type=document_format,
         default="md",
         help=f"document format: {' or '.join(FORMATS)} (compare.md or compare.html); default md",
     )

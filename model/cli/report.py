@@ -15,12 +15,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from hashpivot.model.tools.report import FORMATS
+
 NAME = "report"
 HELP = "write a research report (figures, tables, Markdown/HTML) for a run, ensemble or sweep"
-FORMATS = ("md", "html")
 
 
-def _format(text: str) -> str:
+def document_format(text: str) -> str:
+    """The ``--format`` of ``report`` and ``compare`` (an argparse type): one of the report ``FORMATS``."""
     if text not in FORMATS:
         raise argparse.ArgumentTypeError(f"{text!r} is not a report format (accepted: {', '.join(FORMATS)})")
     return text
@@ -31,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folder", type=Path, metavar="DIR", help="a run, ensemble or sweep output folder")
     parser.add_argument(
         "--format",
-        type=_format,
+        type=document_format,
         default="md",
         help="document format: md (report.md) or html (report.html, self-contained); default md",
     )

@@ -22,9 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from hashpivot.model.tools.errors import CommandError, check_out_option
+from hashpivot.model.tools.errors import CommandError
 from hashpivot.model.tools.odd import scenario_rows
-from hashpivot.model.tools.output import REPORT_FILE
 from hashpivot.model.tools.report.document import Report
 from hashpivot.model.tools.report.figure_specs import FIGURES, FigureSpec
 from hashpivot.model.tools.report.figures import (
@@ -42,7 +41,7 @@ from hashpivot.model.tools.report.series import Series, stats
 from hashpivot.model.tools.report.source import RUN, SWEEP, Source, open_source
 from hashpivot.model.tools.report.tables import Table
 from hashpivot.model.tools.report.text import REPRODUCE_NOTE
-from hashpivot.model.tools.report.writing import write_document, write_folder
+from hashpivot.model.tools.report.writing import write_report
 
 ACCEPTED = "accepted: two or more folders written by hashpivot run or hashpivot ensemble"
 BAND_NOTE = "Ensembles: lines are means across seeds, shaded the 90% band (5th-95th percentile); single runs: one line."
@@ -266,21 +265,11 @@ def build_comparison(paths: Sequence[Path], out: Path, fmt: str = "md", command:
         CommandError: Bad input (one line).
     """
     entries = open_entries(paths)
-    check_out_option(out, REPORT_FILE, "report")
     command = list(command or ["hashpivot", "compare", *map(str, paths), "--out", str(out)])
-    written: list[Path] = []
-
-    def fill(folder: Path) -> None:
-        figures = folder / "figures"
-        figures.mkdir()
-        report = build_document(entries, figures, command)
-        marker = {
-            "kind": "compare",
-            "document": "compare",
-            "inputs": [str(p) for p in paths],
-            "scenario_sha256": [e.source.sha256 for e in entries],
-        }
-        written.append(write_document(folder, report, fmt, marker))
-
-    write_folder(out, fill)
-    return Path(out) / written[0].name
+    marker = {
+        "kind": "compare",
+        "document": "compare",
+        "inputs": [str(p) for p in paths],
+        "scenario_sha256": [e.source.sha256 for e in entries],
+    }
+    return write_report(out, fmt, lambda figures: build_document(entries, figures, command), marker)

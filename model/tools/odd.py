@@ -81,7 +81,7 @@ def _walk(cls: type[BaseModel], values: Mapping[str, Any], prefix: str, expand: 
             yield from _list_rows(key, field, item_cls, value, expand)
         else:
             unit, source = _split(field.description or "")
-            yield ParamRow(key, format_value(value), unit, source)
+            yield ParamRow(key, parameter_text(value), unit, source)
 
 
 def _list_rows(
@@ -129,8 +129,8 @@ def _first_line(doc: str | None) -> str:
     return (doc or "").strip().splitlines()[0] if doc and doc.strip() else ""
 
 
-def format_value(value: Any) -> str:
-    """A parameter value as text: JSON-like, floats short but exact (``0.266``, ``47000000000``).
+def parameter_text(value: Any) -> str:
+    """A parameter value as text for people: JSON-like, floats short but exact (``0.266``, ``47000000000``).
 
     Args:
         value: A JSON value (bool, int, float, str, list).
@@ -146,7 +146,7 @@ def format_value(value: Any) -> str:
         text = f"{value:.12g}"
         return text if float(text) == value else repr(value)
     if isinstance(value, list | tuple):
-        return ", ".join(format_value(v) for v in value) if value else "[]"
+        return ", ".join(parameter_text(v) for v in value) if value else "[]"
     if value is None:
         return ""
     return str(value) if str(value) else '""'
@@ -209,7 +209,7 @@ def _items_table(title: str, item_cls: type[BaseModel], items: Sequence[Mapping]
         "|" + "---|" * len(keys),
     ]
     for item in items:
-        lines.append("| " + " | ".join(markdown_cell(format_value(item[k])) for k in keys) + " |")
+        lines.append("| " + " | ".join(markdown_cell(parameter_text(item[k])) for k in keys) + " |")
     return "\n".join(lines)
 
 

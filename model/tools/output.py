@@ -201,8 +201,8 @@ def _columns(records: Sequence[Mapping[str, Any]]) -> list[str]:
     return list(seen)
 
 
-def format_value(value: Any) -> str:
-    """Render one cell: floats by ``repr`` (``nan``, ``inf`` as such), None as empty.
+def csv_cell(value: Any) -> str:
+    """One CSV cell, exact for re-reading: floats by ``repr`` (``nan``, ``inf`` as such), None as empty.
 
     Args:
         value: A Python or numpy scalar, or text.
@@ -222,7 +222,7 @@ def format_value(value: Any) -> str:
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Write a CSV with Unix line ends and deterministic cell text (see ``format_value``).
+    """Write a CSV with Unix line ends and deterministic cell text (see ``csv_cell``).
 
     Args:
         path: The file to write.
@@ -235,7 +235,7 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) 
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
         for row in rows:
-            writer.writerow([format_value(v) for v in row])
+            writer.writerow([csv_cell(v) for v in row])
 
 
 def write_parquet(path: Path, series: Mapping[str, np.ndarray]) -> None:
@@ -366,7 +366,7 @@ __all__ = [
     "MANIFEST",
     "OutputError",
     "check_out_dir",
-    "format_value",
+    "csv_cell",
     "git_state",
     "manifest",
     "package_versions",

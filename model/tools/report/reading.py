@@ -17,13 +17,13 @@ _INT = re.compile(r"-?\d+")
 
 
 def parse_cell(text: str) -> Any:
-    """A CSV cell as written by ``hashpivot.model.tools.output.format_value``: bool, int, float or text."""
+    """A CSV cell as written by ``hashpivot.model.tools.output.csv_cell``: bool, int, float or text."""
     if text in ("true", "false"):
         return text == "true"
     if _INT.fullmatch(text):
         return int(text)
     try:
-        return float(text)  # also nan and inf, which format_value writes as such
+        return float(text)  # also nan and inf, which csv_cell writes as such
     except ValueError:
         return text
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from hashpivot.model.tools.odd import ParamRow, format_value, schema_rows
+from hashpivot.model.tools.odd import ParamRow, parameter_text, schema_rows
 from hashpivot.model.tools.report.document import Report
 from hashpivot.model.tools.report.figure_specs import FIGURES, FigureSpec, Line, Panel
 from hashpivot.model.tools.report.figures import (
@@ -72,7 +72,7 @@ def _varied_table(spec: Mapping[str, Any]) -> Table:
     for p in spec["parameters"]:
         key = re.sub(r"\.(\d+)(?=\.|$)", "[]", p["name"])  # miners.0.count -> miners[].count
         row = lookup.get(key, ParamRow(key, "", "", ""))
-        levels = format_value(p["levels"]) if p.get("levels") else ""
+        levels = parameter_text(p["levels"]) if p.get("levels") else ""
         rows.append(
             (p["name"], p["kind"], _range_end(p.get("low")), _range_end(p.get("high")), levels, row.unit, row.source)
         )

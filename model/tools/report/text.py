@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hashpivot.model.config.paths import REPO_DIR
-from hashpivot.model.tools.odd import format_value
+from hashpivot.model.tools.odd import parameter_text
 from hashpivot.model.tools.report.formatting import seeds_text
 from hashpivot.model.tools.report.series import Series
 from hashpivot.model.tools.report.source import ENSEMBLE, RUN, SWEEP, Source, scarcity_by_region
@@ -106,7 +106,7 @@ def methods_paragraph(source: Source, series: Series | None, runs_text: str) -> 
     archetypes = len(sc.get("miners", []))
     regions = len(scarcity_by_region(source))
     ai, rules, price = sc["ai"], sc["rules"], sc["price"]
-    price_text = PRICE.get(price["kind"], price["kind"]).format(**{k: format_value(v) for k, v in price.items()})
+    price_text = PRICE.get(price["kind"], price["kind"]).format(**{k: parameter_text(v) for k, v in price.items()})
     shocks = sc.get("shocks") or []
     shock_text = ""
     if shocks:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hashpivot.model.tools.errors import CommandError, check_out_option
-from hashpivot.model.tools.output import REPORT_FILE
+from hashpivot.model.tools.output import REPORT_FILE, write_atomically
 from hashpivot.model.tools.report.assemble import build_document
 from hashpivot.model.tools.report.document import Report
 from hashpivot.model.tools.report.markdown_html import markdown_to_html
@@ -18,22 +18,6 @@ from hashpivot.model.tools.report.tables import write_table
 
 REPORT_FORMAT = "hashpivot-report/1"
 FORMATS = ("md", "html")
-
-
-def write_folder(out: Path, fill: Callable[[Path], None]) -> None:
-    """Create or replace ``out`` atomically: ``fill`` writes into a hidden sibling first.
-
-    Raises:
-        CommandError: ``out`` cannot be used or written.
-    """
-    from hashpivot.model.tools.output import write_atomically
-
-    out = Path(os.path.abspath(out))
-    check_out_option(out, REPORT_FILE, "report")
-    try:
-        write_atomically(out, fill)
-    except OSError as exc:
-        raise CommandError(f"--out {out}: cannot write: {exc.strerror or exc}") from exc
 
 
 def write_document(folder: Path, report: Report, fmt: str, marker: Mapping[str, Any]) -> Path:
@@ -80,16 +64,37 @@ def build_report(
     if fmt not in FORMATS:
         raise CommandError(f"--format {fmt!r}: unknown (accepted: {', '.join(FORMATS)})")
     source = open_source(Path(path))
-    check_out_option(out, REPORT_FILE, "report")
     command = list(command or ["hashpivot", "report", str(path), "--format", fmt, "--out", str(out)])
+    marker = {"kind": source.kind, "input": str(path), "scenario_sha256": source.sha256, "seeds": source.seeds}
+    return write_report(out, fmt, lambda figures: build_document(source, figures, command, svg), marker)
+
+
+def write_report(out: Path, fmt: str, assemble: Callable[[Path], Report], marker: Mapping[str, Any]) -> Path:
+    """Create or replace the report folder ``out`` atomically (a hidden sibling is filled first).
+
+    Args:
+        out: The folder; refused if it exists and holds no previous report.
+        fmt: ``md`` or ``html``.
+        assemble: Makes the document, drawing its figures into the ``figures/`` folder it is given.
+        marker: What was reported, for ``report.json`` (``document`` names the document's stem).
+
+    Returns:
+        The document written.
+
+    Raises:
+        CommandError: ``out`` cannot be used or written.
+    """
+    check_out_option(out, REPORT_FILE, "report")
     written: list[Path] = []
 
     def fill(folder: Path) -> None:
         figures = folder / "figures"
         figures.mkdir()
-        report = build_document(source, figures, command, svg)
-        marker = {"kind": source.kind, "input": str(path), "scenario_sha256": source.sha256, "seeds": source.seeds}
-        written.append(write_document(folder, report, fmt, marker))
+        written.append(write_document(folder, assemble(figures), fmt, marker))
 
-    write_folder(out, fill)
+    folder = Path(os.path.abspath(out))
+    try:
+        write_atomically(folder, fill)
+    except OSError as exc:
+        raise CommandError(f"--out {folder}: cannot write: {exc.strerror or exc}") from exc
     return Path(out) / written[0].name
