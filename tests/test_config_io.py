@@ -834,3 +834,12 @@ def test_did_you_mean_suggests_the_closest_choice_or_nothing():
     columns = ["hashrate_ehs", "price_usd"]
     assert did_you_mean("hash", columns) == ""  # not similar enough on its own ...
     assert did_you_mean("hash", columns, containing=True, prefix="x.") == ", did you mean 'x.hashrate_ehs'?"
+
+
+def test_a_non_ascii_digit_is_not_an_array_index():
+    # "²".isdigit() is true but int("²") raises: it used to escape as a bare ValueError (no one-line error).
+    from hashpivot.model.config.dotted import DottedKeyError, is_index, set_dotted
+
+    assert is_index("12") and not is_index("²") and not is_index("")
+    with pytest.raises(DottedKeyError):
+        set_dotted({"miners": [{"count": 1}]}, ("miners", "²", "count"), 2)

@@ -27,6 +27,11 @@ class DottedKeyError(LookupError):
         super().__init__(f"{'.'.join(keys)}: {reason} at {'.'.join(keys[: depth + 1])}")
 
 
+def is_index(part: str) -> bool:
+    """True if a key part is an array index: ASCII digits only (``"²".isdigit()`` is true, ``int("²")`` fails)."""
+    return part.isascii() and part.isdecimal()
+
+
 def split_key(key: str | Sequence[str]) -> tuple[str, ...]:
     """The parts of a dotted key (a sequence of parts is taken as it is)."""
     return tuple(key.split(".")) if isinstance(key, str) else tuple(key)
@@ -60,7 +65,7 @@ def set_dotted(data: dict, key: str | Sequence[str], value: Any, *, create: bool
                 node[part] = {}
             node = node[part]
         elif isinstance(node, list):
-            if not (part.isdigit() and int(part) < len(node)):
+            if not (is_index(part) and int(part) < len(node)):
                 raise DottedKeyError(keys, depth, "index", node)
             if last:
                 node[int(part)] = value

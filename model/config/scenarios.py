@@ -34,6 +34,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from hashpivot.model.config.dotted import is_index
 from hashpivot.model.config.errors import ConfigError
 from hashpivot.model.config.inherit import BASE_KEY
 from hashpivot.model.config.loader import load_config
@@ -163,7 +164,7 @@ def _default_arrays(overrides: Iterable[str]) -> dict[tuple[str, ...], list]:
         node: Any = defaults
         for depth, key in enumerate(keys[:-1]):
             value = getattr(node, key, None) if isinstance(node, BaseModel) else None
-            if isinstance(value, tuple) and keys[depth + 1].isdigit():
+            if isinstance(value, tuple) and is_index(keys[depth + 1]):
                 seeds.setdefault(keys[: depth + 1], _dump_items(value))
                 break
             if not isinstance(value, BaseModel):
@@ -327,7 +328,7 @@ def _lookup(node: Any, keys: Sequence[str]) -> Any:
     for key in keys:
         if isinstance(node, dict) and key in node:
             node = node[key]
-        elif isinstance(node, list) and str(key).isdigit() and int(key) < len(node):
+        elif isinstance(node, list) and is_index(str(key)) and int(key) < len(node):
             node = node[int(key)]
         else:
             return _MISSING

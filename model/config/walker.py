@@ -21,6 +21,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from hashpivot.model.config.dotted import is_index
+
 
 @dataclass
 class Where:
@@ -140,7 +142,7 @@ def walk_key(model_cls: type[BaseModel], keys: Sequence[str]) -> KeyTarget:
             if info is None:
                 raise KeyNotInSchema(tuple(keys), depth, ann)
             ann, meta = info.annotation, list(info.metadata)
-        elif is_sequence(ann) and part.isdigit():
+        elif is_sequence(ann) and is_index(part):
             ann, meta = item_type(ann, int(part)), []
         else:
             raise KeyNotInSchema(tuple(keys), depth, None)
