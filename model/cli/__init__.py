@@ -41,6 +41,7 @@ COMMAND_MODULES = [
     "ensemble",
     "report",
     "compare",
+    "diagnose",
 ]
 """Subcommand modules under ``model/cli/``, in the order ``--help`` lists them."""
 
