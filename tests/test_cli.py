@@ -26,6 +26,7 @@ from hashpivot.model.config.errors import ConfigError
 from hashpivot.model.config.scenarios import RUNS_DIR, find_scenario, load_scenario
 from hashpivot.model.config.schema import Scenario
 from hashpivot.model.tools.output import EMPTY_COLUMNS, MANIFEST, PACKAGES, csv_cell, write_run
+from hashpivot.model.tools.portable import absolute_scenario
 from hashpivot.model.tools.run import simulate
 
 DAYS = "40"
@@ -127,13 +128,14 @@ def test_run_writes_every_table_and_the_manifest(tmp_path, capsys):
     assert MANIFEST_KEYS <= set(meta)
     assert meta["seed"] == 3 and meta["days"] == 40
     assert meta["scenario"]["name"] == "baseline"
-    assert meta["scenario_chain"] == [str(RUNS_DIR / "baseline.toml")]
+    assert meta["scenario_chain"] == ["runs/baseline.toml"]  # relative to the project, on any machine
     assert len(meta["scenario_sha256"]) == 64
     assert set(meta["git"]) == {"commit", "dirty"}
     assert set(meta["packages"]) == set(PACKAGES)
     assert meta["command"][:2] == ["hashpivot", "run"]
     assert meta["data_files"]["grid.regions_file"]["path"].endswith("regions.toml")
-    assert Scenario.model_validate(meta["scenario"]) == load_scenario(None).scenario
+    assert meta["scenario"]["price"]["csv_path"] == "runs/data/btc_monthly_2024_2025.csv"
+    assert Scenario.model_validate(absolute_scenario(meta["scenario"])) == load_scenario(None).scenario
 
     printed = capsys.readouterr().out
     for label in ("final date", "network hashrate", "hashprice", "MW mining / AI leased",
@@ -192,6 +194,26 @@ def test_default_out_dir_is_runs_out_scenario_name(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["run", "btc_bear", "--days", "5"]) == 0
     assert (tmp_path / "runs" / "out" / "btc_bear" / MANIFEST).is_file()
+
+
+def test_run_with_overrides_never_writes_over_another_run(tmp_path, monkeypatch, capsys):
+    # Issue 20: `run --set ...` without --out overwrote runs/out/baseline, the output of `make run`.
+    from hashpivot.model.cli.common import overrides_tag
+
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "runs" / "out"
+    assert main(["run", "btc_bear", "--days", "5"]) == 0
+    before = (out / "btc_bear" / "timeseries.csv").read_bytes()
+    tag = overrides_tag(["price.kind=constant"])
+    assert main(["run", "btc_bear", "--days", "5", "--set", "price.kind=constant"]) == 0
+    assert (out / "btc_bear" / "timeseries.csv").read_bytes() == before
+    assert json.loads((out / f"btc_bear-{tag}" / MANIFEST).read_text())["overrides"] == ["price.kind=constant"]
+    # Another seed (or horizon) is another run: a new folder; the same command again refreshes its own.
+    assert main(["run", "btc_bear", "--days", "5", "--seed", "2"]) == 0
+    assert json.loads((out / "btc_bear-2" / MANIFEST).read_text())["seed"] == 2
+    assert main(["run", "btc_bear", "--days", "5"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["btc_bear", "btc_bear-2", f"btc_bear-{tag}"]
+    assert f"wrote runs/out/btc_bear-{tag} " in capsys.readouterr().out
 
 
 def test_check_invariants_flag_runs(tmp_path):
@@ -312,7 +334,9 @@ def test_builtin_scenario_when_there_is_no_baseline_file(tmp_path, monkeypatch):
         ("btc_bear", ["miners.0.count=3", "price.kind=constant"]),
     ],
 )
-def test_show_round_trips(scenario, overrides, tmp_path, capsys):
+def test_show_round_trips(scenario, overrides, tmp_path, capsys, monkeypatch):
+    original = load_scenario(Path(scenario), overrides)
+    monkeypatch.chdir(tmp_path)  # printed data paths are relative to the working directory: save it there
     args = ["show", scenario, *[a for o in overrides for a in ("--set", o)]]
     assert main(args) == 0
     text = capsys.readouterr().out
@@ -320,7 +344,7 @@ def test_show_round_trips(scenario, overrides, tmp_path, capsys):
     assert "sha256: " in text.splitlines()[4]
     shown = tmp_path / "shown.toml"
     shown.write_text(text, encoding="utf-8")
-    original = load_scenario(Path(scenario), overrides)
+    assert str(RUNS_DIR) not in text
     again = load_scenario(shown)
     assert again.scenario == original.scenario
     assert again.sha256 == original.sha256

@@ -247,17 +247,129 @@ def test_regenerating_gives_identical_tables_and_figures(ensemble_dir, ensemble_
             assert (ensemble_report / sub / name).read_bytes() == (again / sub / name).read_bytes()
 
 
-def test_report_of_a_run_as_html_in_the_default_folder(run_dir: Path):
+def test_report_of_a_run_as_html_in_the_default_folder(run_dir: Path, tmp_path: Path):
     out = run_dir / "report"  # the default: inside the input folder
     assert cli("report", str(run_dir), "--format", "html") == 0
     manifest = json.loads((run_dir / "manifest.json").read_text())
     check_figures(out, [f.name for f in FIGURES], manifest["scenario_sha256"], "0")
     page = (out / "report.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "<table>" in page
-    assert '<img src="figures/network.png"' in page
-    for target in re.findall(r'(?:src|href)="([^"]+)"', page):
-        assert (out / target).is_file(), target
+    # Self-contained: every figure is embedded, every link to a file of the folder is a data URI, so the
+    # page copied alone (mailed) shows all of them (the hand-written converter linked figures/*.png).
+    targets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    images = re.findall(r'<img src="([^"]+)"', page)
+    assert len(images) == len(FIGURES)
+    assert all(src.startswith("data:image/png;base64,") for src in images)
+    assert all(t.startswith(("data:", "https://", "http://", "#")) for t in targets), targets
+    lonely = tmp_path / "mailed.html"
+    lonely.write_text(page, encoding="utf-8")
+    assert not [t for t in targets if not t.startswith("data:") and (tmp_path / t).exists()]
+    import base64
+
+    first = base64.b64decode(images[0].split(",", 1)[1])
+    assert first == (out / "figures" / "network.png").read_bytes()
     assert json.loads((out / REPORT_FILE).read_text())["kind"] == "run"
+
+
+def test_pdf_report_is_printed_from_the_html(run_dir: Path, tmp_path: Path):
+    from hashpivot.model.tools.report.markdown_html import chromium
+
+    if chromium() is None:
+        pytest.skip("no Chromium on PATH (apt-get install chromium)")
+    out = tmp_path / "pdf"
+    assert cli("report", str(run_dir), "--format", "pdf", "--out", str(out)) == 0
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF-")
+    assert (out / "report.pdf").stat().st_size > 50_000  # the figures are in it
+    assert json.loads((out / REPORT_FILE).read_text())["document"] == "report.pdf"
+
+
+def test_pdf_without_chromium_is_one_line_and_writes_nothing(run_dir, tmp_path, capsys, monkeypatch):
+    from hashpivot.model.tools.report import markdown_html
+
+    monkeypatch.setattr(markdown_html.shutil, "which", lambda name: None)
+    out = tmp_path / "pdf"
+    assert cli("report", str(run_dir), "--format", "pdf", "--out", str(out)) == 2
+    assert "--format pdf: needs Chromium" in one_error_line(capsys)
+    assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def bear_until(work: Path) -> Path:
+    """btc_bear to a date, as the issue ran it (shorter): a horizon that is not the scenario's run.days."""
+    out = work / "bear"
+    assert cli("run", "btc_bear", "--until", "2024-06-30", "--out", str(out)) == 0
+    return out
+
+
+def _parameter_rows(report: Path) -> dict[str, dict]:
+    import csv
+
+    with (report / "tables" / "parameters.csv").open(encoding="utf-8") as handle:
+        return {r["key"]: r for r in csv.DictReader(handle)}
+
+
+def test_report_states_the_inputs_the_run_used(bear_until: Path, tmp_path: Path):
+    # Issue 20: a btc_bear run with --until reported run.days | 3650 and named runs/baseline.toml as the
+    # source of btc_bear; values set by a file must cite that file, the horizon the flag that set it.
+    out = tmp_path / "bear-report"
+    assert cli("report", str(bear_until), "--out", str(out)) == 0
+    rows = _parameter_rows(out)
+    assert rows["run.days"]["value"] == "72" and rows["run.days"]["source"] == "--until 2024-06-30"
+    assert rows["name"]["value"] == "btc_bear" and rows["name"]["source"] == "runs/btc_bear.toml"
+    assert rows["price.drift_per_year"]["source"] == "runs/btc_bear.toml"
+    assert rows["price.csv_path"]["source"] == "runs/baseline.toml"  # inherited from the base file
+    assert rows["ai.gpu_cloud.term_years"]["value"] == "5"
+    assert "10-15 yr" not in rows["ai.gpu_cloud.term_years"]["source"]
+    assert "~20%" not in rows["miners[0].convertible_share"]["source"]  # 0.6: a default archetype's value
+    text = (out / "report.md").read_text(encoding="utf-8")
+    assert "(72 days, one step per day)" in text and "from `runs/btc_bear.toml`" in text
+
+
+def test_every_report_note_agrees_with_its_value(bear_until, ensemble_dir, ensemble_report, tmp_path):
+    from hashpivot.model.tools.notes import contradictions
+    from hashpivot.model.tools.report.source import open_source
+
+    out = tmp_path / "bear-report"
+    assert cli("report", str(bear_until), "--out", str(out)) == 0
+    for folder, report in ((bear_until, out), (ensemble_dir, ensemble_report)):
+        source = open_source(folder)
+        rows = scenario_rows(source.parameters(), source.parameter_sources)
+        shown = _parameter_rows(report)
+        assert [(r.key, r.value, r.source) for r in rows] == [(k, v["value"], v["source"]) for k, v in shown.items()]
+        assert contradictions(rows) == []
+
+
+def test_outputs_hold_no_absolute_paths_or_internal_references(bear_until, ensemble_dir, tmp_path, capsys):
+    # Issue 20: absolute paths of the machine appeared in reports and in `hashpivot show`; "issue 3" in
+    # the notes of the parameter table.
+    out = tmp_path / "bear-report"
+    assert cli("report", str(bear_until), "--format", "html", "--out", str(out)) == 0
+    capsys.readouterr()
+    assert cli("show", "backtest_2024_2025") == 0
+    shown = capsys.readouterr().out
+    texts = {
+        "report.html": (out / "report.html").read_text(encoding="utf-8"),
+        "parameters.md": (out / "tables" / "parameters.md").read_text(encoding="utf-8"),
+        "run manifest": (bear_until / "manifest.json").read_text(encoding="utf-8"),
+        "ensemble.json": (ensemble_dir / ENSEMBLE_FILE).read_text(encoding="utf-8"),
+        "show": shown,
+    }
+    roots = {str(REPO), str(Path.cwd()), str(tmp_path), str(Path(tmp_path).parents[1])}
+    for name, text in texts.items():
+        for root in roots:
+            assert root not in text, (name, root)
+        assert not re.search(r"\bissue \d", text, re.IGNORECASE), name
+
+
+def test_show_writes_data_paths_relative_to_the_file(tmp_path: Path, capsys):
+    from hashpivot.model.config.scenarios import load_scenario
+
+    target = tmp_path / "deep" / "resolved.toml"
+    assert cli("show", "backtest_2024_2025", "--out", str(target)) == 0
+    text = target.read_text(encoding="utf-8")
+    assert str(REPO) not in text and 'csv_path = "' in text
+    again, original = load_scenario(target), load_scenario(Path("backtest_2024_2025"))
+    assert again.scenario == original.scenario and again.sha256 == original.sha256
 
 
 def test_report_of_a_sweep(sweep_dir: Path, tmp_path: Path):
@@ -296,8 +408,8 @@ def test_bad_report_input_is_one_line_and_writes_nothing(case, run_dir, tmp_path
         folder.write_text("x")
         words = "is a file"
     elif case == "bad_format":
-        argv = ["report", str(run_dir), "--format", "pdf", "--out", str(out)]
-        words = "accepted: md, html"
+        argv = ["report", str(run_dir), "--format", "docx", "--out", str(out)]
+        words = "accepted: md, html, pdf"
     else:
         out.mkdir()
         (out / "thesis.tex").write_text("keep me")
@@ -377,16 +489,56 @@ def test_latex_and_markdown_writers():
     assert "\\begin{tabular}{lr}" in tex and "x|y & 1,234 \\\\" in tex and tex.endswith("\\end{tabular}\n")
 
 
-def test_markdown_to_html_handles_what_reports_write():
+def test_markdown_to_html_handles_what_reports_write(tmp_path: Path):
+    (tmp_path / "f.png").write_bytes(b"\x89PNG fake")
+    (tmp_path / "f.svg").write_text("<svg/>")
     page = markdown_to_html(
-        "# T\n\n- **a**: `x|y`\n\n| h | n |\n|---|---:|\n| a\\|b | 1.5 |\n\n![alt](f.png) [l](f.svg)\n"
-        "\n```sh\na && b\n```\n",
+        "# T\n\n- **a**: `x|y`\n\n| h | n |\n|---|---:|\n| a\\|b | 1.5 |\n\n![alt](f.png) [l](f.svg) "
+        "[w](https://example.org)\n\n```sh\na && b\n```\n<!-- dropped -->\n",
         "T",
+        tmp_path,
     )
     assert "<h1>T</h1>" in page and "<li><strong>a</strong>: <code>x|y</code></li>" in page
-    assert "<td>a|b</td>" in page and '<td class="n">1.5</td>' in page
-    assert '<img src="f.png" alt="alt">' in page and '<a href="f.svg">l</a>' in page
-    assert "<pre><code>a &amp;&amp; b</code></pre>" in page
+    assert "<td>a|b</td>" in page and '<td style="text-align:right">1.5</td>' in page
+    assert '<img src="data:image/png;base64,iVBORyBmYWtl" alt="alt" />' in page
+    assert 'href="data:image/svg+xml;base64,PHN2Zy8+" download="f.svg">l</a>' in page
+    assert '<a href="https://example.org">w</a>' in page and "dropped" not in page
+    assert '<pre><code class="language-sh">a &amp;&amp; b\n</code></pre>' in page
+
+
+def test_source_notes_are_checked_against_their_values():
+    from hashpivot.model.tools.notes import contradiction
+    from hashpivot.model.tools.odd import ParamRow
+
+    # The three contradictions issue 20 found in a report, and notes that agree with their values.
+    bad = [
+        ParamRow("ai.gpu_cloud.term_years", "5", "years", "cal: recent miner leases 10-15 yr"),
+        ParamRow("miners[0].convertible_share", "0.6", "share of MW", "cal: ~20% of a portfolio convertible"),
+        ParamRow("run.days", "730", "days", "ten years of daily steps (issue 3)"),
+    ]
+    good = [
+        ParamRow("ai.colocation.term_years", "15", "years", "cal: recent miner leases 10-15 yr"),
+        ParamRow("miners[].convertible_share", "0.2", "share of MW", "cal: ~20% of a portfolio convertible"),
+        ParamRow("run.days", "3650", "days", "ten years of daily steps"),
+        ParamRow("x.escalator", "0.03", "1/yr", "cal: 2-3% escalators (Hut 8 3%)"),
+        ParamRow("x.capex", "11000000", "USD/MW IT", "assumption: new build, above 8-10 M$ conversion"),
+        ParamRow("x.adder", "8", "USD/MWh over regional price", "cal: delivered cost median ~45 $/MWh"),
+        ParamRow("x.rent", "140", "USD/kW-month", "cal: recent miner leases ~100-160 $/kW-month"),
+        ParamRow("x.opex", "250", "USD/MW-day", "cal: opex 55.5 vs power 45 $/MWh -> ~10.5 $/MWh x 24 h"),
+        ParamRow("x.gpu", "0.3", "share", "~20% of a portfolio", inherited=True),  # a section's note
+    ]
+    assert all(contradiction(r) for r in bad), [r.key for r in bad if not contradiction(r)]
+    assert [r.key for r in good if contradiction(r)] == []
+    assert "'10-15 yr'" in contradiction(bad[0])
+
+
+def test_schema_notes_agree_with_their_defaults():
+    # Every note of model/config/schema.py next to its default (the ODD table): numbers in the note's own
+    # unit must not contradict the default they justify.
+    from hashpivot.model.tools.notes import contradictions
+
+    assert contradictions(schema_rows()) == []
+    assert contradictions(scenario_rows(Scenario().model_dump(mode="json"))) == []
 
 
 def test_key_dates_are_year_ends_and_the_last_day():

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
+import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from hashpivot.model.config.scenarios import LoadedScenario, builtin_names, load_scenario
@@ -136,6 +139,50 @@ def default_out_dir(name: str) -> Path:
     """``runs/out/<scenario name>``, the name made safe as a single folder name."""
     safe = _SAFE_NAME.sub("_", name).strip("._") or "scenario"
     return OUT_ROOT / safe
+
+
+def overrides_tag(overrides: Sequence[str]) -> str:
+    """A short hash of ``--set`` overrides, in order (later ones win, so order matters): 8 hex digits."""
+    return hashlib.sha256("\n".join(overrides).encode("utf-8")).hexdigest()[:8]
+
+
+def default_run_dir(name: str, overrides: Sequence[str], scenario_sha256: str, seed: int, days: int) -> Path:
+    """Where a run without ``--out`` goes: never over a different run.
+
+    ``runs/out/<scenario name>``, with ``-<hash of the overrides>`` when there are ``--set`` overrides;
+    if that folder holds another run (other scenario fingerprint, seed or horizon), the first of
+    ``...-2``, ``...-3``, ... that is free or holds this same run. So ``hashpivot run --set ...`` never
+    replaces ``runs/out/baseline`` (``make run``'s output), and re-running the same command refreshes its
+    own folder.
+    """
+    stem = name if not overrides else f"{name}-{overrides_tag(overrides)}"
+    base = default_out_dir(stem)
+    wanted = {"scenario_sha256": scenario_sha256, "seed": seed, "days": days}
+    for k in range(1, 10_000):
+        candidate = base if k == 1 else base.with_name(f"{base.name}-{k}")
+        if not candidate.exists() or (candidate.is_dir() and not any(candidate.iterdir())):
+            return candidate
+        held = _run_identity(candidate)
+        if held == wanted:
+            return candidate
+    raise CommandError(f"--out: no free folder next to {base} (accepted: give --out DIR)")
+
+
+def _run_identity(folder: Path) -> dict | None:
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict):
+        return None
+    return {k: manifest.get(k) for k in ("scenario_sha256", "seed", "days")}
+
+
+def horizon_flag(days: int | None, until: dt.date | None) -> str | None:
+    """The flag that set a run's horizon, as the manifest records it (``--until 2027-12-31``), or None."""
+    if until is not None:
+        return f"--until {until.isoformat()}"
+    return None if days is None else f"--days {days}"
 
 
 def horizon_days(start: dt.date, scenario_days: int, days: int | None, until: dt.date | None) -> int:

@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format",
         type=document_format,
         default="md",
-        help=f"document format: {' or '.join(FORMATS)} (compare.md or compare.html); default md",
+        help=f"document format: {', '.join(FORMATS)} (compare.md; compare.html self-contained; its PDF); default md",
     )
     parser.add_argument(
         "--out",

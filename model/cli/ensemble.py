@@ -38,12 +38,14 @@ from hashpivot.model.cli.common import (
     check_out_option,
     default_out_dir,
     horizon_days,
+    horizon_flag,
     load_from_args,
 )
-from hashpivot.model.config.scenarios import LoadedScenario
+from hashpivot.model.config.scenarios import BUILTIN, LoadedScenario
 
 # The atomic-folder helpers of `run`, so an ensemble is replaced exactly as a run is.
 from hashpivot.model.tools.output import ENSEMBLE_FILE, git_state, package_versions, write_atomically
+from hashpivot.model.tools.portable import portable_argv, project_path
 
 NAME = "ensemble"
 HELP = "run a scenario over seeds 0..N-1 in parallel and write one run folder per seed"
@@ -97,7 +99,7 @@ def main(args: argparse.Namespace) -> int:
     progress = _progress if sys.stderr.isatty() else None
     started = time.perf_counter()
     try:
-        finals = write_ensemble(loaded, seeds, days, out, argv, workers, progress)
+        finals = write_ensemble(loaded, seeds, days, out, argv, workers, progress, horizon_flag(args.days, args.until))
     except OSError as exc:
         raise CommandError(f"--out {out}: cannot write: {exc.strerror or exc}") from exc
     print(summary(loaded.name, seeds, days, finals))
@@ -113,6 +115,7 @@ def write_ensemble(
     argv: Sequence[str],
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    horizon: str | None = None,
 ) -> list[dict[str, float]]:
     """Run every seed and write the ensemble folder, all or nothing.
 
@@ -124,6 +127,7 @@ def write_ensemble(
         argv: The command line, for the manifests.
         workers: Processes; 1 runs the seeds in this process.
         progress: Called as ``progress(done, total)`` after each seed.
+        horizon: The flag that set ``days`` (``--until ...``), for the manifests.
 
     Returns:
         Per seed (in order), the final values of ``SUMMARY_COLUMNS`` and the wall time.
@@ -137,7 +141,7 @@ def write_ensemble(
     finals: list[dict[str, float]] = []
 
     def fill(tmp: Path) -> None:
-        tasks = [(loaded, seed, days, str(tmp / seed_dir(seed)), list(argv)) for seed in seeds]
+        tasks = [(loaded, seed, days, str(tmp / seed_dir(seed)), list(argv), horizon) for seed in seeds]
         finals.extend(_run_all(tasks, workers, progress))
         info = ensemble_info(loaded, seeds, days, argv, workers, finals)
         text = json.dumps(info, indent=2, ensure_ascii=False, allow_nan=False)
@@ -176,7 +180,7 @@ def run_seed(task: tuple) -> dict[str, float]:
     """Simulate one seed and write its run folder (runs in a worker process).
 
     Args:
-        task: ``(loaded, seed, days, folder, argv)``.
+        task: ``(loaded, seed, days, folder, argv, horizon flag or None)``.
 
     Returns:
         The final values of ``SUMMARY_COLUMNS`` and ``wall_time_s``.
@@ -184,11 +188,11 @@ def run_seed(task: tuple) -> dict[str, float]:
     from hashpivot.model.tools.output import manifest, write_run
     from hashpivot.model.tools.run import simulate
 
-    loaded, seed, days, folder, argv = task
+    loaded, seed, days, folder, argv, horizon = task
     started = time.perf_counter()
     result = simulate(loaded.scenario, seed=seed, days=days)
     wall = time.perf_counter() - started
-    write_run(result, Path(folder), manifest(loaded, seed, days, argv, wall))
+    write_run(result, Path(folder), manifest(loaded, seed, days, argv, wall, horizon))
     finals = {c: float(result.timeseries[c][-1]) for c, _ in SUMMARY_COLUMNS}
     return {**finals, "wall_time_s": round(wall, 3)}
 
@@ -207,15 +211,15 @@ def ensemble_info(
     return {
         "format": FORMAT,
         "scenario_name": loaded.name,
-        "scenario_source": loaded.source,
+        "scenario_source": loaded.source if loaded.source == BUILTIN else project_path(loaded.source),
         "scenario_sha256": loaded.sha256,
-        "scenario_chain": [str(p) for p in loaded.chain],
+        "scenario_chain": [project_path(p) for p in loaded.chain],
         "overrides": list(loaded.overrides),
         "seeds": list(seeds),
         "runs": [seed_dir(s) for s in seeds],
         "days": days,
         "start_date": loaded.scenario.run.start_date.isoformat(),
-        "command": list(argv),
+        "command": portable_argv(argv),
         "workers": workers,
         "git": git_state(),
         "python": platform.python_version(),

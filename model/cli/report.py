@@ -35,7 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format",
         type=document_format,
         default="md",
-        help="document format: md (report.md) or html (report.html, self-contained); default md",
+        help="document format: md (report.md beside figures/ and tables/), html (report.html, one "
+        "self-contained file: figures and tables embedded) or pdf (that page printed by headless Chromium); "
+        "default md",
     )
     parser.add_argument(
         "--no-svg",

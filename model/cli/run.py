@@ -15,8 +15,9 @@ from hashpivot.model.cli.common import (
     add_scenario_argument,
     add_set_argument,
     check_out_option,
-    default_out_dir,
+    default_run_dir,
     horizon_days,
+    horizon_flag,
     load_from_args,
     seed_type,
 )
@@ -31,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare ``run``'s arguments."""
     add_scenario_argument(parser)
     parser.add_argument("--seed", type=seed_type, default=0, help="model seed, an integer >= 0 (default 0)")
-    add_horizon_arguments(parser, "run", "runs/out/<name>")
+    add_horizon_arguments(parser, "run", "runs/out/<name>, with -<hash of the --set values>; never over another run")
     add_set_argument(parser)
     parser.add_argument(
         "--check-invariants",
@@ -45,7 +46,9 @@ def main(args: argparse.Namespace) -> int:
     loaded = load_from_args(args.scenario, args.overrides)
     run = loaded.scenario.run
     days = horizon_days(run.start_date, run.days, args.days, args.until)
-    out = args.out if args.out is not None else default_out_dir(loaded.name)
+    out = args.out
+    if out is None:
+        out = default_run_dir(loaded.name, args.overrides, loaded.sha256, args.seed, days)
     check_out_option(out)  # before the run, so a bad --out costs nothing
 
     started = time.perf_counter()
@@ -61,7 +64,8 @@ def main(args: argparse.Namespace) -> int:
 
     argv = getattr(args, "argv", None) or ["hashpivot", *sys.argv[1:]]
     try:
-        write_run(result, out, manifest(loaded, args.seed, days, argv, wall_time_s))
+        info = manifest(loaded, args.seed, days, argv, wall_time_s, horizon_flag(args.days, args.until))
+        write_run(result, out, info)
     except OSError as exc:
         raise CommandError(f"--out {out}: cannot write: {exc.strerror or exc}") from exc
     print(summary(loaded.name, args.seed, days, result))

@@ -24,6 +24,7 @@ import numpy as np
 
 from hashpivot.model.tools.errors import CommandError
 from hashpivot.model.tools.odd import scenario_rows
+from hashpivot.model.tools.portable import portable_argv
 from hashpivot.model.tools.report.document import Report
 from hashpivot.model.tools.report.figure_specs import FIGURES, FigureSpec
 from hashpivot.model.tools.report.figures import (
@@ -40,7 +41,7 @@ from hashpivot.model.tools.report.reading import load_series
 from hashpivot.model.tools.report.series import Series, stats
 from hashpivot.model.tools.report.source import RUN, SWEEP, Source, open_source
 from hashpivot.model.tools.report.tables import Table
-from hashpivot.model.tools.report.text import REPRODUCE_NOTE
+from hashpivot.model.tools.report.text import REPRODUCE_NOTE, display_path
 from hashpivot.model.tools.report.writing import write_report
 
 ACCEPTED = "accepted: two or more folders written by hashpivot run or hashpivot ensemble"
@@ -175,7 +176,7 @@ def scenarios_table(entries: Sequence[Entry]) -> Table:
         s = e.source
         kind = "run" if s.kind == RUN else f"ensemble of {len(s.seeds)}"
         dates = f"{e.series.dates[0]} to {e.series.dates[-1]}"
-        rows.append((e.label, str(s.path), kind, s.sha256, seeds_text(s.seeds), dates))
+        rows.append((e.label, display_path(s.path), kind, s.sha256, seeds_text(s.seeds), dates))
     return Table(
         "compare_scenarios",
         "Compared folders",
@@ -239,8 +240,8 @@ def build_document(entries: Sequence[Entry], figures: Path, command: Sequence[st
     report.add("## Figures", "", *figures_markdown(render_compare_figures(entries, figures, prov), prov))
     report.add("## How to regenerate", "", "Rebuild every folder and this comparison with:", "", "```sh")
     for e in entries:
-        report.add(shlex.join(e.source.command) if e.source.command else "# (command not recorded)")
-    report.add(shlex.join(command), "```", "")
+        report.add(shlex.join(portable_argv(e.source.command)) if e.source.command else "# (command not recorded)")
+    report.add(shlex.join(portable_argv(command)), "```", "")
     report.add(
         "Cite as: HashPivot developers. *HashPivot* [software], metadata in `CITATION.cff`; "
         "state each folder's config sha256 and seeds (table above) with any result taken from "
@@ -269,7 +270,7 @@ def build_comparison(paths: Sequence[Path], out: Path, fmt: str = "md", command:
     marker = {
         "kind": "compare",
         "document": "compare",
-        "inputs": [str(p) for p in paths],
+        "inputs": [display_path(p) for p in paths],
         "scenario_sha256": [e.source.sha256 for e in entries],
     }
     return write_report(out, fmt, lambda figures: build_document(entries, figures, command), marker)

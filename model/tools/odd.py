@@ -17,6 +17,7 @@ drift from it:
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,12 +36,17 @@ GENERATOR = "python -m hashpivot.model.tools.odd --write docs/ODD.md"
 
 @dataclass(frozen=True)
 class ParamRow:
-    """One parameter: dotted key, value (or default) as text, unit and source."""
+    """One parameter: dotted key, value (or default) as text, unit and source.
+
+    ``inherited`` marks a source that is the note of the enclosing section or list (whose own defaults
+    set this value): it speaks for the section as a whole, not for this one field.
+    """
 
     key: str
     value: str
     unit: str
     source: str
+    inherited: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -50,50 +56,107 @@ class ParamRow:
 
 def schema_rows() -> list[ParamRow]:
     """Every parameter with its default; list items described once (``miners[].mw``)."""
-    return list(_walk(Scenario, Scenario().model_dump(mode="json"), "", expand=False))
+    defaults = Scenario().model_dump(mode="json")
+    return list(_walk(Scenario, defaults, "", expand=False, defaults=defaults))
 
 
-def scenario_rows(values: Mapping[str, Any]) -> list[ParamRow]:
+def scenario_rows(values: Mapping[str, Any], sources: Mapping[str, str] | None = None) -> list[ParamRow]:
     """Every parameter of a resolved scenario, list items expanded (``miners[0].mw``).
+
+    A row's source is where its value comes from: the scenario file or ``--set`` override that set it
+    (``sources``, as a run manifest's ``parameter_sources`` records them); else, for a schema default, the
+    field's note -- or, when a section or list has its own defaults (``ai.gpu_cloud``, the default miner
+    archetypes), that section's note; a value that is neither is marked as set by the scenario.
 
     Args:
         values: The scenario as JSON data (``Scenario.model_dump(mode="json")``, or a run
             manifest's ``scenario``).
+        sources: Who set which dotted key (``hashpivot.model.tools.portable.parameter_sources``).
 
     Returns:
         The rows in schema order; keys the data lacks are left out.
     """
-    return list(_walk(Scenario, values, "", expand=True))
+    rows = list(_walk(Scenario, values, "", expand=True, defaults=Scenario().model_dump(mode="json")))
+    if sources is None:
+        return rows
+    from hashpivot.model.tools.portable import origin_of
+
+    out = []
+    for row in rows:
+        origin = origin_of(row.key, sources)
+        out.append(ParamRow(row.key, row.value, row.unit, origin) if origin and row.value != "(section)" else row)
+    return out
 
 
-def _walk(cls: type[BaseModel], values: Mapping[str, Any], prefix: str, expand: bool) -> Iterator[ParamRow]:
+SET_BY_SCENARIO = "set by the scenario file (differs from the schema default)"
+"""The source of a value that is neither the schema's default nor recorded as set by a file."""
+
+_INTERNAL = re.compile(r"\s*\((?:see )?issue \d+[^)]*\)|\s*\bissue \d+\b[:;,]?", re.IGNORECASE)
+
+
+def public_note(note: str) -> str:
+    """A source note without the project's internal references (``(issue 3)``): what a reader can follow."""
+    return " ".join(_INTERNAL.sub("", note).split())
+
+
+def _walk(
+    cls: type[BaseModel],
+    values: Mapping[str, Any],
+    prefix: str,
+    expand: bool,
+    defaults: Any = None,
+    container: str = "",
+) -> Iterator[ParamRow]:
+    """Rows of ``values`` (a dump of ``cls``).
+
+    ``defaults`` is the schema's default data at this level (None where there is none, e.g. an item
+    past the default list's end); ``container`` is the note of the nearest section or list whose own
+    defaults override its fields' (the source of a default that is not the field's).
+    """
     for name, field in cls.model_fields.items():
         if name not in values:
             continue
         key = f"{prefix}{name}"
         value = values[name]
+        default = defaults.get(name) if isinstance(defaults, Mapping) else None
         item_cls = _model_items(field.annotation)
         if _is_model(field.annotation):
+            note = public_note(field.description or "")
             if field.description:  # a section with its own source (e.g. ai.gpu_cloud): no unit
-                yield ParamRow(key, "(section)", "", field.description.strip())
-            yield from _walk(field.annotation, value, f"{key}.", expand)
+                yield ParamRow(key, "(section)", "", note)
+            yield from _walk(field.annotation, value, f"{key}.", expand, default, note or container)
         elif item_cls is not None:
-            yield from _list_rows(key, field, item_cls, value, expand)
+            yield from _list_rows(key, field, item_cls, value, expand, default)
         else:
             unit, source = _split(field.description or "")
-            yield ParamRow(key, parameter_text(value), unit, source)
+            inherited = False
+            if defaults is not None and value != _json_default(field):
+                inherited = value == default and bool(container)
+                source = (container or source) if value == default else SET_BY_SCENARIO
+            yield ParamRow(key, parameter_text(value), unit, public_note(source), inherited)
+
+
+def _json_default(field: FieldInfo) -> Any:
+    """A field's own default as JSON data (what a section built without arguments holds)."""
+    from pydantic import TypeAdapter
+
+    default = field.get_default(call_default_factory=True)
+    return TypeAdapter(field.annotation).dump_python(default, mode="json")
 
 
 def _list_rows(
-    key: str, field: FieldInfo, item_cls: type[BaseModel], items: Sequence, expand: bool
+    key: str, field: FieldInfo, item_cls: type[BaseModel], items: Sequence, expand: bool, defaults: Any = None
 ) -> Iterator[ParamRow]:
     """A list of sections: one summary row, then its items' fields (once, or per item)."""
-    unit, source = _split(field.description or "")
-    source = source or _first_line(item_cls.__doc__)
+    unit, own = _split(field.description or "")
+    source = public_note(own or _first_line(item_cls.__doc__))
     yield ParamRow(key, _list_summary(items), unit or "list", source)
     if expand:
+        default_items = defaults if isinstance(defaults, list) else []
+        note = f"the schema's default {key} (model/config/schema.py)" + (f"; {public_note(own)}" if own else "")
         for i, item in enumerate(items):
-            yield from _walk(item_cls, item, f"{key}[{i}].", expand)
+            default = default_items[i] if i < len(default_items) else None
+            yield from _walk(item_cls, item, f"{key}[{i}].", expand, default if default is not None else {}, note)
     else:
         # The template's defaults: what a new item gets for a key it leaves out.
         yield from _walk(item_cls, item_cls().model_dump(mode="json"), f"{key}[].", expand)

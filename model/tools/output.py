@@ -33,7 +33,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hashpivot.model.config.paths import REPO_DIR
-from hashpivot.model.config.scenarios import LoadedScenario, data_file_sha256
+from hashpivot.model.config.scenarios import BUILTIN, LoadedScenario, data_file_sha256
+from hashpivot.model.tools.portable import parameter_sources, portable_argv, portable_scenario, project_path
 from hashpivot.model.tools.run import RunResult
 
 MANIFEST = "manifest.json"
@@ -265,8 +266,12 @@ def manifest(
     days: int,
     argv: Sequence[str],
     wall_time_s: float,
+    horizon: str | None = None,
 ) -> dict[str, Any]:
     """Describe a run well enough to repeat it.
+
+    Every path in it is relative to the project (``portable.project_path``), so the manifest reads
+    the same on any machine.
 
     Args:
         loaded: The scenario and where it came from.
@@ -274,19 +279,26 @@ def manifest(
         days: The number of simulated days.
         argv: The command line (program name first).
         wall_time_s: Seconds the simulation took.
+        horizon: The flag that set ``days`` when it differs from the scenario's ``run.days``
+            (``--until 2027-12-31``), recorded as the source of ``run.days``.
 
     Returns:
-        A JSON-serialisable dict: scenario (fully resolved) and its sha256, seed, days, files,
-        data paths, git state, Python and package versions, command line and timing.
+        A JSON-serialisable dict: scenario (fully resolved) and its sha256, who set which key, seed,
+        days, files, data paths, git state, Python and package versions, command line and timing.
     """
+    sources = parameter_sources(loaded)
+    if days != loaded.scenario.run.days:
+        sources["run.days"] = horizon or f"--days {days}"
     return {
         "scenario_name": loaded.name,
-        "scenario_source": loaded.source,
+        "scenario_source": loaded.source if loaded.source == BUILTIN else project_path(loaded.source),
         "scenario_sha256": loaded.sha256,
-        "scenario_chain": [str(p) for p in loaded.chain],
+        "scenario_chain": [project_path(p) for p in loaded.chain],
         "overrides": list(loaded.overrides),
+        "parameter_sources": dict(sorted(sources.items())),
         "data_files": {
-            key: {"path": path, "sha256": data_file_sha256(path)} for key, path in loaded.data_paths.items()
+            key: {"path": project_path(path), "sha256": data_file_sha256(path)}
+            for key, path in loaded.data_paths.items()
         },
         "seed": seed,
         "days": days,
@@ -295,10 +307,10 @@ def manifest(
         "python": platform.python_version(),
         "platform": platform.platform(),
         "packages": package_versions(),
-        "command": list(argv),
+        "command": portable_argv(argv),
         "wall_time_s": round(float(wall_time_s), 3),
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "scenario": loaded.scenario.model_dump(mode="json"),
+        "scenario": portable_scenario(loaded.scenario.model_dump(mode="json")),
     }
 
 

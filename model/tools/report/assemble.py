@@ -33,7 +33,7 @@ def build_document(source: Source, figures_dir: Path, report_command: Sequence[s
     kind = "ensemble" if source.kind == ENSEMBLE else "run"
     report = Report(f"HashPivot report: {source.name} ({kind_text(source)})")
     report.add(REPRODUCE_NOTE, "", "## Scenario", "", *summary_lines(source, series), "")
-    report.add_table(parameter_table(source.scenario), "### Parameters")
+    report.add_table(parameter_table(source.parameters(), sources=source.parameter_sources), "### Parameters")
     report.add("## Key results", "")
     report.add_table(key_results_table(series))
     files = render_figures(series, figures_dir, prov, f"{kind} {source.path.name}", FIGURES, svg)

@@ -1,120 +1,140 @@
-"""Markdown to a self-contained HTML page: just what the reports write."""
+"""Markdown to one self-contained HTML page (markdown-it-py), and that page to PDF (headless Chromium).
+
+The page is rendered by markdown-it-py (CommonMark with GitHub-style tables). Every image and every link
+to a file of the report folder (``figures/*.png``, ``figures/*.svg``, ``tables/*.csv``, ...) is embedded
+as a ``data:`` URI, so the page is one file that can be mailed or moved: nothing it shows or links lives
+beside it. Links to other places (``https://...``) are left as they are.
+"""
 
 from __future__ import annotations
 
+import base64
 import html
+import mimetypes
+import os
 import re
-from collections.abc import Callable, Sequence
+import shutil
+import subprocess
+from pathlib import Path
 
-from hashpivot.model.tools.report.tables import NUMBER_CELL
+from hashpivot.model.tools.errors import CommandError
 
 _HTML_STYLE = (
     "body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.45}"
     "table{border-collapse:collapse;margin:1em 0;font-size:.9em}"
     "th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left}"
-    "td.n{text-align:right}img{max-width:100%}"
+    "img{max-width:100%}"
     "pre{background:#f5f5f5;padding:.6em;overflow-x:auto}code{background:#f5f5f5}"
     "blockquote{color:#444;border-left:3px solid #ccc;margin-left:0;padding-left:1em}"
+    "@media print{body{max-width:none;margin:0}img{page-break-inside:avoid}}"
 )
+_TYPES = {".svg": "image/svg+xml", ".csv": "text/csv", ".md": "text/markdown", ".tex": "application/x-tex"}
+PDF_TIMEOUT_S = 180
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
-def markdown_to_html(text: str, title: str) -> str:
-    """A self-contained HTML page from the Markdown the reports write.
+def _parser():
+    from markdown_it import MarkdownIt
 
-    Handles headings, paragraphs, bullet lists, block quotes, pipe tables, fenced code, images,
-    links, inline code, bold and italics; HTML comments are dropped.
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def markdown_to_html(text: str, title: str, folder: Path | None = None) -> str:
+    """A self-contained HTML page from Markdown.
 
     Args:
-        text: Markdown.
+        text: Markdown (HTML comments are dropped; other raw HTML is shown as text).
         title: The page title.
+        folder: The folder relative links point into; the files found there are embedded as ``data:``
+            URIs (images shown, other files downloadable under their own names). None embeds nothing.
 
     Returns:
         The HTML document.
     """
-    out: list[str] = []
-    lines = re.sub(r"<!--.*?-->", "", text, flags=re.S).splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.startswith("```"):
-            end = next((j for j in range(i + 1, len(lines)) if lines[j].startswith("```")), len(lines))
-            out.append("<pre><code>" + html.escape("\n".join(lines[i + 1 : end])) + "</code></pre>")
-            i = end + 1
-        elif heading := re.match(r"(#{1,6}) (.*)", line):
-            level = len(heading.group(1))
-            out.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
-            i += 1
-        elif line.startswith("|"):
-            end = _block_end(lines, i, lambda x: x.startswith("|"))
-            out.append(_html_table(lines[i:end]))
-            i = end
-        elif line.startswith("- "):
-            end = _block_end(lines, i, lambda x: x.startswith("- "))
-            out.append("<ul>" + "".join(f"<li>{_inline(x[2:])}</li>" for x in lines[i:end]) + "</ul>")
-            i = end
-        elif line.startswith(">"):
-            end = _block_end(lines, i, lambda x: x.startswith(">"))
-            body = " ".join(x.lstrip("> ") for x in lines[i:end])
-            out.append(f"<blockquote><p>{_inline(body)}</p></blockquote>")
-            i = end
-        elif line.strip():
-            end = _block_end(lines, i, lambda x: bool(x.strip()) and not re.match(r"[#|>`-]", x))
-            end = max(end, i + 1)
-            out.append("<p>" + _inline(" ".join(lines[i:end])) + "</p>")
-            i = end
-        else:
-            i += 1
-    body = "\n".join(out)
+    md = _parser()
+    tokens = md.parse(re.sub(r"<!--.*?-->", "", text, flags=re.S))
+    if folder is not None:
+        _embed(tokens, Path(folder))
+    body = md.renderer.render(tokens, md.options, {})
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n<style>{_HTML_STYLE}</style>\n</head>\n"
-        f"<body>\n{body}\n</body>\n</html>\n"
+        f"<body>\n{body}</body>\n</html>\n"
     )
 
 
-def _block_end(lines: Sequence[str], start: int, inside: Callable[[str], bool]) -> int:
-    end = start
-    while end < len(lines) and inside(lines[end]):
-        end += 1
-    return end
+def _embed(tokens, folder: Path) -> None:
+    """Point images and file links at ``data:`` URIs of the files they name in ``folder``."""
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "image":
+                uri = data_uri(folder, str(child.attrs.get("src", "")))
+                if uri is not None:
+                    child.attrs["src"] = uri
+            elif child.type == "link_open":
+                target = str(child.attrs.get("href", ""))
+                uri = data_uri(folder, target)
+                if uri is not None:
+                    child.attrs["href"] = uri
+                    child.attrs["download"] = Path(target).name
 
 
-def _cells(row: str) -> list[str]:
-    inner = row.strip()
-    inner = inner[1:-1] if inner.endswith("|") else inner[1:]
-    return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", inner)]
+def data_uri(folder: Path, target: str) -> str | None:
+    """``data:<type>;base64,...`` of a relative file of ``folder`` (None for anything else)."""
+    if not target or re.match(r"[a-z][a-z0-9+.-]*:", target) or target.startswith(("#", "/")):
+        return None
+    path = folder / target
+    if not path.is_file():
+        return None
+    kind = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def _html_table(rows: Sequence[str]) -> str:
-    header = _cells(rows[0])
-    body = [r for r in rows[1:] if not re.fullmatch(r"\|[\s:|-]*\|?", r.strip())]
-    parts = ["<table>", "<tr>" + "".join(f"<th>{_inline(h)}</th>" for h in header) + "</tr>"]
-    for row in body:
-        cells = _cells(row)
-        parts.append(
-            "<tr>"
-            + "".join(
-                f'<td class="n">{_inline(c)}</td>' if NUMBER_CELL.fullmatch(c) else f"<td>{_inline(c)}</td>"
-                for c in cells
-            )
-            + "</tr>"
+def chromium() -> str | None:
+    """The headless browser that prints PDFs (the first of ``CHROMIUM_NAMES`` on PATH), or None."""
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def require_chromium() -> str:
+    """The browser for ``--format pdf``.
+
+    Raises:
+        CommandError: None is installed (one line, before anything is written).
+    """
+    found = chromium()
+    if found is None:
+        raise CommandError(
+            "--format pdf: needs Chromium to print the HTML report (none of "
+            f"{', '.join(CHROMIUM_NAMES)} is on PATH; e.g. apt-get install chromium) "
+            "(accepted: md, html, or pdf where Chromium is installed)"
         )
-    parts.append("</table>")
-    return "\n".join(parts)
+    return found
 
 
-def _inline(text: str) -> str:
-    """Inline Markdown to HTML; code spans are kept verbatim."""
-    pieces = text.split("`")
-    out = []
-    for k, piece in enumerate(pieces):
-        if k % 2 == 1 and k < len(pieces) - 1:
-            out.append(f"<code>{html.escape(piece)}</code>")
-            continue
-        s = html.escape(piece if k % 2 == 0 else "`" + piece, quote=True)
-        s = re.sub(r"!\[([^\]]*)\]\(([^)\s]+)\)", r'<img src="\2" alt="\1">', s)
-        s = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", r'<a href="\2">\1</a>', s)
-        s = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", s)
-        s = re.sub(r"(?<![\w*])\*(?!\s)([^*]+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", s)
-        out.append(s)
-    return "".join(out)
+def html_to_pdf(page: Path, pdf: Path) -> None:
+    """Print a self-contained HTML page to PDF with headless Chromium (no header or footer).
+
+    Raises:
+        CommandError: Chromium is missing, fails or takes longer than ``PDF_TIMEOUT_S``.
+    """
+    browser = require_chromium()
+    argv = [
+        browser,
+        "--headless",
+        "--no-sandbox",  # root in containers and CI
+        "--disable-gpu",
+        "--no-pdf-header-footer",
+        f"--print-to-pdf={os.path.abspath(pdf)}",
+        Path(os.path.abspath(page)).as_uri(),
+    ]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=PDF_TIMEOUT_S, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise CommandError(f"--format pdf: Chromium failed: {' '.join(str(exc).split())}") from None
+    if done.returncode != 0 or not pdf.is_file():
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise CommandError(f"--format pdf: Chromium failed (exit {done.returncode}): {last}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,29 @@ class Source:
         """``{"commit", "dirty"}`` of the checkout that wrote the folder."""
         info = (self.ensemble or self.manifest).get("git") or {}
         return {"commit": info.get("commit", "unknown"), "dirty": info.get("dirty", "unknown")}
+
+    @property
+    def days(self) -> int:
+        """Days the runs simulated (a sweep: its ``days``, else the base's ``run.days``)."""
+        if self.kind == SWEEP:
+            return int(self.manifest.get("sweep", {}).get("days") or self.scenario["run"]["days"])
+        return int((self.ensemble or self.manifest).get("days") or self.scenario["run"]["days"])
+
+    @property
+    def parameter_sources(self) -> dict[str, str] | None:
+        """Who set which scenario key (``portable.parameter_sources``), or None for older folders."""
+        if self.kind == SWEEP:
+            sources = self.manifest.get("base", {}).get("parameter_sources")
+            if sources is not None and self.manifest.get("sweep", {}).get("days"):
+                sources = {**sources, "run.days": f"the sweep file (days = {self.days})"}
+            return sources
+        return self.manifest.get("parameter_sources")
+
+    def parameters(self) -> dict:
+        """The scenario as the runs ran it: the resolved scenario with ``run.days`` the runs' own horizon."""
+        values = copy.deepcopy(self.scenario)
+        values["run"]["days"] = self.days
+        return values
 
     @property
     def command(self) -> list[str]:
@@ -165,10 +189,11 @@ def _open_sweep(path: Path, manifest: dict) -> Source:
 
 def scarcity_by_region(source: Source) -> dict[str, float]:
     """Scarcity hours per year of each region the folder's runs used (grid operators, one per region)."""
+    # The regions file the runs used (by its recorded path); the packaged one if it has moved.
+    from hashpivot.model.tools.portable import absolute
     from hashpivot.model.world.regions import RegionDataError, load_regions
 
-    # The regions file the runs used (by its recorded path); the packaged one if it has moved.
-    path = source.manifest.get("data_files", {}).get("grid.regions_file", {}).get("path")
+    path = absolute(source.manifest.get("data_files", {}).get("grid.regions_file", {}).get("path") or "")
     try:
         regions = load_regions(Path(path) if path and Path(path).is_file() else None)
     except RegionDataError:

@@ -110,12 +110,22 @@ def write_table(table: Table, folder: Path) -> None:
     (folder / f"{table.name}.tex").write_text(table_latex(table), encoding="utf-8")
 
 
-def parameter_table(values: Mapping[str, Any], name: str = "parameters") -> Table:
-    """The resolved scenario, every parameter with its unit and source (from the schema)."""
-    rows = tuple((r.key, r.value, r.unit, r.source) for r in scenario_rows(values))
+def parameter_table(
+    values: Mapping[str, Any], name: str = "parameters", sources: Mapping[str, str] | None = None
+) -> Table:
+    """The scenario as run, every parameter with its unit and where its value comes from.
+
+    Args:
+        values: The resolved scenario with the runs' own horizon (``Source.parameters()``).
+        name: The table's file stem.
+        sources: Who set which key (a file of the scenario, ``--set``, ``--until``); other values are the
+            schema's defaults and cite the schema's notes.
+    """
+    rows = tuple((r.key, r.value, r.unit, r.source) for r in scenario_rows(values, sources))
     return Table(
         name,
-        "Scenario parameters: resolved value, unit and source (model/config/schema.py)",
+        "Scenario parameters as run: value, unit and source (the file or flag that set it, else the "
+        "schema's note in model/config/schema.py)",
         ("key", "value", "unit", "source"),
         rows,
         shown_rows=rows,

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hashpivot.model.config.paths import REPO_DIR
 from hashpivot.model.tools.odd import parameter_text
+from hashpivot.model.tools.portable import portable_argv, project_path
 from hashpivot.model.tools.report.formatting import seeds_text
 from hashpivot.model.tools.report.series import Series
 from hashpivot.model.tools.report.source import ENSEMBLE, RUN, SWEEP, Source, scarcity_by_region
@@ -41,7 +41,7 @@ def horizon(series: Series | None, source: Source) -> tuple[str, str, int]:
     if series is not None and len(series.dates):
         return str(series.dates[0]), str(series.dates[-1]), len(series.dates)
     start = source.scenario["run"]["start_date"]
-    days = int(source.manifest.get("sweep", {}).get("days") or source.scenario["run"]["days"])
+    days = source.days
     end = dt.date.fromisoformat(start) + dt.timedelta(days=days - 1)
     return start, end.isoformat(), days
 
@@ -51,7 +51,7 @@ def summary_lines(source: Source, series: Series | None) -> list[str]:
     first, last, days = horizon(series, source)
     git = source.git
     lines = [
-        f"- **Folder**: `{source.path}` ({kind_text(source)})",
+        f"- **Folder**: `{display_path(source.path)}` ({kind_text(source)})",
         f"- **Scenario**: `{source.scenario.get('name', source.name)}` from `{_scenario_source(source)}`",
         f"- **Config sha256**: `{source.sha256}`",
         f"- **Horizon**: {first} to {last} ({days} days, one step per day)",
@@ -90,12 +90,9 @@ def _scenario_source(source: Source) -> str:
     return display_path((source.ensemble or source.manifest).get("scenario_source", "unknown"))
 
 
-def display_path(path: str) -> str:
-    """A recorded path as shown in documents: relative to the repository when inside it."""
-    try:
-        return Path(path).relative_to(REPO_DIR).as_posix()
-    except ValueError:
-        return str(path)
+def display_path(path: str | Path) -> str:
+    """A path as documents show it: relative to the project, never the machine's absolute path."""
+    return project_path(path) if Path(path).is_absolute() else Path(path).as_posix()
 
 
 def methods_paragraph(source: Source, series: Series | None, runs_text: str) -> str:
@@ -138,13 +135,13 @@ def methods_paragraph(source: Source, series: Series | None, runs_text: str) -> 
 
 def regenerate_block(source: Source, report_command: Sequence[str]) -> list[str]:
     """The commands that rebuild the folder and this report, with the identifiers to cite."""
-    make = shlex.join(source.command) if source.command else "(command not recorded)"
+    make = shlex.join(portable_argv(source.command)) if source.command else "(command not recorded)"
     git = source.git
     return [
         "Rebuild the input folder and this report with:",
         "",
         "```sh",
-        f"{make} && {shlex.join(report_command)}",
+        f"{make} && {shlex.join(portable_argv(report_command))}",
         "```",
         "",
         f"- Config sha256: `{source.sha256}`",

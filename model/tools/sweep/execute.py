@@ -276,7 +276,9 @@ def run_sweep(
     """
     unit = build_design(plan.spec)
     check_folder(Path(out), plan, must_exist)  # a bad --out fails before any cluster is contacted
-    session: dict[str, Any] = {"started_utc": utc_now(), "argv": argv or [], "versions": versions()}
+    from hashpivot.model.tools.portable import portable_argv
+
+    session: dict[str, Any] = {"started_utc": utc_now(), "argv": portable_argv(argv or []), "versions": versions()}
     # The executor first: a scheduler that cannot be reached leaves no folder behind.
     with open_backend(workers, scheduler) as backend:
         session.update(executor=backend.kind, workers=backend.workers)

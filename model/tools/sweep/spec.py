@@ -38,6 +38,7 @@ import copy
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -156,8 +157,10 @@ class SweepPlan:
         base_sha256: Fingerprint of the base scenario as loaded (before ``days``).
         base_scenario: Every setting of the base scenario (``model_dump(mode="json")``) with
             the sweep's ``days`` applied; each run starts from a copy of it.
-        definition_sha256: Fingerprint of spec and base scenario together: a results folder
-            only accepts runs of the same definition.
+        definition_sha256: Fingerprint of spec and base scenario together (data paths relative to
+            the project, so a checkout moved elsewhere resumes its folders): a results folder only
+            accepts runs of the same definition.
+        base_sources: Who set which key of the base scenario (``portable.parameter_sources``).
     """
 
     spec: SweepSpec
@@ -166,6 +169,7 @@ class SweepPlan:
     base_sha256: str
     base_scenario: dict
     definition_sha256: str
+    base_sources: dict = dataclass_field(default_factory=dict)
 
     def scenario_for(self, values: Mapping[str, Any]) -> dict:
         """The settings of one design point: the base with ``values`` set at their keys."""
@@ -207,6 +211,8 @@ def load_sweep(path: Path) -> SweepPlan:
     if spec.days is not None:
         base["run"]["days"] = spec.days
     check_values(spec, base, source)
+    from hashpivot.model.tools.portable import parameter_sources
+
     return SweepPlan(
         spec=spec,
         source=source,
@@ -214,6 +220,7 @@ def load_sweep(path: Path) -> SweepPlan:
         base_sha256=loaded.sha256,
         base_scenario=base,
         definition_sha256=definition_sha256(spec, base),
+        base_sources=parameter_sources(loaded),
     )
 
 
@@ -233,9 +240,11 @@ def plan_from_manifest(manifest: Mapping[str, Any], source: str) -> SweepPlan:
     for key in ("sweep", "base_scenario", "definition_sha256"):
         if key not in manifest:
             raise ConfigError(source, "required key is missing", field=key, accepted="a sweep manifest")
+    from hashpivot.model.tools.portable import absolute_scenario
+
     spec = validate(SweepSpec, manifest["sweep"], source)
     check_spec(spec, source)
-    base = dict(manifest["base_scenario"])
+    base = absolute_scenario(manifest["base_scenario"])  # recorded relative to the project
     validate(Scenario, copy.deepcopy(base), source)
     check_values(spec, base, source)
     sha = definition_sha256(spec, base)
@@ -254,12 +263,15 @@ def plan_from_manifest(manifest: Mapping[str, Any], source: str) -> SweepPlan:
         base_sha256=str(base_info.get("sha256", "")),
         base_scenario=base,
         definition_sha256=sha,
+        base_sources=dict(base_info.get("parameter_sources") or {}),
     )
 
 
 def definition_sha256(spec: SweepSpec, base: Mapping[str, Any]) -> str:
-    """Fingerprint of a sweep definition: the spec and the resolved base scenario."""
-    return file_sha256({"sweep": spec.model_dump(mode="json"), "base_scenario": base})
+    """Fingerprint of a sweep definition: the spec and the resolved base scenario (paths project-relative)."""
+    from hashpivot.model.tools.portable import portable_scenario
+
+    return file_sha256({"sweep": spec.model_dump(mode="json"), "base_scenario": portable_scenario(base)})
 
 
 def find_base(name: str, sweep_file: Path) -> Path:

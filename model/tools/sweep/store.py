@@ -403,21 +403,23 @@ def _write_new(path: Path, plan: SweepPlan, unit: np.ndarray) -> None:
 def new_manifest(plan: SweepPlan, unit: np.ndarray) -> dict[str, Any]:
     """The manifest of a new sweep folder (sessions and counts are added as it runs)."""
     from hashpivot.model.tools.output import git_state
+    from hashpivot.model.tools.portable import portable_scenario, project_path
 
     spec = plan.spec
     runs = len(unit) * spec.design.replications
     return {
         "format": FORMAT,
         "name": spec.name,
-        "sweep_file": plan.source,
+        "sweep_file": project_path(plan.source),
         "definition_sha256": plan.definition_sha256,
         "sweep": spec.model_dump(mode="json"),
         "base": {
-            "source": plan.base_source,
+            "source": project_path(plan.base_source) if plan.base_source else "",
             "name": plan.base_scenario.get("name"),
             "sha256": plan.base_sha256,
+            "parameter_sources": plan.base_sources,
         },
-        "base_scenario": plan.base_scenario,
+        "base_scenario": portable_scenario(plan.base_scenario),
         "design": {
             "method": spec.design.method,
             "parameters": list(spec.names),
