@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 import time
 from pathlib import Path
 
 from hashpivot.model.cli.common import OUT_ROOT, add_set_argument, bounded_int, load_from_args
 from hashpivot.model.config.paths import DOCS_DIR
+from hashpivot.model.tools.progress import Progress
 
 NAME = "calibrate"
 HELP = "run the baseline ensemble and check the seed facts SF-1..SF-8 and the 2024-25 backtest"
@@ -41,9 +41,8 @@ def main(args: argparse.Namespace) -> int:
     backtest = load_from_args("backtest_2024_2025", args.overrides).scenario
     seeds = list(range(args.seeds))
     started = time.perf_counter()
-    runs = cal.run_ensembles(
-        baseline, mass_exit, backtest, seeds, workers=args.workers, progress=_progress if sys.stderr.isatty() else None
-    )
+    with Progress(4 * len(seeds), "calibrate", "runs") as progress:
+        runs = cal.run_ensembles(baseline, mass_exit, backtest, seeds, workers=args.workers, progress=progress)
     scarcity = {k: v.scarcity_hours_per_year for k, v in load_regions().items()}
     shock = mass_exit.shocks[0].date if mass_exit.shocks else dt.date(2026, 1, 15)
     rows = []
@@ -76,10 +75,6 @@ def main(args: argparse.Namespace) -> int:
         args.doc.parent.mkdir(parents=True, exist_ok=True)
         args.doc.write_text(text)
     return 0 if all(r["pass"] for r in rows) else 1
-
-
-def _progress(done: int, total: int) -> None:
-    print(f"\rcalibrate: {done}/{total} runs", end="" if done < total else "\n", file=sys.stderr)
 
 
 def _fmt(x: float) -> str:

@@ -46,6 +46,7 @@ from hashpivot.model.config.scenarios import BUILTIN, LoadedScenario
 # The atomic-folder helpers of `run`, so an ensemble is replaced exactly as a run is.
 from hashpivot.model.tools.output import ENSEMBLE_FILE, git_state, package_versions, write_atomically
 from hashpivot.model.tools.portable import portable_argv, project_path
+from hashpivot.model.tools.progress import Progress
 
 NAME = "ensemble"
 HELP = "run a scenario over seeds 0..N-1 in parallel and write one run folder per seed"
@@ -96,10 +97,12 @@ def main(args: argparse.Namespace) -> int:
     seeds = list(range(args.seeds))
     workers = args.workers or max(1, min(len(seeds), os.cpu_count() or 1))
     argv = getattr(args, "argv", None) or ["hashpivot", *sys.argv[1:]]
-    progress = _progress if sys.stderr.isatty() else None
     started = time.perf_counter()
     try:
-        finals = write_ensemble(loaded, seeds, days, out, argv, workers, progress, horizon_flag(args.days, args.until))
+        with Progress(len(seeds), "ensemble", "seeds") as progress:
+            finals = write_ensemble(
+                loaded, seeds, days, out, argv, workers, progress, horizon_flag(args.days, args.until)
+            )
     except OSError as exc:
         raise CommandError(f"--out {out}: cannot write: {exc.strerror or exc}") from exc
     print(summary(loaded.name, seeds, days, finals))
@@ -249,7 +252,3 @@ def _num(x: float) -> str:
     if not math.isfinite(x):
         return "n/a"
     return f"{x:,.3f}" if abs(x) < 10 else f"{x:,.1f}"
-
-
-def _progress(done: int, total: int) -> None:
-    print(f"\rensemble: {done}/{total} seeds", end="" if done < total else "\n", file=sys.stderr)

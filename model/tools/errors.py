@@ -10,6 +10,7 @@ from pathlib import Path
 
 from hashpivot.model.config.errors import ConfigError
 from hashpivot.model.tools.output import MANIFEST, OutputError, check_out_dir
+from hashpivot.model.tools.run import NonFiniteOutput
 from hashpivot.model.world.price import PriceInputError
 from hashpivot.model.world.regions import RegionDataError
 
@@ -18,8 +19,11 @@ class CommandError(ValueError):
     """Bad input a tool or command found itself (e.g. ``--until`` before the start); one line."""
 
 
-INPUT_ERRORS = (ConfigError, PriceInputError, RegionDataError, OutputError, CommandError)
-"""What a tool raises for bad input: reported in one line, exit code 2."""
+INPUT_ERRORS = (ConfigError, PriceInputError, RegionDataError, OutputError, CommandError, NonFiniteOutput)
+"""What a tool raises for bad input: reported in one line, exit code 2.
+
+``NonFiniteOutput`` is here too: a scenario whose accepted values drive a run to an overflow is reported
+like a value out of range, before anything is written."""
 
 
 def error_line(exc: BaseException) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -10,6 +11,19 @@ import numpy as np
 
 from hashpivot.model.config.schema import Scenario
 from hashpivot.model.simulation import HashpivotModel
+
+CHECK_EVERY_DAYS = 30
+"""The daily series are checked for non-finite numbers this often (and at the end)."""
+SENTINEL_PREFIX = "npv_"
+"""Panel columns where -inf is a value, not an overflow: the NPV of an option that is not feasible."""
+
+
+class NonFiniteOutput(ValueError):
+    """A run produced an infinite number (an overflow): one line naming the day, the date and the column.
+
+    Accepted scenario values must give finite runs; ``simulate`` stops a run that does not, so no ``inf``
+    reaches a table. (NaN is a value in the outputs: "none that day", e.g. revenue per AI MW before any.)
+    """
 
 
 @dataclass
@@ -48,15 +62,73 @@ def simulate(
         days: number of daily steps.
         progress: called as ``progress(done, total)`` every 30 days and at the end.
         check_invariants: assert the model's invariants after every step.
+
+    Raises:
+        NonFiniteOutput: An output became infinite (checked every 30 days and at the end, so the run stops
+            within a month of it), naming the first day and column.
     """
     scenario = scenario if scenario is not None else Scenario()
     n = scenario.run.days if days is None else days
     model = HashpivotModel(scenario, seed=seed, check_invariants=check_invariants)
+    checked = 0
     for day in range(n):
         model.step()
-        if progress is not None and ((day + 1) % 30 == 0 or day + 1 == n):
-            progress(day + 1, n)
-    return collect(model)
+        if (day + 1) % CHECK_EVERY_DAYS == 0 or day + 1 == n:
+            checked = check_finite(model, checked)
+            if progress is not None:
+                progress(day + 1, n)
+    result = collect(model)
+    check_tables(result, scenario)
+    return result
+
+
+def check_finite(model: HashpivotModel, since: int = 0) -> int:
+    """Stop at the first infinite number in the daily series recorded from day ``since`` on.
+
+    Returns:
+        The number of days checked (the next ``since``).
+
+    Raises:
+        NonFiniteOutput: Naming the scenario, the day, its date and the column.
+    """
+    recorder = model.recorder
+    first = []
+    for order, (column, values) in enumerate(recorder.as_dict().items()):
+        bad = np.flatnonzero(np.isinf(values[since:]))
+        if bad.size:
+            first.append((since + int(bad[0]), order, column))
+    if first:
+        day, _, column = min(first)  # the earliest day; on that day the first column in recording order
+        raise _overflow(model.config, day, column, float(recorder.column(column)[day]), "daily series")
+    return recorder.n
+
+
+def check_tables(result: RunResult, scenario: Scenario) -> None:
+    """Stop at the first infinite number in the run's tables (the panel, leases, sites, sales).
+
+    Raises:
+        NonFiniteOutput: Naming the table, the row's day (if it has one) and the column.
+    """
+    for table in ("agents", "leases", "sites", "sales", "events"):
+        for row in getattr(result, table):
+            for column, value in row.items():
+                if isinstance(value, float | np.floating) and math.isinf(value):
+                    if value < 0 and column.startswith(SENTINEL_PREFIX):
+                        continue
+                    day = row.get("day", row.get("sign_day"))
+                    raise _overflow(scenario, day, column, float(value), f"{table} table")
+
+
+def _overflow(scenario: Scenario, day: int | None, column: str, value: float, where: str) -> NonFiniteOutput:
+    when = "at the end of the run"
+    if day is not None:
+        date = scenario.run.start_date + dt.timedelta(days=int(day))
+        when = f"on day {int(day)} ({date.isoformat()})"
+    return NonFiniteOutput(
+        f"scenario {scenario.name!r}: the run stopped {when}: {where} column {column} is {value} "
+        "(an overflow; nothing was written) (accepted: scenario values that keep every output finite; "
+        "look for a setting far above its usual range, e.g. a cash, capex or price per MW)"
+    )
 
 
 def collect(model: HashpivotModel) -> RunResult:

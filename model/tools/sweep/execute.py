@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from hashpivot.model.config.errors import ConfigError
+from hashpivot.model.tools.progress import Progress
 from hashpivot.model.tools.sweep.design import Task, build_design, tasks
 from hashpivot.model.tools.sweep.spec import SweepPlan
 from hashpivot.model.tools.sweep.store import PartWriter, SweepFolder, check_folder, utc_now, versions
@@ -262,7 +263,8 @@ def run_sweep(
         must_exist: Refuse to start a new folder (``--resume``).
         flush_rows: Write a part every this many finished runs...
         flush_seconds: ...or when this many seconds have passed since the last part.
-        progress: Show a progress bar (default: when stderr is a terminal).
+        progress: False shows no progress; otherwise a bar on a terminal, counted lines on stderr elsewhere
+            (``tools.progress``).
         worker: The function run per task (``run_task``; tests substitute their own).
         argv: The command line, for the manifest.
 
@@ -327,7 +329,7 @@ class _Loop:
     def run(self, todo: Iterator[Task], progress: bool | None) -> None:
         """Run every task of ``todo``; whatever happens, write what finished."""
         summary = self.summary
-        self.bar = _progress_bar(summary.total, summary.skipped, progress)
+        self.bar = Progress(summary.total, "sweep", "runs", initial=summary.skipped, enabled=progress is not False)
         try:
             exhausted = False
             while True:
@@ -374,7 +376,7 @@ class _Loop:
         self.lost_in_a_row = 0
         self.writer.add(_row(task, outcome), outcome.get("series"))
         if self.bar is not None:
-            self.bar.update(1)
+            self.bar.advance()
 
 
 def _outcome(future: cf.Future, summary: Summary) -> dict | None:
@@ -409,17 +411,6 @@ def _row(task: Task, outcome: dict) -> dict[str, Any]:
         "error": outcome.get("error", ""),
         "wall_time_s": float(outcome.get("wall_time_s", 0.0)),
     }
-
-
-def _progress_bar(total: int, initial: int, show: bool | None) -> Any:
-    """A tqdm bar with ETA on stderr when it is a terminal (logs and CI stay clean)."""
-    if show is None:
-        show = sys.stderr.isatty()
-    if not show:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, initial=initial, unit="run", file=sys.stderr, dynamic_ncols=True)
 
 
 def _record_session(folder: SweepFolder, session: dict, summary: Summary) -> None:
