@@ -648,3 +648,22 @@ def test_a_start_killed_before_the_manifest_is_started_over(tmp_path):
     assert (summary.ok, summary.skipped) == (6, 0)
     assert [r["run_id"] for r in rows(out)] == list(range(6))
     assert not (out / ".manifest.json.tmp-99").exists()
+
+
+def test_results_as_csv_for_spreadsheets(tmp_path, capsys):
+    import csv
+
+    path = write_sweep(tmp_path, SMALL)
+    out = tmp_path / "out"
+    assert sweep_cmd.main(parse([str(path), "--out", str(out), "--workers", "1", "--format", "csv"])) == 0
+    assert f"wrote {out / 'results.csv'}" in capsys.readouterr().out
+    with (out / "results.csv").open(encoding="utf-8") as handle:
+        table = list(csv.DictReader(handle))
+    expected = sorted(read_results(out).to_pylist(), key=lambda r: r["run_id"])
+    assert [int(r["run_id"]) for r in table] == [r["run_id"] for r in expected] == list(range(6))
+    for got, want in zip(table, expected, strict=True):
+        assert float(got["price_final"]) == want["price_final"]  # exact: floats written by repr
+        assert got["peak_price_date"] == want["peak_price_date"] and got["status"] == "ok"
+    with (out / "series.csv").open(encoding="utf-8") as handle:
+        series = list(csv.DictReader(handle))
+    assert len(series) == 6 * 30 and series[0]["run_id"] == "0" and series[0]["day"] == "0"

@@ -75,6 +75,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "is read from its manifest",
     )
     parser.add_argument(
+        "--format",
+        choices=("parquet", "csv"),
+        default="parquet",
+        help="parquet: results as Parquet parts (always written; resumable); csv: also results.csv (and "
+        "series.csv) in the folder, one row per run, for spreadsheets (default parquet)",
+    )
+    parser.add_argument(
         "--flush-every",
         type=bounded_int(1, 1_000_000),
         default=100,
@@ -119,6 +126,11 @@ def main(args: argparse.Namespace) -> int:
         print(f"hashpivot: error: {error_line(exc)}", file=sys.stderr)
         return EXIT_FAILED
     print(summary.text())
+    if args.format == "csv" and not summary.interrupted:
+        from hashpivot.model.tools.sweep.store import export_csv
+
+        for path in export_csv(out):
+            print(f"wrote {path}")
     if summary.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_FAILED if summary.lost else 0

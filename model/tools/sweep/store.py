@@ -185,6 +185,46 @@ def read_results(folder: Path, columns: Iterable[str] | None = None) -> pa.Table
     return pa.concat_tables(tables) if tables else None
 
 
+CSV_FILES = {RESULTS: "results.csv", SERIES: "series.csv"}
+"""Where ``export_csv`` writes the results (and kept series) for spreadsheet users."""
+
+
+def export_csv(folder: Path) -> list[Path]:
+    """Write the results (and the kept series) of a sweep folder as CSV, sorted by run (and day).
+
+    ``results.csv`` has one row per finished run, the columns of the Parquet parts; ``series.csv`` (when
+    the sweep keeps series) is long, ``run_id, day, <columns>``. Floats are written exactly (``repr``), so
+    the same results give the same bytes; each file appears atomically.
+
+    Returns:
+        The files written.
+    """
+    from hashpivot.model.tools.output import write_csv
+
+    folder = Path(folder)
+    written = []
+    for sub, name in CSV_FILES.items():
+        parts = part_files(folder / sub)
+        if not parts:
+            continue
+        try:
+            table = pa.concat_tables([pq.read_table(p) for p in parts])
+        except (OSError, pa.ArrowException) as exc:
+            raise ConfigError(folder / sub, f"cannot read the parts: {_one_line(exc)}") from None
+        keys = [("run_id", "ascending")] + ([("day", "ascending")] if sub == SERIES else [])
+        table = table.sort_by(keys)
+        columns = table.column_names
+        path = folder / name
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        try:
+            write_csv(tmp, columns, zip(*(table.column(c).to_pylist() for c in columns), strict=True))
+            _commit(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        written.append(path)
+    return written
+
+
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
