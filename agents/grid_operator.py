@@ -121,14 +121,16 @@ class GridOperator(mesa.Agent):
     def ban_mining(self) -> None:
         """Outlaw mining in the region.
 
-        Every machine here is taken offline and sold off; miners left with no machines anywhere decide their
-        future at their next decision point.
+        Every machine here is taken offline and offered on the used market; miners left with no machines
+        anywhere decide their future at their next decision point.
         """
         m = self.model
         f = m.fleet
-        here = np.flatnonzero((m.sites.region[f.site[: f.n]] == self.region_index) & (f.mw[: f.n] > 0))
-        for i in here:
-            m.assets.retire_batch(int(i))
+        here = np.flatnonzero(
+            (m.sites.region[f.site[: f.n]] == self.region_index) & (f.mw[: f.n] > 0) & ~f.removed[: f.n]
+        )
+        for i in here:  # offered second-hand: buyers elsewhere relocate them (hashrate moves, it does not vanish)
+            m.machine_market.list_batch(int(i))
         self.mining_banned = True
         m.log_event(self, "ban", f"mining banned in {self.region.id}: {len(here)} batches offline")
 

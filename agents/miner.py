@@ -6,8 +6,8 @@ arrays (model/world/fleet.py, model/world/accounts.py). What lives here is what 
 decision points (monthly, staggered by firm):
 
 * its pivot strategy (hold / hybrid / exit), by the rule the scenario names (agents/rules.py);
-* its fleet: retire machines whose expected margin is negative, buy new-generation machines for idle MW when
-  they pay back fast enough, build out unbuilt MW;
+* its fleet (agents/fleet_decisions.py): hibernate and restart machines, sell them second-hand, upgrade,
+  expand, buy used machines, seek new sites;
 * its treasury: sell BTC when cash falls below its reserve;
 * whether to bid into hyperscalers' RFPs, and at what reservation rent (model/markets/leasing.py).
 """
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from hashpivot.agents.fleet_decisions import FleetDecisions
 from hashpivot.agents.rules import STRATEGY_RULES, StrategyChoice, StrategyView
 from hashpivot.model.markets.auction import SiteBid
 from hashpivot.model.markets.leasing import (
@@ -29,14 +30,13 @@ from hashpivot.model.markets.leasing import (
     miner_reservation_rent,
 )
 from hashpivot.model.world.finance import annuity_pv
-from hashpivot.model.world.fleet import newest_generation
 from hashpivot.model.world.sites import Owner
 
 if TYPE_CHECKING:
     from hashpivot.model.simulation import HashpivotModel
 
 
-class Miner(mesa.Agent):
+class Miner(FleetDecisions, mesa.Agent):
     """A mining firm.
 
     Attributes:
@@ -96,11 +96,6 @@ class Miner(mesa.Agent):
         """True while any of its MW are being converted to AI (the transition state)."""
         return bool(self.model.sites.converting_mw[self.sites].sum() > 0)
 
-    def batches(self) -> np.ndarray:
-        """Indices of its live machine batches."""
-        fleet = self.model.fleet
-        return np.flatnonzero((fleet.owner[: fleet.n] == self.idx) & fleet.live(self.model.day))
-
     # --- decision point ---------------------------------------------------------------------------------------
     def decide(self) -> None:
         """Re-decide: treasury first (liquidity), then strategy, then fleet."""
@@ -130,7 +125,7 @@ class Miner(mesa.Agent):
         """
         m = self.model
         f = m.fleet
-        has_machines = bool(np.any((f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0)))
+        has_machines = bool(np.any((f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0) & ~f.removed[: f.n]))
         if has_machines or m.lease_market.has_contracts(self.unique_id) or self.sites.size == 0:
             return
         m.log_event(self, "strategy", f"{self.strategy} -> exit: all machines retired for losses, no contracts")
@@ -326,98 +321,12 @@ class Miner(mesa.Agent):
             bids.append(Bid(rfp.id, self.unique_id, int(site), float(mw), ask, ready, bool(keeps_flexible)))
         return bids
 
-    # --- fleet ----------------------------------------------------------------------------------------------
-    def manage_fleet(self) -> None:
-        """Retire, upgrade and expand the fleet.
-
-        Retire machines that no longer pay, upgrade old vintages whose replacement pays back fast, then buy
-        machines for idle and unbuilt MW that pay back fast.
-        """
-        m = self.model
-        b = self.batches()
-        if b.size:
-            expected = m.valuations.batch_margin_per_mw_day(b)
-            ema = m.fleet.margin_ema_usd_per_mw_day[b]
-            for i in b[(expected < 0) & (ema < 0)]:
-                m.assets.retire_batch(int(i))
-        self._upgrade()
-        for site in self.sites:
-            self._expand(int(site))
-
-    def _upgrade(self) -> None:
-        """Replace the least efficient machines when the new generation pays back fast enough.
-
-        The new generation's extra margin must repay its cost within the payback threshold; it replaces as many
-        MW of the worst batch as it can fund, one batch per decision.
-        """
-        m, sc = self.model, self.model.config
-        b = self.batches()
-        if not b.size:
-            return
-        worst = int(b[np.argmax(m.fleet.j_per_th[b])])
-        gen = newest_generation(sc.mining.generations, m.date)
-        if gen.j_per_th >= m.fleet.j_per_th[worst] * 0.9:
-            return
-        site, mw = int(m.fleet.site[worst]), float(m.fleet.mw[worst])
-        gain = (
-            m.valuations.site_new_margin_per_mw_day(site)
-            - float(m.valuations.batch_margin_per_mw_day(np.array([worst]))[0])
-        ) * 365.0
-        cost = gen.usd_per_th * 1e6 / gen.j_per_th
-        if gain <= 0 or cost / gain >= sc.mining.expansion_payback_years:
-            return
-        equity_share = 1.0 - sc.finance.loan_to_cost_mining
-        mw = min(mw, self.investable_usd() / (cost * equity_share))
-        if mw < 1.0:
-            return
-        self.fund(cost * mw * equity_share)
-        m.assets.retire_batch(worst, mw)
-        m.assets.build_and_equip(self.idx, site, mw, 0.0, gen)
-
-    def _expand(self, site: int) -> None:
-        """Fill idle MW with the newest machines, and build unbuilt MW, when simple payback is short enough."""
-        m, sc = self.model, self.model.config
-        s = m.sites
-        if not m.grid.mining_allowed(site):
-            return
-        gen = newest_generation(sc.mining.generations, m.date)
-        cost_per_mw = gen.usd_per_th * 1e6 / gen.j_per_th
-        annual = m.valuations.site_new_margin_per_mw_day(site) * 365.0
-        if annual <= 0:
-            return
-        idle = max(0.0, s.idle_mw()[site] - m.fleet.mw_by_site(s.n, m.day, pending=True)[site])
-        built = 0.0
-        if (
-            s.energised[site]
-            and s.unbuilt_mw[site] > 0
-            and (cost_per_mw + sc.mining.build_capex_usd_per_mw) / annual < sc.mining.expansion_payback_years
-        ):
-            built = s.unbuilt_mw[site]
-        mw = idle + built
-        if mw <= 0 or cost_per_mw / annual >= sc.mining.expansion_payback_years:
-            return
-        unit = cost_per_mw + (sc.mining.build_capex_usd_per_mw if built > 0 else 0.0) * built / mw
-        equity_share = 1.0 - sc.finance.loan_to_cost_mining
-        budget = self.investable_usd()
-        affordable = budget / (unit * equity_share) if budget > 0 else 0.0
-        mw = min(mw, affordable)
-        if mw < 1.0:
-            return
-        build_mw = min(built, mw * built / (idle + built))
-        self.fund(unit * mw * equity_share)
-        m.assets.build_and_equip(self.idx, site, mw, build_mw, gen)
-
-    def salvage_value_usd(self, batches: np.ndarray) -> float:
-        """What its machines would fetch second-hand."""
-        f = self.model.fleet
-        return float(f.cost_usd[batches].sum() * self.model.config.mining.salvage_share)
-
     def leave_mining(self) -> None:
-        """Exit: retire every machine and put every site without a contract up for sale."""
+        """Exit: offer every machine on the used market and put every site without a contract up for sale."""
         m = self.model
         f = m.fleet
-        for i in np.flatnonzero((f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0)):  # online and on order
-            m.assets.retire_batch(int(i))
+        for i in np.flatnonzero((f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0) & ~f.removed[: f.n]):
+            m.machine_market.list_batch(int(i))  # installed and on order alike
         for site in self.sites:
             if m.sites.converting_mw[site] + m.sites.ai_mw[site] <= 0:
                 m.site_market.list_for_sale(int(site))
@@ -427,13 +336,7 @@ class Miner(mesa.Agent):
         """Bid for a site at its mining NPV with new machines, net of build and machine capex, within budget."""
         if self.strategy == "exit" or not self.model.grid.mining_allowed(site):
             return None
-        m, sc = self.model, self.model.config
-        gen = newest_generation(sc.mining.generations, m.date)
-        s = m.sites
-        npv = m.valuations.site_new_npv_per_mw(site)
-        machines = gen.usd_per_th * 1e6 / gen.j_per_th
-        # Already-built MW need only machines; unbuilt MW also need the build.
-        value = (npv - machines) * s.capacity_mw[site] - sc.mining.build_capex_usd_per_mw * s.unbuilt_mw[site]
+        value = self.value_site_for_mining(site)
         budget = self.free_equity_usd()  # cash promised to conversions is not there to spend
         value = min(value, budget)
         return SiteBid(self.unique_id, value) if value > 0 else None

@@ -24,11 +24,14 @@ from hashpivot.agents.grid_operator import GridOperator
 from hashpivot.agents.hyperscaler import Hyperscaler
 from hashpivot.agents.miner import Miner
 from hashpivot.model.config.schema import Scenario
+from hashpivot.model.markets.entry import Entry
 from hashpivot.model.markets.lease_market import LeaseMarket
+from hashpivot.model.markets.machine_market import MachineMarket
 from hashpivot.model.markets.site_market import SiteMarket
 from hashpivot.model.world import invariants
 from hashpivot.model.world.accounts import Accounts
 from hashpivot.model.world.assets import Assets
+from hashpivot.model.world.beliefs import Beliefs
 from hashpivot.model.world.bitcoin import NetworkState
 from hashpivot.model.world.construction import ConstructionBook
 from hashpivot.model.world.fleet import Fleet
@@ -38,10 +41,11 @@ from hashpivot.model.world.leasebook import LeaseBook
 from hashpivot.model.world.metrics import Recorder
 from hashpivot.model.world.population import miner_specs, place_sites
 from hashpivot.model.world.price import DailyBtcPrice
-from hashpivot.model.world.recording import COLUMNS, PANEL_INTERVAL_DAYS, agent_rows, daily_row
+from hashpivot.model.world.recording import COLUMNS, PANEL_INTERVAL_DAYS, IdleWatch, agent_rows, daily_row
 from hashpivot.model.world.regions import RegionTable, load_regions
-from hashpivot.model.world.settlement import DayResult, initial_hashprice, settle_day
+from hashpivot.model.world.settlement import DayResult, implied_hashprice, settle_day
 from hashpivot.model.world.sites import SiteBook
+from hashpivot.model.world.technology import Technology
 from hashpivot.model.world.valuation import Valuations
 
 HYPERSCALER_NAMES = ("Microsoft", "Google", "AWS", "CoreWeave", "Meta", "Oracle", "xAI", "OpenAI")
@@ -66,9 +70,13 @@ class HashpivotModel(mesa.Model):
         self.day = 0
         self._ids = {"request": 0, "rfp": 0, "lease": 0}
         self._by_uid: dict[int, mesa.Agent] = {}
-        price_ss, grid_ss, pop_ss, net_ss, choice_ss = self.rng.bit_generator.seed_seq.spawn(5)
+        # Children of a SeedSequence depend only on their index: adding a stream leaves the others unchanged.
+        price_ss, grid_ss, pop_ss, net_ss, choice_ss, belief_ss = self.rng.bit_generator.seed_seq.spawn(6)
         self.net_rng = np.random.default_rng(net_ss) if sc.run.stochastic_blocks else None
         self.choice_rng = np.random.default_rng(choice_ss)
+        self.belief_rng = np.random.default_rng(belief_ss)
+        self.beliefs = Beliefs.consensus(sc)
+        self._miners_by_idx: list[Miner] = []
         self.btc_price = DailyBtcPrice(sc.price, sc.run.start_date, price_ss, sc.run.days)
 
         self.region_set = load_regions(None if not sc.grid.regions_file else sc.grid.regions_file)
@@ -78,6 +86,7 @@ class HashpivotModel(mesa.Model):
             GridOperator(self, i, self.region_set[rid], sc.grid) for i, rid in enumerate(self.regions.ids)
         )
         self.grid = Grid(self, operators, np.random.default_rng(grid_ss))
+        self.accounts = Accounts(0)
         self._create_miners(np.random.default_rng(pop_ss))
         for i in range(sc.ai.hyperscalers):
             Hyperscaler(self, i, HYPERSCALER_NAMES[i % len(HYPERSCALER_NAMES)], 1.0 / sc.ai.hyperscalers)
@@ -87,6 +96,8 @@ class HashpivotModel(mesa.Model):
         self.assets = Assets(self)
         self.lease_market = LeaseMarket(self)
         self.site_market = SiteMarket(self)
+        self.machine_market = MachineMarket(self)
+        self.entry = Entry(self)
         self.events: list[dict] = []
         self.agent_panel: list[dict] = []
         self.ev_usd = np.zeros(n_miners)
@@ -95,29 +106,53 @@ class HashpivotModel(mesa.Model):
         a = sc.run
         self.network = NetworkState.from_anchor(a.anchor_height, a.anchor_bits, a.anchor_time_utc.timestamp())
         self.btc_price_usd = self.btc_price.on(0)
-        self.hashprice_observed = initial_hashprice(self)
+        self.hashprice_expected = implied_hashprice(self)
+        self.hashprice_observed = self.hashprice_expected
+        self.technology = Technology(sc.mining, self.hashprice_expected)
         self.recorder = Recorder(COLUMNS, sc.run.days)
+        self.idle_watch = IdleWatch()
         self.today: DayResult | None = None
         self.valuations = Valuations(self)
         self.sites.machine_mw[: self.sites.n] = self.fleet.mw_by_site(self.sites.n, 0)
 
     def _create_miners(self, rng: np.random.Generator) -> None:
         """The initial population: one Miner per archetype firm, with its sites, fleet and books."""
-        specs = miner_specs(self.config, self.regions, rng)
-        self.accounts = Accounts(len(specs))
-        interval = self.config.run.decision_interval_days
-        for idx, spec in enumerate(specs):
+        self.hodl_share, self.listed = np.zeros(0), np.zeros(0, dtype=bool)
+        for spec in miner_specs(self.config, self.regions, rng):
             mw = np.array([s["machine_mw"] for s in spec.sites])
             j_per_th = [s["j_per_th"] for s in spec.sites]
             # An archetype may start with 0 MW (``mw = 0``): no weights, so a plain mean.
             initial = float(np.average(j_per_th, weights=mw if mw.sum() > 0 else None))
-            offset = (idx * 7) % interval
-            Miner(self, idx, spec.archetype, spec.strategy, spec.hodl_share, offset, spec.listed, initial)
-            place_sites(spec, idx, self.sites, self.fleet)
-            self.accounts.cash_usd[idx], self.accounts.debt_usd[idx] = spec.cash_usd, spec.debt_usd
-            self.accounts.btc[idx] = spec.btc
-        self.hodl_share = np.array([m.hodl_share for m in self.miners])
-        self.listed = np.array([m.listed for m in self.miners], dtype=bool)
+            miner = self._new_miner(spec.archetype, spec.strategy, spec.hodl_share, spec.listed, initial)
+            place_sites(spec, miner.idx, self.sites, self.fleet)
+            self.accounts.cash_usd[miner.idx], self.accounts.debt_usd[miner.idx] = spec.cash_usd, spec.debt_usd
+            self.accounts.btc[miner.idx] = spec.btc
+
+    def _new_miner(self, archetype: str, strategy: str, hodl_share: float, listed: bool, j_per_th: float) -> Miner:
+        """A Miner with a row in every per-miner store (books, beliefs, holdings)."""
+        idx = self.accounts.n
+        self.accounts.grow(1)
+        row = self.beliefs.draw(self.config, self.belief_rng)
+        assert row == idx, (row, idx)
+        offset = (idx * 7) % self.config.run.decision_interval_days
+        miner = Miner(self, idx, archetype, strategy, hodl_share, offset, listed, j_per_th)
+        self._miners_by_idx.append(miner)
+        self.hodl_share = np.append(self.hodl_share, hodl_share)
+        self.listed = np.append(self.listed, listed)
+        return miner
+
+    def add_miner(self, archetype: str, j_per_th: float) -> Miner:
+        """A firm entering during the run (holds, keeps no BTC, unlisted); every per-miner store grows."""
+        miner = self._new_miner(archetype, "hold", 0.0, False, j_per_th)
+        self.leases.add_miner(miner.unique_id, miner.idx)
+        self.construction.n_miners += 1
+        self.ev_usd = np.append(self.ev_usd, 0.0)
+        self.panel_revenue = np.vstack([self.panel_revenue, np.zeros((1, 3))])
+        return miner
+
+    def miner_at(self, idx: int) -> Miner:
+        """The Miner with account index ``idx``."""
+        return self._miners_by_idx[idx]
 
     # --- agents -----------------------------------------------------------------------------------------------
     def register_agent(self, agent: mesa.Agent) -> None:
@@ -160,12 +195,17 @@ class HashpivotModel(mesa.Model):
         self.accounts.open_day()
         self.grid.apply_shocks()
         self.btc_price_usd = self.btc_price.on(self.day)
+        self.hashprice_expected = implied_hashprice(self)
+        self.technology.observe(self.hashprice_expected)
+        self.machine_market.receive_arrivals()
         self.today = settle_day(self, *self.grid.power_prices())
         self.grid.operate()
         self.construction.advance(self.day, self.sites, self.leases)
         self.miners_decide()
         self.hyperscalers_procure()
+        self.entry.run()
         self.site_market.run_auctions()
+        self.machine_market.run()
         self.record()
         if self.check_invariants:
             invariants.check(self)
@@ -189,6 +229,8 @@ class HashpivotModel(mesa.Model):
         """The grid admitted a request: conversions may start, greenfield campuses begin construction."""
         if req.purpose == Purpose.AI_CONVERSION:
             self.construction.approve_conversion(req.id)
+        elif req.purpose == Purpose.MINING:
+            self.entry.on_approved(req)
         elif req.purpose == Purpose.GREENFIELD:
             hs = self.agent_by_uid(req.requester)
             self.construction.start_greenfield(req, hs, self.sites, self.day, self.config.ai.greenfield_build_days)
@@ -203,7 +245,8 @@ class HashpivotModel(mesa.Model):
         """Append today's row of metrics (COLUMNS); every 30 days, snapshot every miner into the panel."""
         self.recorder.append(daily_row(self))
         t = self.today
-        self.panel_revenue += np.column_stack([t.mined_usd, t.ai_revenue_usd, t.dr_usd])
+        earned = np.column_stack([t.mined_usd, t.ai_revenue_usd, t.dr_usd])
+        self.panel_revenue[: len(earned)] += earned  # firms that entered today earned nothing yet
         if (self.day + 1) % PANEL_INTERVAL_DAYS == 0:
             self.agent_panel.extend(agent_rows(self))
             self.panel_revenue[:] = 0.0

@@ -26,7 +26,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from hashpivot.agents.miner import Miner
 from hashpivot.model.config.schema import Scenario
-from hashpivot.model.markets.site_market import AUCTION_INTERVAL_DAYS
+from hashpivot.model.markets.site_market import AUCTION_INTERVAL_DAYS, DEVELOPER, ENTRANTS
 from hashpivot.model.simulation import HashpivotModel
 from hashpivot.model.world import invariants
 from hashpivot.model.world.sites import Owner
@@ -134,7 +134,7 @@ class MarketMachine(RuleBasedStateMachine):
             if free.size:
                 site = int(free[pick % free.size])
                 for batch in np.flatnonzero((f.site[: f.n] == site) & (f.mw[: f.n] > 0)):
-                    m.assets.retire_batch(int(batch))
+                    m.machine_market.list_batch(int(batch))
                 m.site_market.list_for_sale(site)
 
         self.act_today(sell)
@@ -158,8 +158,10 @@ class MarketMachine(RuleBasedStateMachine):
             # convertible MW, neither of which a sale changes.
             assert sale.price_usd >= m.site_market.developer_bid_usd(site) * (1 - 1e-12) - TOL, sale
             assert not s.for_sale[site]
-            if winner < 0:  # the developer fringe: the site leaves the modelled market
+            if winner == DEVELOPER:  # the developer fringe: the site leaves the modelled market
                 assert s.owner_kind[site] == Owner.NONE
+            elif winner == ENTRANTS:  # a new mining firm, created for the site
+                assert s.owner_kind[site] == Owner.MINER and m.miner_at(int(s.owner[site])).archetype == "entrant"
             else:
                 buyer = m.agent_by_uid(winner)
                 kind = Owner.MINER if isinstance(buyer, Miner) else Owner.HYPERSCALER

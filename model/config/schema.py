@@ -91,15 +91,15 @@ class HardwareGeneration(Section):
     name: str = P("S21", "label", "cal: Mining hardware")
     available_from: dt.date = P(dt.date(2023, 10, 1), "date", "cal: Mining hardware")
     j_per_th: float = P(17.5, "J/TH", "cal: Mining hardware", ge=1, le=200)
-    usd_per_th: float = P(16.0, "USD/TH", "cal: new machines 20-26 $/TH 2023-25 (volume pricing lower)", gt=0)
 
 
 def _default_generations() -> tuple[HardwareGeneration, ...]:
-    # cal: Mining hardware (S21 17.5, S21 XP 13.5, S23 Hydro ~9.7 J/TH); prices within 20-26 $/TH, newer dearer.
+    # cal: Mining hardware (S21 17.5, S21 XP 13.5, S23 Hydro ~9.7 J/TH). Prices are not listed: they follow
+    # hashprice by the dealers' breakeven rule (mining.asic_breakeven_days, model/world/technology.py).
     return (
-        HardwareGeneration(name="S21", available_from=dt.date(2023, 10, 1), j_per_th=17.5, usd_per_th=14.0),
-        HardwareGeneration(name="S21 XP", available_from=dt.date(2024, 10, 1), j_per_th=13.5, usd_per_th=20.0),
-        HardwareGeneration(name="S23 Hydro", available_from=dt.date(2026, 1, 1), j_per_th=9.7, usd_per_th=24.0),
+        HardwareGeneration(name="S21", available_from=dt.date(2023, 10, 1), j_per_th=17.5),
+        HardwareGeneration(name="S21 XP", available_from=dt.date(2024, 10, 1), j_per_th=13.5),
+        HardwareGeneration(name="S23 Hydro", available_from=dt.date(2026, 1, 1), j_per_th=9.7),
     )
 
 
@@ -120,17 +120,89 @@ class MiningSection(Section):
     )
     build_capex_usd_per_mw: float = P(600_000.0, "USD/MW", "cal: a mining build is 0.3-1 M$/MW", ge=0)
     machine_life_years: float = P(4.0, "years", "assumption: ASIC economic life 3-5 years", gt=0, le=15)
-    salvage_share: float = P(
+    failure_rate_per_year: float = P(
         0.05,
-        "share of purchase price",
-        "assumption: used-ASIC resale net of removal and shipping; machines "
-        "sold leave the modelled network (no secondary market yet)",
+        "share of MW per year",
+        "assumption: hashboard and PSU failures retire ~5% of a fleet's machines a year (operators' fleet "
+        "reports; cal: machines 'mostly resold or recycled'); ageing is gradual, not a cliff",
+        ge=0,
+        le=0.5,
+    )
+    hibernation_cost_usd_per_mw_day: float = P(
+        15.0,
+        "USD/MW-day",
+        "assumption: storage, insurance and site holding of switched-off machines (~6% of running opex)",
+        ge=0,
+        le=10_000,
+    )
+    scrap_usd_per_th: float = P(
+        0.3,
+        "USD/TH",
+        "assumption: recycling value of an ASIC nobody buys (~30 USD for a ~100 TH unit); the floor of the used market",
+        ge=0,
+        le=100,
+    )
+    relocation_cost_usd_per_mw: float = P(
+        100_000.0,
+        "USD/MW",
+        "cal [derived]: moves of ~6,000-10,000 rigs (~20-35 MW) cost 'millions' (Bit Digital 2021, Hut 8 2023)",
+        ge=0,
+        le=10_000_000,
+    )
+    relocation_days: int = P(90, "days", "cal: such moves took about 3 months", ge=0, le=730)
+    used_listing_days: int = P(
+        180, "days", "assumption: machines unsold after six months on the used market are recycled", ge=7, le=3650
+    )
+    asic_breakeven_days: float = P(
+        487.0,
+        "days",
+        "cal: dealers price machines at a ~14-18-month breakeven (Luxor RFQ, Jun 2023): 16 months",
+        gt=0,
+        le=3650,
+    )
+    asic_reference_power_usd_per_mwh: float = P(
+        45.0, "USD/MWh", "cal: delivered power cost median (the dealer's breakeven is at typical power)", ge=0, le=1000
+    )
+    asic_price_floor_usd_per_w: float = P(
+        0.25,
+        "USD/W",
+        "cal [derived]: the Hashrate Index tiers fell to 4.7-15.7 USD/TH at 30-70 J/TH (~0.15-0.5 USD/W) at the "
+        "Dec 2022 trough; makers do not sell below their cost per watt of hashing power, so the floor per TH "
+        "falls as machines get more efficient",
+        gt=0,
+        le=100,
+    )
+    asic_price_memory_days: float = P(
+        90.0, "days", "cal: ASIC prices track hashprice, 'lagging by months'", gt=1, le=3650
+    )
+    roadmap_improvement_per_year: float = P(
+        0.19,
+        "share of J/TH per year",
+        "cal [derived]: 34 J/TH (S19, 2020) -> 9.7 (S23 Hydro, 2026) is ~19%/yr; the trend past the last "
+        "listed generation starts here",
+        ge=0,
+        lt=1,
+    )
+    roadmap_slowdown_per_year: float = P(
+        0.15,
+        "share per year",
+        "assumption: each year's efficiency gain is 15% smaller than the last (chips near process limits)",
         ge=0,
         le=1,
     )
+    roadmap_interval_years: float = P(
+        1.5, "years", "assumption: a new generation every ~18 months (S19 2020, S21 2023, S23 2026)", ge=0.25, le=10
+    )
     delivery_days: int = P(60, "days", "assumption: ASIC lead time 1-3 months", ge=0, le=730)
     hashprice_memory_days: float = P(
-        90.0, "days", "adaptive expectations: trailing window for hashrate growth", gt=1, le=3650
+        90.0, "days", "adaptive expectations: trailing window for hashrate growth (the archetypes' mean)", gt=1, le=3650
+    )
+    memory_spread: float = P(
+        0.5,
+        "share",
+        "econ: expectations differ -- each firm's window is drawn uniformly within +-50% of the mean",
+        ge=0,
+        lt=1,
     )
     generations: tuple[HardwareGeneration, ...] = Field(
         default_factory=_default_generations, description="list; cal: Mining hardware", min_length=1
@@ -177,6 +249,22 @@ class FinanceSection(Section):
         "risk (seed: CleanSpark's AI revenue only in 2026-27); added to the contracted rate until they start",
         ge=0,
         le=1,
+    )
+    btc_growth_belief_sd: float = P(
+        0.10,
+        "1/yr",
+        "econ: expectations differ -- firms' planned BTC growth is drawn around the mean with this spread "
+        "(assumption: the dispersion of published BTC forecasts)",
+        ge=0,
+        le=1,
+    )
+    hurdle_rate_sd: float = P(
+        0.03,
+        "1/yr",
+        "econ: expectations differ -- each firm's mining discount rate is drawn around rate_mining "
+        "(assumption: ~20-30% range of econ: Decisions)",
+        ge=0,
+        le=0.3,
     )
     npv_horizon_years: float = P(
         10.0, "years", "assumption: valuation horizon; NPVs count min(horizon, machine life)", ge=1, le=40
@@ -323,6 +411,34 @@ class GridSection(Section):
     )
     parcel_release_mw_per_year: float = P(
         0.25, "share of annual headroom growth", "assumption: powered parcels auctioned per year", ge=0, le=1
+    )
+
+
+class EntrySection(Section):
+    """New mining capacity: entrant firms and incumbents' new sites (econ: Free entry)."""
+
+    enabled: bool = P(True, "flag", "econ: free entry; false = no new firms and no new mining sites")
+    interval_days: int = P(30, "days", "assumption: developers review regions monthly", ge=1, le=365)
+    hurdle_premium: float = P(
+        0.05,
+        "1/yr",
+        "assumption: entrants require more than incumbents' rate_mining (no track record, new sites)",
+        ge=0,
+        le=1,
+    )
+    capital_usd_per_year: float = P(
+        6e9,
+        "USD/yr",
+        "cal: miners raised 2.7 B$ (2023) and 12.3 B$ (2024); the capital market funds at most this much new "
+        "mining capacity a year (mid-range)",
+        ge=0,
+        le=1e12,
+    )
+    site_mw: float = P(
+        100.0, "MW", "assumption: an entrant's first site (cal: 60-400 MW sites in 2024 deals)", ge=1, le=5000
+    )
+    max_sites_per_round: int = P(
+        4, "sites", "assumption: requests a developer pool files per region and round", ge=1, le=100
     )
 
 
@@ -491,6 +607,7 @@ class Scenario(Section):
     finance: FinanceSection = Field(default_factory=FinanceSection)
     ai: AiMarketSection = Field(default_factory=AiMarketSection)
     grid: GridSection = Field(default_factory=GridSection)
+    entry: EntrySection = Field(default_factory=EntrySection)
     miners: tuple[Archetype, ...] = Field(default_factory=_default_miners)
     rules: RulesSection = Field(default_factory=lambda: RulesSection())
     shocks: tuple[Shock, ...] = Field(default=(), description="list; exogenous events, in date order")

@@ -65,9 +65,7 @@ class LeaseMarket:
         terms = sc.ai.gpu_cloud if rfp.kind == ContractKind.GPU_CLOUD else sc.ai.colocation
         miner = m.agent_by_uid(bid.miner)
         site, mw = bid.site, bid.mw
-        # Idle MW held for machines on order are not free: take the rest from the machines, pro rata.
-        free_idle = s.idle_mw()[site] - m.fleet.mw_by_site(s.n, m.day, pending=True)[site]
-        m.assets.free_machine_mw(site, max(0.0, mw - max(free_idle, 0.0)))
+        m.assets.make_room(site, mw)
         s.converting_mw[site] += mw
         capex = mw * (terms.conversion_capex_usd_per_mw * s.capex_multiplier[site] + terms.equipment_capex_usd_per_mw)
         lease = Lease(

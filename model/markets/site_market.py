@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 AUCTION_INTERVAL_DAYS = 7
 PARCEL_POWER_ADDER_USD_PER_MWH = 5.0  # a released parcel's delivery cost over the regional price
-DEVELOPER = -1  # bidder id of the developer fringe
+DEVELOPER = -1  # bidder id of the developer fringe (powered land for data centres)
+ENTRANTS = -2  # bidder id of would-be mining entrants (a new firm is created if they win)
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ class SiteSale:
     mw: float
     convertible_mw: float
     region: str
-    buyer_kind: str  # "miner", "hyperscaler" or "developer"
+    buyer_kind: str  # "miner", "hyperscaler", "entrant" or "developer"
+    mining_value_usd: float  # what new machines there were worth to an entrant, net of their cost (0 if none)
 
 
 class SiteMarket:
@@ -114,6 +116,9 @@ class SiteMarket:
                 continue
             bids = [b for a in bidders if (b := a.value_site(site)) is not None and not a.owns_site(site)]
             reserve = self.developer_bid_usd(site)
+            mining_value = m.entry.site_value_usd(site)
+            if mining_value > 0:  # outside mining capital bids too: energised MW do not go for nothing
+                bids.append(SiteBid(ENTRANTS, mining_value))
             sale = mechanism(site, bids + [SiteBid(DEVELOPER, reserve)], reserve)
             if sale is not None:  # None: no bid met the reserve (first price shades even the
                 self._transfer(site, sale)  # fringe's); the site stays for sale next week
@@ -122,11 +127,17 @@ class SiteMarket:
         m = self.model
         s, acc = m.sites, m.accounts
         s.for_sale[site] = False
-        m.assets.retire_site_machines(site)  # the seller's machines do not go with the land
+        mining_value = max(m.entry.site_value_usd(site), 0.0)
+        m.machine_market.list_site_machines(site)  # the seller's machines do not go with the land
         if s.owner_kind[site] == Owner.MINER:
             acc.post(int(s.owner[site]), "site_sales", sale.price_usd)
-        buyer = m.agent_by_uid(sale.winner) if sale.winner != DEVELOPER else None
-        kind = "developer" if buyer is None else ("miner" if isinstance(buyer, Miner) else "hyperscaler")
+        if sale.winner == ENTRANTS:
+            buyer, kind = m.entry.create_entrant(sale.price_usd, m.entry.equip_capex_usd(site), commit=True), "entrant"
+        elif sale.winner == DEVELOPER:
+            buyer, kind = None, "developer"
+        else:
+            buyer = m.agent_by_uid(sale.winner)
+            kind = "miner" if isinstance(buyer, Miner) else "hyperscaler"
         self.sales.append(
             SiteSale(
                 day=m.day,
@@ -137,6 +148,7 @@ class SiteMarket:
                 convertible_mw=float(s.convertible_mw[site]),
                 region=m.regions.ids[s.region[site]],
                 buyer_kind=kind,
+                mining_value_usd=mining_value,
             )
         )
         if buyer is None:  # the developer fringe: the site leaves the modelled market
@@ -144,6 +156,9 @@ class SiteMarket:
         elif isinstance(buyer, Miner):
             s.set_owner(site, Owner.MINER, buyer.idx)
             acc.post(buyer.idx, "site_purchases", -sale.price_usd)
+            if kind == "entrant":
+                m.log_event(buyer, "entry", f"bought site {site} ({s.capacity_mw[site]:.0f} MW) to mine")
+                buyer.equip_new_site(site)
         else:
             self._hand_to_hyperscaler(site, sale, buyer)
 
@@ -163,6 +178,4 @@ class SiteMarket:
 def hyperscaler_appetite_mw(model: HashpivotModel) -> float:
     """Near-term MW hyperscalers still need (what they would buy sites for today)."""
     near = model.day + model.config.ai.colocation.build_days
-    return float(
-        sum(max(0.0, h.demand_mw(near) - h.committed_mw(by_day=near)) for h in model.hyperscalers)
-    )
+    return float(sum(max(0.0, h.demand_mw(near) - h.committed_mw(by_day=near)) for h in model.hyperscalers))

@@ -51,6 +51,13 @@ class Accounts:
         self.flows_today = np.zeros((self.n, len(FLOWS)))
         self.cash_at_open = np.zeros(self.n)
 
+    def grow(self, k: int) -> None:
+        """Open books for ``k`` new miners (firms entering), with nothing in them."""
+        for name in ("cash_usd", "debt_usd", "btc", "cash_at_open"):
+            setattr(self, name, np.concatenate([getattr(self, name), np.zeros(k)]))
+        self.flows_today = np.vstack([self.flows_today, np.zeros((k, len(FLOWS)))])
+        self.n += k
+
     def open_day(self) -> None:
         """Start a new day's books."""
         self.flows_today[:] = 0.0

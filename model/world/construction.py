@@ -57,7 +57,7 @@ class ConstructionBook:
         self.capex = np.zeros(0, dtype=CAPEX_COLUMNS)
         self.conversions: dict[int, Conversion] = {}  # by lease id
         self.own_builds: list[OwnBuild] = []
-        self._committed: tuple[tuple[int, int] | None, np.ndarray | None] = (None, None)
+        self._committed: tuple[tuple[int, int, int] | None, np.ndarray | None] = (None, None)
 
     # --- capex ------------------------------------------------------------------------------------------------
     def schedule_capex(self, miner: int, total_usd: float, first_day: int, days: int, debt_share: float) -> None:
@@ -93,7 +93,7 @@ class ConstructionBook:
         c = self.capex
         if c.size == 0:
             return 0.0
-        key = (day, c.size)
+        key = (day, c.size, self.n_miners)
         if self._committed[0] != key:  # many bids ask on one day: compute all miners once
             owed = c["usd_per_day"] * self._days_left(slice(None), day) * (1.0 - c["debt_share"])
             self._committed = (key, np.bincount(c["miner"], owed, self.n_miners))

@@ -65,7 +65,8 @@ def expected_hashprice_path(
     """
     years = np.asarray(years, dtype=float)
     dilution = np.exp((np.log1p(btc_growth_per_year) - np.log1p(hashrate_growth_per_year)) * years)
-    return hashprice_now * dilution * reward_factor(tip_height, years, fees_btc_per_block)
+    reward = reward_factor(tip_height, years.ravel(), fees_btc_per_block).reshape(years.shape)
+    return hashprice_now * dilution * reward
 
 
 def expected_run_margin_usd_per_mw_day(
@@ -97,18 +98,41 @@ def mining_npv_usd_per_mw(
     opex_usd_per_mw_day,
     rate_per_year,
     dr_usd_per_mw_day=0.0,
+    life_years=np.inf,
+    failure_rate_per_year=0.0,
+    idle_cost_usd_per_mw_day=0.0,
 ):
-    """NPV of 1 MW of machines over the path: margin can't go below -opex... unless machines are switched off.
+    """NPV of 1 MW of machines over the path, with the option to switch them off (Dixit & Pindyck 1994).
 
-    Each year is valued at the expected hashprice of that year; a miner stops (margin floor 0, no opex)
-    when a year's expected margin is negative -- the retirement option. Demand-response capacity payments
-    are earned on curtailable MW.
+    Each year is valued at the expected hashprice of that year. A year whose expected margin is negative is
+    spent hibernating: the machines earn nothing and cost ``idle_cost_usd_per_mw_day`` (storage, insurance)
+    instead of power and opex -- the value of the option to restart later. Only years before the machines'
+    remaining ``life_years`` count, and a share ``failure_rate_per_year`` of the machines fails each year.
+    Demand-response capacity payments are earned on curtailable MW.
+
+    Args:
+        hp_path: expected hashprice per year, shape (years,) or (years, machines) for per-owner beliefs.
+        path_years: mid-year points of the horizon.
+        j_per_th: efficiency of each machine (batch).
+        price_mean: mean hourly power price at the site's region, USD/MWh.
+        price_sigma_log: log-sd of the hourly price.
+        adder: delivery cost over the regional price, USD/MWh.
+        scarcity_share: share of hours at the scarcity price (never worth running).
+        opex_usd_per_mw_day: operating cost while running.
+        rate_per_year: discount rate per machine (or one for all).
+        dr_usd_per_mw_day: DR capacity payment per MW-day.
+        life_years: remaining life of each machine.
+        failure_rate_per_year: share of machines lost each year.
+        idle_cost_usd_per_mw_day: cost of a hibernating MW-day.
     """
-    hp = np.asarray(hp_path)[:, None]
+    hp = np.asarray(hp_path, dtype=float)
+    hp = hp[:, None] if hp.ndim == 1 else hp
+    years = np.asarray(path_years, dtype=float)[:, None]
     margin = expected_run_margin_usd_per_mw_day(
         hp, np.asarray(j_per_th)[None, :], price_mean, price_sigma_log, adder, scarcity_share, opex_usd_per_mw_day
     )
-    margin = np.maximum(margin + dr_usd_per_mw_day, 0.0) * DAYS_PER_YEAR
-    dt_years = np.diff(np.concatenate([[0.0], path_years]))[:, None]
-    discount = (1.0 + rate_per_year) ** -np.asarray(path_years)[:, None]
-    return (margin * dt_years * discount).sum(axis=0)
+    margin = np.maximum(margin + dr_usd_per_mw_day, -idle_cost_usd_per_mw_day) * DAYS_PER_YEAR
+    dt_years = np.diff(np.concatenate([[0.0], years[:, 0]]))[:, None]
+    alive = (years < np.asarray(life_years)) * (1.0 - failure_rate_per_year) ** years
+    discount = (1.0 + np.asarray(rate_per_year)) ** -years
+    return (margin * dt_years * alive * discount).sum(axis=0)

@@ -13,24 +13,28 @@ of switching off. All of it is numpy over arrays of batches x 24 hours: no per-a
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hashpivot.model.world.arrays import grown
-
-if TYPE_CHECKING:
-    from hashpivot.model.config.schema import HardwareGeneration
 
 HOURS = 24
 
 
 @dataclass
 class Fleet:
-    """All machine batches; arrays grow by doubling. A retired batch keeps its row with ``mw = 0``."""
+    """All machine batches; arrays grow by doubling. A retired batch keeps its row with ``mw = 0``.
+
+    A batch is *installed* at its site from ``online_day`` (delivery or relocation) until it is taken off the
+    site (``removed``: given up, waiting for a buyer on the used market). Installed machines either run
+    (curtailing hour by hour) or hibernate (``hibernating``: switched off for days or months, a small holding
+    cost, no power or opex). A batch ``on_market`` is offered second-hand at ``reserve_usd_per_th``: removed
+    ones at their recycling value, installed ones (a voluntary sale) at what they are worth to their owner.
+    ``built_day`` is the day the machines were made (their age); ``retire_day`` >= 0 marks a batch being
+    replaced by an upgrade: it keeps running until the new machines arrive on that day, then goes to the used
+    market.
+    """
 
     n: int = 0
     site: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
@@ -40,10 +44,45 @@ class Fleet:
     cost_usd: np.ndarray = field(default_factory=lambda: np.zeros(0))
     online_day: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     margin_ema_usd_per_mw_day: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    built_day: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    hibernating: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    on_market: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    removed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    reserve_usd_per_th: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    listed_day: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    retire_day: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
 
-    _ARRAYS = ("site", "owner", "mw", "j_per_th", "cost_usd", "online_day", "margin_ema_usd_per_mw_day")
+    version: int = 0  # bumped by every change that moves MW between sites or states (``touch``)
+    _pending: tuple = (None, None)
 
-    def add(self, *, site: int, owner: int, mw: float, j_per_th: float, cost_usd: float, online_day: int) -> int:
+    _ARRAYS = (
+        "site",
+        "owner",
+        "mw",
+        "j_per_th",
+        "cost_usd",
+        "online_day",
+        "margin_ema_usd_per_mw_day",
+        "built_day",
+        "hibernating",
+        "on_market",
+        "removed",
+        "reserve_usd_per_th",
+        "listed_day",
+        "retire_day",
+    )
+
+    def add(
+        self,
+        *,
+        site: int,
+        owner: int,
+        mw: float,
+        j_per_th: float,
+        cost_usd: float,
+        online_day: int,
+        built_day: int | None = None,
+    ) -> int:
         """Add a batch of machines drawing ``mw`` at full load; return its index."""
         if self.n == self.site.size:
             size = max(32, 2 * self.n)
@@ -51,21 +90,80 @@ class Fleet:
                 setattr(self, name, grown(getattr(self, name), size))
         i = self.n
         self.n += 1
+        self.version += 1
         self.site[i], self.owner[i], self.mw[i] = site, owner, mw
         self.j_per_th[i], self.cost_usd[i], self.online_day[i] = j_per_th, cost_usd, online_day
+        self.built_day[i] = online_day if built_day is None else built_day
         self.margin_ema_usd_per_mw_day[i] = 0.0
+        self.hibernating[i] = self.on_market[i] = self.removed[i] = False
+        self.reserve_usd_per_th[i] = 0.0
+        self.listed_day[i] = self.retire_day[i] = -1
         return i
 
-    def live(self, day: int) -> np.ndarray:
-        """Boolean mask of batches with machines that are online on ``day``."""
-        n = self.n
-        return (self.mw[:n] > 0) & (self.online_day[:n] <= day)
+    def split(self, i: int, mw: float) -> int:
+        """Split ``mw`` off batch ``i`` into a new batch with the same machines; return the new index."""
+        share = min(1.0, mw / float(self.mw[i])) if self.mw[i] > 0 else 0.0
+        j = self.add(
+            site=int(self.site[i]),
+            owner=int(self.owner[i]),
+            mw=float(self.mw[i]) * share,
+            j_per_th=float(self.j_per_th[i]),
+            cost_usd=float(self.cost_usd[i]) * share,
+            online_day=int(self.online_day[i]),
+            built_day=int(self.built_day[i]),
+        )
+        self.hibernating[j], self.margin_ema_usd_per_mw_day[j] = self.hibernating[i], self.margin_ema_usd_per_mw_day[i]
+        self.retire_day[j] = self.retire_day[i]
+        self.mw[i] -= self.mw[j]
+        self.cost_usd[i] -= self.cost_usd[j]
+        return j
 
-    def mw_by_site(self, n_sites: int, day: int, pending: bool = False) -> np.ndarray:
-        """MW of machines per site: online ones, or (``pending=True``) ordered ones not yet delivered."""
+    def touch(self) -> None:
+        """Record that batches moved, arrived, left or changed size (invalidates the per-site caches)."""
+        self.version += 1
+
+    def pending_mw(self, n_sites: int, day: int) -> np.ndarray:
+        """MW ordered, relocating or replacing per site (``mw_by_site(pending=True)``), cached until a change."""
+        key = (day, self.version, n_sites)
+        if self._pending[0] != key:
+            self._pending = (key, self.mw_by_site(n_sites, day, pending=True))
+        return self._pending[1]
+
+    def installed(self, day: int) -> np.ndarray:
+        """Boolean mask of batches installed at their site on ``day`` (running or hibernating)."""
         n = self.n
-        mask = (self.mw[:n] > 0) & ((self.online_day[:n] > day) if pending else (self.online_day[:n] <= day))
+        return (self.mw[:n] > 0) & (self.online_day[:n] <= day) & ~self.removed[:n]
+
+    def live(self, day: int) -> np.ndarray:
+        """Boolean mask of batches that run (or curtail hour by hour) on ``day``: installed, not hibernating."""
+        return self.installed(day) & ~self.hibernating[: self.n]
+
+    def mw_by_site(self, n_sites: int, day: int, pending: bool = False, hibernating: bool = False) -> np.ndarray:
+        """MW of machines per site.
+
+        Installed ones (running or hibernating); with ``pending=True`` those ordered or relocating and not
+        yet arrived; with ``hibernating=True`` only the hibernating ones.
+        """
+        n = self.n
+        base = (self.mw[:n] > 0) & ~self.removed[:n]
+        if pending:
+            mask = base & (self.online_day[:n] > day)
+        else:
+            mask = base & (self.online_day[:n] <= day)
+            if hibernating:
+                mask &= self.hibernating[:n]
         return np.bincount(self.site[:n][mask], weights=self.mw[:n][mask], minlength=n_sites)
+
+    def age_years(self, batches: np.ndarray, day: int) -> np.ndarray:
+        """Age of the machines of ``batches`` on ``day``, years since they were made."""
+        return np.maximum(day - self.built_day[batches], 0) / 365.0
+
+    def wear(self, failure_rate_per_year: float) -> None:
+        """A day's failures: every batch loses the same small share of its machines (and their book value)."""
+        keep = (1.0 - failure_rate_per_year) ** (1.0 / 365.0)
+        self.version += 1
+        self.mw[: self.n] *= keep
+        self.cost_usd[: self.n] *= keep
 
     def th_s(self) -> np.ndarray:
         """Hashrate of each batch at full load, TH/s (1 MW at e J/TH hashes 1e6/e TH/s)."""
@@ -140,7 +238,40 @@ def mine_day_reference(mw, j_per_th, site_price_usd_per_mwh, called, dr_event_us
     return {k: np.array(v) for k, v in out.items()}
 
 
-def newest_generation(generations: Sequence[HardwareGeneration], date: dt.date) -> HardwareGeneration:
-    """The most efficient ASIC generation on sale on ``date`` (the first listed if none is on sale yet)."""
-    on_sale = [g for g in generations if g.available_from <= date] or list(generations[:1])
-    return min(on_sale, key=lambda g: g.j_per_th)
+def asic_price_usd_per_th(
+    hashprice_usd_per_ph_day: float,
+    j_per_th,
+    power_usd_per_mwh: float,
+    breakeven_days: float,
+    floor_usd_per_w: float,
+):
+    """What a new machine costs per TH: the dealers' breakeven rule, with the makers' floor per watt.
+
+    Dealers price machines so that their margin at typical power repays the price in ``breakeven_days``
+    (cal: a ~14-18-month breakeven, Luxor RFQ Jun 2023). So ASIC prices follow hashprice, more than one for one
+    because the power cost is fixed (cal: log-elasticity ~1.1, May 2021-Dec 2022), and efficient machines cost
+    more per TH. Below the makers' cost per watt (1 TH/s at e J/TH draws e W) they stop selling at a loss.
+    """
+    j = np.asarray(j_per_th)
+    revenue_usd_per_th_day = hashprice_usd_per_ph_day / 1_000.0
+    power_usd_per_th_day = j * HOURS / 1e6 * power_usd_per_mwh
+    return np.maximum(breakeven_days * (revenue_usd_per_th_day - power_usd_per_th_day), floor_usd_per_w * j)
+
+
+def roadmap_j_per_th(last_j_per_th: float, years_after_last: float, improvement: float, slowdown: float) -> float:
+    """Efficiency reachable ``years_after_last`` years after the last listed generation.
+
+    The gain per year starts at ``improvement`` and shrinks by ``slowdown`` each year (a slowing trend, no
+    cliff): log J/TH falls by ``sum_k log(1 - improvement (1 - slowdown)^k)``, integrated continuously.
+    """
+    if years_after_last <= 0 or improvement <= 0:
+        return last_j_per_th
+    rate = -np.log1p(-improvement)  # continuous rate in the first year
+    decay = -np.log1p(-slowdown) if slowdown < 1 else np.inf
+    if decay == 0:
+        total = rate * years_after_last
+    elif np.isinf(decay):
+        total = 0.0
+    else:
+        total = rate * (1.0 - np.exp(-decay * years_after_last)) / decay
+    return float(last_j_per_th * np.exp(-total))

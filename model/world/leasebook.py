@@ -23,6 +23,12 @@ class LeaseBook:
     leases: list[Lease] = field(default_factory=list)
     _arrays: dict | None = None
 
+    def add_miner(self, unique_id: int, idx: int) -> None:
+        """A firm entering: its leases will book to account ``idx``."""
+        self.index_of[unique_id] = idx
+        self.n_miners += 1
+        self._arrays = None
+
     def add(self, lease: Lease) -> None:
         """Record a signed lease."""
         self.leases.append(lease)

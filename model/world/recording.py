@@ -59,11 +59,51 @@ COLUMNS = (
     "miner_cash_usd_total",
     "miner_debt_usd_total",
     "miner_btc_total",
+    "hashprice_expected_usd_per_ph_day",
+    "miners_active",
+    "miners_entered_total",
+    "mw_entered_total",
+    "mw_mining_capacity",
+    "mw_hibernating",
+    "mw_mining_queue_pending",
+    "asic_price_usd_per_th_new",
+    "asic_j_per_th_new",
+    "asic_price_usd_per_th_used",
+    "used_asic_th_sold_total",
+    "used_asic_mw_on_offer",
+    "used_asic_th_scrapped_total",
+    "mw_relocated_total",
+    "mw_idle_profitable_90d",
 )
 """The daily columns, in order (units in the names); ``daily_row`` fills them."""
 
 PANEL_INTERVAL_DAYS = 30
 WAIT_PROBE_MW = 100.0
+PROFITABLE_DAYS = 90  # idle capacity counts as an artefact once mining there has paid this long
+
+
+class IdleWatch:
+    """How long the newest machines have been profitable at each site (for ``mw_idle_profitable_90d``)."""
+
+    def __init__(self) -> None:
+        self.days = np.zeros(0, dtype=np.int64)
+
+    def update(self, m) -> float:
+        """Count today, and return the MW left idle or hibernating where mining has paid for 90+ days."""
+        s, n = m.sites, m.sites.n
+        if self.days.size < n:
+            self.days = np.concatenate([self.days, np.zeros(n - self.days.size, dtype=np.int64)])
+        mining_site = (s.owner_kind[:n] == Owner.MINER) & s.energised[:n] & ~s.greenfield[:n]
+        sites = np.flatnonzero(mining_site)
+        paying = np.zeros(n, dtype=bool)
+        if sites.size:
+            allowed = np.array([m.grid.mining_allowed(int(i)) for i in sites])
+            margin = m.valuations.new_margins()[sites]
+            paying[sites] = (margin > 0) & allowed
+        self.days[:n] = np.where(paying, self.days[:n] + 1, 0)
+        pending = m.fleet.pending_mw(n, m.day)
+        unused = np.maximum(s.idle_mw() - pending, 0.0) + s.hibernating_mw[:n]
+        return float(unused[self.days[:n] >= PROFITABLE_DAYS].sum())
 
 
 def daily_row(m) -> dict[str, float]:
@@ -83,7 +123,7 @@ def daily_row(m) -> dict[str, float]:
         "hashprice_usd_per_ph_day": res.hashprice_usd_per_ph_day,
         "mw_ai_greenfield": float((s.ai_mw[:n] + s.converting_mw[:n])[s.greenfield[:n]].sum()),
     }
-    for state in ("mining", "curtailed", "idle", "converting", "unbuilt"):
+    for state in ("mining", "curtailed", "hibernating", "idle", "converting", "unbuilt"):
         row[f"mw_{state}"] = float(states[state][pivot].sum())
     row["mw_ai_leased"] = float(states["ai_leased"][pivot].sum())
     row.update(_strategies(m))
@@ -96,7 +136,33 @@ def daily_row(m) -> dict[str, float]:
         miner_debt_usd_total=float(acc.debt_usd.sum()),
         miner_btc_total=float(acc.btc.sum()),
     )
+    row.update(_supply(m, states, pivot))
     return row
+
+
+def _supply(m, states, pivot) -> dict[str, float]:
+    """Entry, the fleet's states, and the markets for new and used machines."""
+    f = m.fleet
+    installed = f.installed(m.day)
+    active = np.unique(f.owner[: f.n][installed])
+    gen = m.technology.newest(m.date)
+    market = m.machine_market
+    return {
+        "hashprice_expected_usd_per_ph_day": m.hashprice_expected,
+        "miners_active": int(active.size),
+        "miners_entered_total": m.entry.entered_total,
+        "mw_entered_total": m.entry.mw_entered_total,
+        "mw_mining_capacity": float(f.mw[: f.n][installed].sum()),
+        "mw_mining_queue_pending": m.entry.pending_mw(),
+        "asic_price_usd_per_th_new": m.technology.price_usd_per_th(gen.j_per_th),
+        "asic_j_per_th_new": gen.j_per_th,
+        "asic_price_usd_per_th_used": market.used_price_usd_per_th(),
+        "used_asic_th_sold_total": market.th_sold_total,
+        "used_asic_mw_on_offer": market.lot_mw_on_offer(),
+        "used_asic_th_scrapped_total": market.th_scrapped_total,
+        "mw_relocated_total": market.mw_relocated_total,
+        "mw_idle_profitable_90d": m.idle_watch.update(m),
+    }
 
 
 def _per_miner(m, values: np.ndarray) -> np.ndarray:

@@ -52,12 +52,15 @@ def next_block_subsidy_btc(model: HashpivotModel) -> float:
     return block_subsidy_sats(model.network.height + 1) / 1e8
 
 
-def initial_hashprice(model: HashpivotModel) -> float:
-    """Hashprice at the anchor with the initial fleet at full load (what miners observe on day 0)."""
-    # The same 1 PH/s floor as ``settle_day``: a world may start with no machines at all.
-    ehs = max(float(model.fleet.th_s().sum()) / 1e6, MIN_NETWORK_PH / 1_000.0)
-    reward = 144 * (next_block_subsidy_btc(model) + model.config.bitcoin.fees_btc_per_block)
-    return reward * model.btc_price_usd / (ehs * 1_000.0)
+def implied_hashprice(model: HashpivotModel) -> float:
+    """Difficulty-implied hashprice at today's BTC price: what 1 PH/s earns a day in expectation.
+
+    Blocks per day per PH/s = 86,400 x 1e15 / (difficulty x 2^32) (economics.md, Mining): fixed within a
+    retarget period, so it does not move with yesterday's realised hashrate.
+    """
+    blocks_per_ph_day = 86_400.0 * 1e15 / (model.network.difficulty * 2.0**32)
+    reward_btc = next_block_subsidy_btc(model) + model.config.bitcoin.fees_btc_per_block
+    return blocks_per_ph_day * reward_btc * model.btc_price_usd
 
 
 def settle_day(model: HashpivotModel, prices: np.ndarray, called: np.ndarray) -> DayResult:
@@ -70,6 +73,7 @@ def settle_day(model: HashpivotModel, prices: np.ndarray, called: np.ndarray) ->
     """
     m, sc = model, model.config
     f, s, acc = m.fleet, m.sites, m.accounts
+    f.wear(sc.mining.failure_rate_per_year)
     live = np.flatnonzero(f.live(m.day))
     site = f.site[live]
     region = s.region[site]
@@ -80,7 +84,7 @@ def settle_day(model: HashpivotModel, prices: np.ndarray, called: np.ndarray) ->
         prices[region] + s.power_adder_usd_per_mwh[site][:, None],
         called[region],
         dr_event,
-        m.hashprice_observed,
+        m.hashprice_expected,
         idx=live,
     )
     network_ph = max(float(md.hashrate_ph.sum()), MIN_NETWORK_PH)  # the floor keeps the chain defined
@@ -97,6 +101,11 @@ def settle_day(model: HashpivotModel, prices: np.ndarray, called: np.ndarray) ->
     acc.post_all("power", -per(md.power_cost_usd))
     opex = f.mw[live] * sc.mining.opex_usd_per_mw_day
     acc.post_all("opex", -per(opex))
+    asleep = np.flatnonzero(f.installed(m.day) & f.hibernating[: f.n])
+    holding = np.bincount(
+        f.owner[asleep], weights=f.mw[asleep] * sc.mining.hibernation_cost_usd_per_mw_day, minlength=n
+    )
+    acc.post_all("opex", -holding)
     dr_cap = m.regions.column("dr_capacity_usd_per_mw_day")[region] * sc.grid.dr_scale
     dr = f.mw[live] * dr_cap + md.called_curtailed_mwh * (dr_event + m.grid.power_credit_usd_per_mwh(region))
     acc.post_all("dr_payments", per(dr))
@@ -133,6 +142,7 @@ def _update_site_load(model: HashpivotModel, site: np.ndarray, live: np.ndarray,
     """Each site's machine MW today and the share of them that was curtailed."""
     f, s = model.fleet, model.sites
     s.machine_mw[: s.n] = f.mw_by_site(s.n, model.day)
+    s.hibernating_mw[: s.n] = f.mw_by_site(s.n, model.day, hibernating=True)
     s.curtailed_share[: s.n] = 0.0
     capable = np.bincount(site, weights=f.mw[live] * 24.0, minlength=s.n)
     ran = np.bincount(site, weights=energy_mwh, minlength=s.n)

@@ -18,7 +18,7 @@ from hashpivot.model.world.arrays import grown
 
 MW_DUST = 1e-9  # MW: float residue of adding and later removing the same MW; a state below it is empty
 
-STATES = ("mining", "curtailed", "idle", "converting", "ai_leased", "unbuilt")
+STATES = ("mining", "curtailed", "hibernating", "idle", "converting", "ai_leased", "unbuilt")
 
 
 class Owner(IntEnum):
@@ -53,8 +53,9 @@ class SiteBook:
     unbuilt_mw: np.ndarray = field(default_factory=lambda: np.zeros(0))
     converting_mw: np.ndarray = field(default_factory=lambda: np.zeros(0))
     ai_mw: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    machine_mw: np.ndarray = field(default_factory=lambda: np.zeros(0))  # MW carrying ASICs
-    curtailed_share: np.ndarray = field(default_factory=lambda: np.zeros(0))  # of machine MW, today
+    machine_mw: np.ndarray = field(default_factory=lambda: np.zeros(0))  # MW carrying installed ASICs
+    hibernating_mw: np.ndarray = field(default_factory=lambda: np.zeros(0))  # of which switched off for now
+    curtailed_share: np.ndarray = field(default_factory=lambda: np.zeros(0))  # of running machine MW, today
     for_sale: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     greenfield: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # a hyperscaler's new campus
 
@@ -72,6 +73,7 @@ class SiteBook:
         "converting_mw",
         "ai_mw",
         "machine_mw",
+        "hibernating_mw",
         "curtailed_share",
         "for_sale",
         "greenfield",
@@ -139,10 +141,13 @@ class SiteBook:
     def state_mw(self) -> dict[str, np.ndarray]:
         """MW of every site in each state of ``STATES``; rows sum to the capacity."""
         n = self.n
-        curtailed = self.machine_mw[:n] * self.curtailed_share[:n]
+        hibernating = np.minimum(self.hibernating_mw[:n], self.machine_mw[:n])
+        running = self.machine_mw[:n] - hibernating
+        curtailed = running * self.curtailed_share[:n]
         return {
-            "mining": self.machine_mw[:n] - curtailed,
+            "mining": running - curtailed,
             "curtailed": curtailed,
+            "hibernating": hibernating,
             "idle": self.idle_mw(),
             "converting": self.converting_mw[:n].copy(),
             "ai_leased": self.ai_mw[:n].copy(),

@@ -1,13 +1,22 @@
 """What miners expect mining to earn: margins and NPVs per MW, for every batch and site at once.
 
-Agents decide at decision points, but many decide on the same day and each needs the same numbers: the
-expected daily margin and the risk-adjusted NPV of each machine batch, of each site's own machines, and of
+Agents decide at decision points, but many decide on the same day and each needs the same kind of numbers:
+the expected daily margin and the risk-adjusted NPV of each machine batch, of each site's own machines, and of
 new-generation machines at each site. ``Valuations`` computes them for *all* batches and sites in a few
-vectorised calls the first time a day asks, and serves lookups after that (model/world/finance.py holds the
-formulas). Expectations are revised weekly (``REVISE_EVERY_DAYS``): a firm's planning numbers do not move
-with each day's price noise, and the fleet-wide valuation is then paid once a week instead of daily. Batches
-and sites added in between (new orders, new parcels) are valued on demand and appended. Only batches that
-still carry machines, and sites that are not hyperscalers' greenfield campuses, are valued.
+vectorised calls, and serves lookups after that (model/world/finance.py holds the formulas).
+
+* **Whose expectations.** Every firm values with its own beliefs (model/world/beliefs.py): its planned BTC
+  growth, its hurdle rate, and the window over which it extrapolates network hashrate growth. A batch is
+  valued by its owner; a site by its owner (the consensus for sites no miner owns); a bidder values a site
+  with its own beliefs (``new_npv_per_mw_for``).
+* **What hashprice.** Today's level is the difficulty-implied hashprice of the current retarget period at
+  today's BTC price (``model.hashprice_expected``): what a PH/s earns in expectation now, not yesterday's
+  noisy realisation.
+* **The machines.** NPVs count the remaining life of each batch (its age), failures, and the option to
+  hibernate through unprofitable years at a small holding cost (``finance.mining_npv_usd_per_mw``).
+* **When.** Planning numbers (NPVs) are revised weekly (``REVISE_EVERY_DAYS``): a firm's plans do not move
+  with each day's price noise. Batches and sites added in between are valued on demand and appended. Today's
+  running margin, which decides switching machines on and off, is computed fresh each time it is asked.
 """
 
 from __future__ import annotations
@@ -17,14 +26,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hashpivot.model.world import finance
-from hashpivot.model.world.fleet import newest_generation
+from hashpivot.model.world.sites import Owner
 
 if TYPE_CHECKING:
     from hashpivot.model.simulation import HashpivotModel
 
 PRIOR_HASHRATE_GROWTH = 0.3  # per year, until the run has its own history (2023-24 growth ~ +50%/yr)
 GROWTH_BOUNDS = (-0.3, 1.0)  # per year: what miners will extrapolate at the most
-REVISE_EVERY_DAYS = 7  # miners revise their expectations weekly, not on every day's noise
+REVISE_EVERY_DAYS = 7  # miners revise their plans weekly, not on every day's noise
+MIN_LIFE_YEARS = 0.5  # an old machine that still runs is valued over at least half a year
 
 
 def path_years(horizon_years: float) -> np.ndarray:
@@ -33,42 +43,56 @@ def path_years(horizon_years: float) -> np.ndarray:
 
 
 class Valuations:
-    """Daily cache of expected mining economics, owned by the model."""
+    """Expected mining economics per batch and per site (``model.valuations``)."""
 
     def __init__(self, model: HashpivotModel):
         self.model = model
         self._day = -(10**9)  # never computed
         self._n_batches = self._n_sites = -1
         self.path_years = path_years(model.config.finance.npv_horizon_years)
-        self._hashprice_path: tuple[int, np.ndarray] | None = None
+        self._paths: tuple[tuple[int, int], np.ndarray] | None = None
+        self._new_by_owner: dict[tuple[int, int, int], np.ndarray] = {}
+        self._new_margins: tuple = (None, None)
+        self._batch_margins: tuple[int | None, np.ndarray] = (None, np.zeros(0))
 
     # --- expectations -----------------------------------------------------------------------------------------
-    def hashrate_growth_expected(self) -> float:
-        """Annual network hashrate growth miners extrapolate from the trailing window (adaptive expectations)."""
+    def hashrate_growth_expected(self) -> np.ndarray:
+        """Annual network hashrate growth each firm extrapolates from its own trailing window (and consensus)."""
         m = self.model
-        window = int(m.config.mining.hashprice_memory_days)
+        window = np.maximum(m.beliefs.memory_days.astype(int), 1)
         h = m.recorder.column("network_hashrate_ehs")
-        if h.size <= window:
-            return PRIOR_HASHRATE_GROWTH
-        # In logs, so that a short window over a steep change cannot overflow before it is bounded.
-        log_g = np.log(h[-1] / h[-1 - window]) * 365.0 / window
-        return float(np.expm1(np.clip(log_g, *np.log1p(GROWTH_BOUNDS))))
+        growth = np.full(window.size, PRIOR_HASHRATE_GROWTH)
+        known = h.size > window
+        if known.any():
+            # In logs, so that a short window over a steep change cannot overflow before it is bounded.
+            w = window[known]
+            log_g = np.log(h[-1] / h[-1 - w]) * 365.0 / w
+            growth[known] = np.expm1(np.clip(log_g, *np.log1p(GROWTH_BOUNDS)))
+        return growth
 
-    def hashprice_path(self) -> np.ndarray:
-        """Expected hashprice at ``path_years`` (computed once a day)."""
+    def hashprice_paths(self) -> np.ndarray:
+        """Expected hashprice at ``path_years`` for each firm and the consensus (rows), computed once a day."""
         m = self.model
-        if self._hashprice_path is None or self._hashprice_path[0] != m.day:
-            path = finance.expected_hashprice_path(
-                m.hashprice_observed,
-                self.hashrate_growth_expected(),
+        key = (m.day, m.beliefs.n_firms)  # a firm entering today needs its own row
+        if self._paths is None or self._paths[0] != key:
+            paths = finance.expected_hashprice_path(
+                m.hashprice_expected,
+                self.hashrate_growth_expected()[:, None],
                 m.network.tip,
                 m.config.bitcoin.fees_btc_per_block,
-                self.path_years,
-                m.config.finance.expected_btc_growth_per_year,
+                self.path_years[None, :],
+                m.beliefs.btc_growth_per_year[:, None],
             )
-            self._hashprice_path = (m.day, path)
-        return self._hashprice_path[1]
+            self._paths = (key, paths)
+        return self._paths[1]
 
+    def _site_owner_rows(self, sites: np.ndarray) -> np.ndarray:
+        """Whose beliefs value a site: its miner owner, else the consensus (the last row)."""
+        s = self.model.sites
+        consensus = self.model.beliefs.n_firms
+        return np.where(s.owner_kind[sites] == Owner.MINER, s.owner[sites], consensus)
+
+    # --- the weekly book of values ----------------------------------------------------------------------------
     def _fresh(self) -> None:
         m = self.model
         if 0 <= m.day - self._day < REVISE_EVERY_DAYS:
@@ -77,15 +101,13 @@ class Valuations:
         self._day, self._n_batches, self._n_sites = m.day, m.fleet.n, m.sites.n
         f, s = m.fleet, m.sites
         sites = np.flatnonzero(~s.greenfield[: s.n])
-        gen = newest_generation(m.config.mining.generations, m.date)
-        self.site_new_npv = self._scatter(s.n, sites, self._npv(sites, np.full(sites.size, gen.j_per_th)))
-        self.site_new_margin = self._scatter(s.n, sites, self._margin(sites, np.full(sites.size, gen.j_per_th)))
-        b_sites = f.site[: f.n]
+        j_new = m.technology.newest(m.date).j_per_th
+        self.site_new_npv = self._scatter(s.n, sites, self._site_npv(sites, j_new, self._site_owner_rows(sites)))
         rows = np.flatnonzero(f.mw[: f.n] > 0)
-        self.batch_npv = self._scatter(f.n, rows, self._npv(b_sites[rows], f.j_per_th[rows]))
-        self.batch_margin = self._scatter(f.n, rows, self._margin(b_sites[rows], f.j_per_th[rows]))
-        live = f.live(m.day)
-        w = np.where(live, f.mw[: f.n], 0.0)
+        self.batch_npv = self._scatter(f.n, rows, self._batch_npv(rows))
+        installed = f.installed(m.day)
+        w = np.where(installed, f.mw[: f.n], 0.0)
+        b_sites = f.site[: f.n]
         mw_site = np.bincount(b_sites, weights=w, minlength=s.n)
         safe = np.maximum(mw_site, 1e-12)
         self.site_own_npv = np.where(mw_site > 0, np.bincount(b_sites, w * self.batch_npv, s.n) / safe, 0.0)
@@ -97,90 +119,153 @@ class Valuations:
         return out
 
     def _extend(self) -> None:
-        """Value batches and sites created since the day's values were computed, and append them."""
+        """Value batches and sites created since the week's values were computed, and append them."""
         m = self.model
         f, s = m.fleet, m.sites
         if f.n > self._n_batches:
             new = np.arange(self._n_batches, f.n)
-            self.batch_npv = np.concatenate([self.batch_npv, self._npv(f.site[new], f.j_per_th[new])])
-            self.batch_margin = np.concatenate([self.batch_margin, self._margin(f.site[new], f.j_per_th[new])])
+            self.batch_npv = np.concatenate([self.batch_npv, self._batch_npv(new)])
             self._n_batches = f.n
         if s.n > self._n_sites:
             new = np.arange(self._n_sites, s.n)
-            j = np.full(new.size, newest_generation(m.config.mining.generations, m.date).j_per_th)
-            self.site_new_npv = np.concatenate([self.site_new_npv, self._npv(new, j)])
-            self.site_new_margin = np.concatenate([self.site_new_margin, self._margin(new, j)])
-            pad = np.zeros(new.size)  # a new site has no machines of its own yet
-            self.site_own_npv = np.concatenate([self.site_own_npv, pad])
+            j_new = m.technology.newest(m.date).j_per_th
+            self.site_new_npv = np.concatenate(
+                [self.site_new_npv, self._site_npv(new, j_new, self._site_owner_rows(new))]
+            )
+            self.site_own_npv = np.concatenate([self.site_own_npv, np.zeros(new.size)])  # no machines of its own yet
             self._n_sites = s.n
 
-    def _site_power(self, sites: np.ndarray) -> dict:
+    # --- formulas ---------------------------------------------------------------------------------------------
+    def _power(self, regions: np.ndarray, adders: np.ndarray) -> dict:
+        """The hourly power-price distribution at sites in ``regions`` with delivery ``adders`` (USD/MWh)."""
         m = self.model
-        t, g, r = m.regions, m.config.grid, m.sites.region[sites]
+        t, g, r = m.regions, m.config.grid, regions
         return {
             "price_mean": t.column("price_mean_usd_per_mwh")[r] * g.price_scale * m.grid.price_multiplier[r],
             "price_sigma_log": t.column("price_sigma_log")[r],
-            "adder": m.sites.power_adder_usd_per_mwh[sites],
+            "adder": adders,
             "scarcity_share": np.minimum(t.column("scarcity_hours_per_year")[r] * g.scarcity_scale / 8_760.0, 1),
         }
 
-    def _dr(self, sites: np.ndarray) -> np.ndarray:
-        m = self.model
-        return m.regions.column("dr_capacity_usd_per_mw_day")[m.sites.region[sites]] * m.config.grid.dr_scale
+    def _site_power(self, sites: np.ndarray) -> dict:
+        return self._power(self.model.sites.region[sites], self.model.sites.power_adder_usd_per_mwh[sites])
 
-    def _npv(self, sites: np.ndarray, j_per_th: np.ndarray) -> np.ndarray:
-        """NPV per MW over the machines' economic life at the mining rate plus regional risk (econ: NPV)."""
+    def _dr(self, regions: np.ndarray) -> np.ndarray:
         m = self.model
-        sc = m.config
-        if sites.size == 0:
-            return np.zeros(0)
-        life = self.path_years < sc.mining.machine_life_years
-        rate = sc.finance.rate_mining + m.regions.column("regulatory_risk_premium")[m.sites.region[sites]]
-        return finance.mining_npv_usd_per_mw(
-            self.hashprice_path()[life],
-            self.path_years[life],
-            j_per_th,
-            opex_usd_per_mw_day=sc.mining.opex_usd_per_mw_day,
-            rate_per_year=rate,
-            dr_usd_per_mw_day=self._dr(sites),
-            **self._site_power(sites),
+        return m.regions.column("dr_capacity_usd_per_mw_day")[regions] * m.config.grid.dr_scale
+
+    def _npv(self, sites: np.ndarray, j_per_th, owners: np.ndarray, life_years, rate_extra=0.0) -> np.ndarray:
+        """NPV per MW of machines at ``sites`` valued by ``owners`` (belief rows) over their remaining life."""
+        s = self.model.sites
+        return self.npv_in_regions(
+            s.region[sites], s.power_adder_usd_per_mwh[sites], j_per_th, owners, life_years, rate_extra
         )
 
-    def _margin(self, sites: np.ndarray, j_per_th: np.ndarray) -> np.ndarray:
-        """Expected margin per MW-day at today's hashprice, curtailing optimally, with DR capacity payments."""
+    def npv_in_regions(
+        self, regions: np.ndarray, adders: np.ndarray, j_per_th, owners: np.ndarray, life_years, rate_extra=0.0
+    ) -> np.ndarray:
+        """NPV per MW of machines at sites in ``regions`` (delivery ``adders``), valued by ``owners`` (belief rows).
+
+        The rate is the owner's hurdle rate plus the region's regulatory risk premium plus ``rate_extra``.
+        """
         m = self.model
-        if sites.size == 0:
+        sc = m.config
+        regions = np.asarray(regions, dtype=np.int64)
+        if regions.size == 0:
+            return np.zeros(0)
+        owners = np.broadcast_to(owners, regions.shape)
+        rate = m.beliefs.rate_mining[owners] + m.regions.column("regulatory_risk_premium")[regions]
+        return finance.mining_npv_usd_per_mw(
+            self.hashprice_paths()[owners].T,
+            self.path_years,
+            np.broadcast_to(j_per_th, regions.shape),
+            opex_usd_per_mw_day=sc.mining.opex_usd_per_mw_day,
+            rate_per_year=rate + rate_extra,
+            dr_usd_per_mw_day=self._dr(regions),
+            life_years=life_years,
+            failure_rate_per_year=sc.mining.failure_rate_per_year,
+            idle_cost_usd_per_mw_day=sc.mining.hibernation_cost_usd_per_mw_day,
+            **self._power(regions, np.asarray(adders, dtype=float)),
+        )
+
+    def _batch_npv(self, batches: np.ndarray) -> np.ndarray:
+        """Each batch valued by its owner at its site over what is left of its life."""
+        m = self.model
+        f = m.fleet
+        life = np.maximum(m.config.mining.machine_life_years - f.age_years(batches, m.day), MIN_LIFE_YEARS)
+        return self._npv(f.site[batches], f.j_per_th[batches], f.owner[batches], life)
+
+    def _site_npv(self, sites: np.ndarray, j_per_th: float, owners: np.ndarray, rate_extra=0.0) -> np.ndarray:
+        return self._npv(sites, j_per_th, owners, self.model.config.mining.machine_life_years, rate_extra)
+
+    def margin_per_mw_day(self, sites: np.ndarray, j_per_th) -> np.ndarray:
+        """Expected margin per MW-day at today's difficulty-implied hashprice, curtailing optimally, with DR."""
+        m = self.model
+        if np.size(sites) == 0:
             return np.zeros(0)
         per_mw = finance.expected_run_margin_usd_per_mw_day(
-            m.hashprice_observed,
+            m.hashprice_expected,
             j_per_th,
             opex_usd_per_mw_day=m.config.mining.opex_usd_per_mw_day,
             **self._site_power(sites),
         )
-        return per_mw + self._dr(sites)
+        return per_mw + self._dr(self.model.sites.region[sites])
 
     # --- lookups ----------------------------------------------------------------------------------------------
     def batch_npv_per_mw(self, batches: np.ndarray) -> np.ndarray:
-        """NPV per MW of each batch's machines."""
+        """NPV per MW of each batch's machines, to its owner (this week's plan)."""
         self._fresh()
         return self.batch_npv[batches]
 
     def batch_margin_per_mw_day(self, batches: np.ndarray) -> np.ndarray:
-        """Expected margin per MW-day of each batch."""
-        self._fresh()
-        return self.batch_margin[batches]
+        """Expected margin per MW-day of each batch today (every batch computed once a day, new ones added)."""
+        m = self.model
+        f = m.fleet
+        day, margins = self._batch_margins
+        if day != m.day:
+            margins = self.margin_per_mw_day(f.site[: f.n], f.j_per_th[: f.n])
+        elif margins.size < f.n:
+            new = np.arange(margins.size, f.n)
+            margins = np.concatenate([margins, self.margin_per_mw_day(f.site[new], f.j_per_th[new])])
+        self._batch_margins = (m.day, margins)
+        return margins[batches]
 
     def site_new_npv_per_mw(self, site: int) -> float:
-        """NPV per MW of the newest generation at a site."""
+        """NPV per MW of the newest generation at a site, to its owner."""
         self._fresh()
         return float(self.site_new_npv[site])
 
+    def new_npv_per_mw_for(self, sites: np.ndarray, j_per_th, owner: int, rate_extra: float = 0.0) -> np.ndarray:
+        """NPV per MW of machines of ``j_per_th`` at ``sites``, to firm ``owner`` (a bidder or an entrant)."""
+        sites = np.asarray(sites, dtype=np.int64)
+        return self._site_npv(sites, j_per_th, np.full(sites.size, owner), rate_extra)
+
+    def site_new_npv_for(self, site: int, owner: int) -> float:
+        """NPV per MW of the newest generation at ``site`` to firm ``owner`` (all firms valued at once, daily)."""
+        m = self.model
+        key = (m.day, site, m.beliefs.n_firms)
+        if key not in self._new_by_owner:
+            if next(iter(self._new_by_owner), key)[0] != m.day:
+                self._new_by_owner.clear()
+            owners = np.arange(m.beliefs.n_firms + 1)
+            sites = np.full(owners.size, site)
+            self._new_by_owner[key] = self._site_npv(sites, m.technology.newest(m.date).j_per_th, owners)
+        return float(self._new_by_owner[key][owner])
+
     def site_new_margin_per_mw_day(self, site: int) -> float:
-        """Expected margin per MW-day of the newest generation at a site."""
-        self._fresh()
-        return float(self.site_new_margin[site])
+        """Expected margin per MW-day of the newest generation at a site today."""
+        return float(self.new_margins()[site])
+
+    def new_margins(self) -> np.ndarray:
+        """Today's expected margin per MW-day of the newest generation at every site (computed once a day)."""
+        m = self.model
+        key = (m.day, m.sites.n)
+        if self._new_margins[0] != key:
+            j = m.technology.newest(m.date).j_per_th
+            self._new_margins = (key, self.margin_per_mw_day(np.arange(m.sites.n), j))
+        return self._new_margins[1]
 
     def site_own_npv_per_mw(self, site: int) -> float:
-        """MW-weighted NPV per MW of a site's own live machines (0 if none): what converting gives up."""
+        """MW-weighted NPV per MW of a site's own installed machines (0 if none): what converting gives up."""
         self._fresh()
         return float(self.site_own_npv[site])

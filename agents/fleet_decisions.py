@@ -1,0 +1,244 @@
+"""A miner's fleet decisions: switch machines off and on, sell, upgrade, expand, buy used, seek new sites.
+
+Each is taken at the firm's decision point, with its own expectations (model/world/beliefs.py):
+
+* **Hibernate or restart** (Dixit & Pindyck 1994, economics.md "Hysteresis"): a batch whose expected margin
+  at today's difficulty-implied hashprice is negative, and has been losing money (30-day realised margin), is
+  switched off: no power, no opex, a small holding cost. It is switched back on when the margin turns positive.
+* **Sell** only when the machines are worth less to the firm -- including the option to restart -- than
+  second-hand (the used market's recent price, or the recycling value when nothing trades).
+* **Upgrade** the least efficient batch when the newest generation's extra margin repays its cost within the
+  payback the firm accepts; the old batch keeps running until the new one is delivered, then goes to the used
+  market (it does not leave the network on the order day).
+* **Expand** idle and unbuilt MW with new machines on the same payback rule, and **buy used** machines for idle
+  MW when they are worth more per dollar than new ones (``used_machine_bids``).
+* **Seek a new site** through the grid's queue when its own sites are full and a new one pays.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hashpivot.model.markets.machine_market import SAME_REGION_MOVE_SHARE
+from hashpivot.model.markets.machines import MachineBid, UsedLot
+
+if TYPE_CHECKING:
+    from hashpivot.model.simulation import HashpivotModel
+
+MIN_ORDER_MW = 1.0  # orders below 1 MW are not worth a purchase agreement
+UPGRADE_MIN_GAIN = 0.9  # a new generation must be at least 10% more efficient to replace a batch
+
+
+class FleetDecisions:
+    """Fleet decisions of a Miner (mixed into ``agents.miner.Miner``)."""
+
+    model: HashpivotModel
+    idx: int
+    unique_id: int
+    strategy: str
+
+    # --- what it runs -----------------------------------------------------------------------------------------
+    def batches(self) -> np.ndarray:
+        """Indices of its installed machine batches (running or hibernating)."""
+        f = self.model.fleet
+        return np.flatnonzero((f.owner[: f.n] == self.idx) & f.installed(self.model.day))
+
+    def resale_usd_per_th(self) -> float:
+        """What machines fetch second-hand now: the used market's recent price, else their recycling value."""
+        m = self.model
+        price = m.machine_market.used_price_usd_per_th()
+        return price if np.isfinite(price) else m.config.mining.scrap_usd_per_th
+
+    def salvage_value_usd(self, batches: np.ndarray) -> float:
+        """What its machines would fetch second-hand."""
+        f = self.model.fleet
+        th = f.mw[batches] * 1e6 / f.j_per_th[batches]
+        return float(th.sum() * self.resale_usd_per_th())
+
+    def manage_fleet(self) -> None:
+        """Switch machines off and on, sell what is worth more to others, upgrade, expand, seek a new site."""
+        b = self.batches()
+        if b.size:
+            self._switch(b)
+            self._sell_unwanted(self.batches())
+        self._upgrade()
+        for site in self.sites:
+            self._expand(int(site))
+        self._seek_new_site()
+
+    def _switch(self, b: np.ndarray) -> None:
+        f, v = self.model.fleet, self.model.valuations
+        margin = v.batch_margin_per_mw_day(b)
+        losing = (margin < 0) & (f.margin_ema_usd_per_mw_day[b] < 0)
+        f.hibernating[b[losing & ~f.hibernating[b]]] = True
+        f.hibernating[b[(margin > 0) & f.hibernating[b]]] = False
+
+    def _sell_unwanted(self, b: np.ndarray) -> None:
+        """Give up idle machines worth less than recycling; offer those worth less than the market pays.
+
+        An offered batch keeps running until a buyer pays at least what it is worth to the firm.
+        """
+        m = self.model
+        f, sc = m.fleet, m.config.mining
+        b = b[(f.retire_day[b] < 0) & ~f.on_market[b]]
+        th_per_mw = 1e6 / f.j_per_th[b]
+        keep_usd_per_th = m.valuations.batch_npv_per_mw(b) / th_per_mw
+        # Only a switched-off batch is given up: one that earns today is worth at least that (the option value).
+        for i in b[(keep_usd_per_th < sc.scrap_usd_per_th) & f.hibernating[b]]:
+            m.machine_market.list_batch(int(i))
+        offer = (keep_usd_per_th >= sc.scrap_usd_per_th) & (keep_usd_per_th < self.resale_usd_per_th())
+        for i, reserve in zip(b[offer], keep_usd_per_th[offer], strict=True):
+            m.machine_market.list_batch(int(i), reserve_usd_per_th=float(reserve))
+
+    def _upgrade(self) -> None:
+        """Replace the least efficient batch when the newest generation pays back fast enough."""
+        m, sc = self.model, self.model.config
+        f = m.fleet
+        b = self.batches()
+        b = b[f.retire_day[b] < 0]
+        if not b.size:
+            return
+        worst = int(b[np.argmax(f.j_per_th[b])])
+        gen = m.technology.newest(m.date)
+        if gen.j_per_th >= f.j_per_th[worst] * UPGRADE_MIN_GAIN:
+            return
+        site, mw = int(f.site[worst]), float(f.mw[worst])
+        old_margin = float(m.valuations.batch_margin_per_mw_day(np.array([worst]))[0])
+        gain = (m.valuations.site_new_margin_per_mw_day(site) - max(old_margin, 0.0)) * 365.0
+        cost = m.technology.cost_usd_per_mw(gen.j_per_th)
+        if gain <= 0 or cost / gain >= sc.mining.expansion_payback_years:
+            return
+        equity_share = 1.0 - sc.finance.loan_to_cost_mining
+        mw = min(mw, self.investable_usd() / (cost * equity_share))
+        if mw < MIN_ORDER_MW:
+            return
+        self.fund(cost * mw * equity_share)
+        old = worst if mw >= f.mw[worst] * (1 - 1e-9) else f.split(worst, mw)
+        new = m.assets.build_and_equip(self.idx, site, mw, 0.0, gen)
+        f.retire_day[old] = f.online_day[new]
+        if f.online_day[new] <= m.day:
+            m.machine_market.list_batch(old)
+
+    def _expand(self, site: int) -> None:
+        """Fill idle MW with the newest machines, and build unbuilt MW, when simple payback is short enough."""
+        m, sc = self.model, self.model.config
+        s = m.sites
+        if not m.grid.mining_allowed(site):
+            return
+        gen = m.technology.newest(m.date)
+        cost_per_mw = m.technology.cost_usd_per_mw(gen.j_per_th)
+        annual = m.valuations.site_new_margin_per_mw_day(site) * 365.0
+        if annual <= 0:
+            return
+        idle = max(0.0, self.room_mw(site))
+        built = 0.0
+        if (
+            s.energised[site]
+            and s.unbuilt_mw[site] > 0
+            and (cost_per_mw + sc.mining.build_capex_usd_per_mw) / annual < sc.mining.expansion_payback_years
+        ):
+            built = s.unbuilt_mw[site]
+        mw = idle + built
+        if mw <= 0 or cost_per_mw / annual >= sc.mining.expansion_payback_years:
+            return
+        unit = cost_per_mw + (sc.mining.build_capex_usd_per_mw if built > 0 else 0.0) * built / mw
+        equity_share = 1.0 - sc.finance.loan_to_cost_mining
+        budget = self.investable_usd()
+        affordable = budget / (unit * equity_share) if budget > 0 else 0.0
+        mw = min(mw, affordable)
+        if mw < MIN_ORDER_MW:
+            return
+        build_mw = min(built, mw * built / (idle + built))
+        self.fund(unit * mw * equity_share)
+        m.assets.build_and_equip(self.idx, site, mw, build_mw, gen)
+
+    def room_mw(self, site: int) -> float:
+        """Energised MW at a site with no machines on them or on their way (idle, not reserved)."""
+        m = self.model
+        s = m.sites
+        on_way = m.fleet.pending_mw(s.n, m.day)[site]  # ordered, relocating or replacing
+        return float(s.idle_mw()[site] - on_way)
+
+    def equip_new_site(self, site: int) -> None:
+        """A new site of its own is energised: build it out and order machines, if that pays."""
+        self._expand(site)
+
+    def _seek_new_site(self) -> None:
+        """Ask the grid for a new site when its own are full, it can fund one, and one pays to its beliefs."""
+        m, e = self.model, self.model.config.entry
+        if self.strategy == "exit" or not e.enabled or m.entry.pending_for(self.unique_id) > 0:
+            return
+        if any(self.room_mw(int(s)) + m.sites.unbuilt_mw[s] >= MIN_ORDER_MW for s in self.sites):
+            return
+        npv = m.entry.site_npv_per_mw(self.idx, 0.0)
+        best = int(np.argmax(npv))
+        if npv[best] <= 0 or m.grid.operators[best].mining_banned:
+            return
+        gen = m.technology.newest(m.date)
+        capex = e.site_mw * (m.technology.cost_usd_per_mw(gen.j_per_th) + m.config.mining.build_capex_usd_per_mw)
+        if self.investable_usd() >= capex * (1.0 - m.config.finance.loan_to_cost_mining):
+            m.entry.request_site(self.unique_id, best, e.site_mw)
+
+    # --- the used market --------------------------------------------------------------------------------------
+    def used_machine_bids(self, lots: list[UsedLot]) -> tuple[list[MachineBid], dict, float]:
+        """Its bids for used lots: each lot's value per TH at each of its sites with room, and its budget.
+
+        A lot is worth the NPV of its machines at the site (the firm's beliefs, the machines' remaining life),
+        less the move (``mining.relocation_cost_usd_per_mw``) and discounted over the move's days. If new
+        machines are worth more per dollar than they cost, a used lot must be at least as good per dollar:
+        the bid is its value divided by the new machines' NPV per dollar.
+        """
+        m, sc = self.model, self.model.config
+        if self.strategy == "exit":
+            return [], {}, 0.0
+        rooms = {
+            (self.idx, int(s)): r
+            for s in self.sites
+            if m.grid.mining_allowed(int(s)) and (r := self.room_mw(int(s))) >= MIN_ORDER_MW
+        }
+        budget = self.investable_usd()
+        if not rooms or budget <= 0:
+            return [], {}, 0.0
+        f = m.fleet
+        lot_ids = np.array([x.lot for x in lots])
+        j = np.array([x.j_per_th for x in lots])
+        reserve = np.array([x.reserve_usd_per_th for x in lots])
+        mine = np.array([x.seller == self.idx for x in lots])
+        life = np.maximum(sc.mining.machine_life_years - f.age_years(lot_ids, m.day), 0.5)
+        from_region = m.sites.region[f.site[lot_ids]]
+        sites = np.array([site for _, site in rooms])
+        k, n = sites.size, j.size
+        # One vectorised valuation: every lot at every site with room (rows = sites x lots).
+        regions = np.repeat(m.sites.region[sites], n)
+        adders = np.repeat(m.sites.power_adder_usd_per_mwh[sites], n)
+        npv = m.valuations.npv_in_regions(regions, adders, np.tile(j, k), self.idx, np.tile(life, k)).reshape(k, n)
+        move = np.where(from_region[None, :] == m.sites.region[sites][:, None], SAME_REGION_MOVE_SHARE, 1.0)
+        rate = m.beliefs.rate_mining[self.idx]
+        delay = (1.0 + rate) ** -(sc.mining.relocation_days * move / 365.0)
+        value_per_th = (npv * delay - sc.mining.relocation_cost_usd_per_mw * move) / (1e6 / j)[None, :]
+        gen = m.technology.newest(m.date)
+        new_npv = m.valuations.new_npv_per_mw_for(sites, gen.j_per_th, self.idx)
+        per_dollar_new = new_npv / m.technology.cost_usd_per_mw(gen.j_per_th)
+        value_per_th /= np.maximum(per_dollar_new, 1.0)[:, None]
+        bids = []
+        lot_mw = np.array([x.mw for x in lots])
+        for row, site in enumerate(sites):
+            ok = np.flatnonzero((value_per_th[row] > reserve) & ~mine)
+            # Bid on the lots worth most here, up to twice the room (the rest would not fit anyway).
+            ok = ok[np.argsort(-value_per_th[row, ok], kind="stable")]
+            fits = np.cumsum(lot_mw[ok]) <= 2.0 * rooms[(self.idx, int(site))] + lot_mw[ok]
+            for col in ok[fits]:
+                bids.append(MachineBid(self.idx, int(site), int(lot_ids[col]), float(value_per_th[row, col])))
+        return bids, rooms, budget if bids else 0.0
+
+    def value_site_for_mining(self, site: int) -> float:
+        """What a site is worth to it for mining with new machines, net of machine and build capex."""
+        m, sc = self.model, self.model.config
+        s = m.sites
+        gen = m.technology.newest(m.date)
+        npv = m.valuations.site_new_npv_for(site, self.idx)
+        machines = m.technology.cost_usd_per_mw(gen.j_per_th)
+        # Already-built MW need only machines; unbuilt MW also need the build.
+        return (npv - machines) * s.capacity_mw[site] - sc.mining.build_capex_usd_per_mw * s.unbuilt_mw[site]

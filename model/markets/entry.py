@@ -1,0 +1,182 @@
+"""Entry: new mining capacity where it pays -- entrant firms, and incumbents' new sites -- through the grid.
+
+economics.md ("Free entry"): mining is open to anyone with power and machines, so capacity grows until the
+marginal entrant's NPV is about zero. Each ``entry.interval_days`` a pool of developers values a new site in
+every region: the newest machines at the region's power prices, demand-response payments and regulatory risk,
+at a hurdle rate above incumbents' (``entry.hurdle_premium``), less machine and build capex, discounted over
+the expected wait for flexible service in the region's interconnection queue and the build. Where that NPV
+is positive it files requests for sites (``Purpose.MINING``, flexible service), best regions first, within a
+capital-market limit on the capex it can raise in a year (``entry.capital_usd_per_year``; calibration.md:
+miners raised 2.7 B$ in 2023 and 12.3 B$ in 2024). A site approved by the grid becomes a new Miner agent with
+the equity to build and equip it; an incumbent that asked for a site (``request_site``) gets the site itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hashpivot.model.world.interconnection import Purpose, Request
+from hashpivot.model.world.sites import Cooling, Owner
+
+if TYPE_CHECKING:
+    from hashpivot.model.simulation import HashpivotModel
+
+DEVELOPERS = -2  # requester id of the developer pool (no agent yet: the entrant is created on approval)
+SITE_POWER_ADDER_USD_PER_MWH = 5.0  # a new site's delivery cost over the regional price (as released parcels)
+ENTRANT_ARCHETYPE = "entrant"
+ENTRANT_RESERVE_SHARE = 0.1  # assumption: entrants raise 10% more than the equity they need, as a cash buffer
+
+
+@dataclass(frozen=True)
+class SiteRequest:
+    """A new mining site waiting in a queue: for the developer pool or an incumbent (unique_id)."""
+
+    request_id: int
+    requester: int
+    region: int
+    mw: float
+    capex_usd: float
+    day: int
+
+
+class Entry:
+    """New mining sites and entrant firms (``model.entry``)."""
+
+    def __init__(self, model: HashpivotModel):
+        self.model = model
+        self.pending: dict[int, SiteRequest] = {}  # by request id
+        self.committed: list[tuple[int, float]] = []  # (day, capex USD) raised for new capacity
+        self.entered_total = 0
+        self.mw_entered_total = 0.0
+
+    # --- valuation --------------------------------------------------------------------------------------------
+    def site_npv_per_mw(self, owner_row: int, rate_extra: float) -> np.ndarray:
+        """NPV per MW of a new site in every region, to ``owner_row``'s beliefs, net of capex, after the wait."""
+        m = self.model
+        regions = np.arange(len(m.regions.ids))
+        gen = m.technology.newest(m.date)
+        adders = np.full(regions.size, SITE_POWER_ADDER_USD_PER_MWH)
+        life = m.config.mining.machine_life_years
+        npv = m.valuations.npv_in_regions(regions, adders, gen.j_per_th, owner_row, life, rate_extra)
+        capex = m.technology.cost_usd_per_mw(gen.j_per_th) + m.config.mining.build_capex_usd_per_mw
+        waits = np.array([go.expected_wait_days(m.config.entry.site_mw, firm=False) for go in m.grid.operators])
+        rate = m.beliefs.rate_mining[owner_row] + m.regions.column("regulatory_risk_premium") + rate_extra
+        delay_years = (waits + m.config.mining.delivery_days) / 365.0
+        return (npv - capex) / (1.0 + rate) ** delay_years
+
+    def site_value_usd(self, site: int) -> float:
+        """What an energised site is worth to mining entrants: new machines there at the entrants' hurdle.
+
+        No wait (it is energised); net of machines and of building its unbuilt MW; 0 where mining is banned
+        or the capital market has nothing left for new capacity this year.
+        """
+        m = self.model
+        if not m.config.entry.enabled or not m.grid.mining_allowed(site):
+            return 0.0
+        s = m.sites
+        gen = m.technology.newest(m.date)
+        npv = float(
+            m.valuations.new_npv_per_mw_for(
+                np.array([site]), gen.j_per_th, m.beliefs.n_firms, m.config.entry.hurdle_premium
+            )[0]
+        )
+        value = (npv - m.technology.cost_usd_per_mw(gen.j_per_th)) * float(s.capacity_mw[site])
+        value -= m.config.mining.build_capex_usd_per_mw * float(s.unbuilt_mw[site])
+        if self.equip_capex_usd(site) > self.capital_left_usd():
+            return 0.0
+        return max(value, 0.0)
+
+    def equip_capex_usd(self, site: int) -> float:
+        """Capex to build out and equip a whole site with the newest machines (what an entrant must raise)."""
+        m = self.model
+        gen = m.technology.newest(m.date)
+        s = m.sites
+        machines = m.technology.cost_usd_per_mw(gen.j_per_th) * float(
+            s.capacity_mw[site] - s.converting_mw[site] - s.ai_mw[site]
+        )
+        return machines + m.config.mining.build_capex_usd_per_mw * float(s.unbuilt_mw[site])
+
+    def capital_left_usd(self) -> float:
+        """Capex the capital market will still fund for new capacity in the trailing year."""
+        m = self.model
+        used = sum(x for day, x in self.committed if m.day - day < 365)
+        return max(m.config.entry.capital_usd_per_year - used, 0.0)
+
+    # --- requests ---------------------------------------------------------------------------------------------
+    def run(self) -> None:
+        """Every ``entry.interval_days``: developers file requests where a new site's NPV is positive."""
+        m, e = self.model, self.model.config.entry
+        if not e.enabled or m.day % e.interval_days:
+            return
+        npv = self.site_npv_per_mw(m.beliefs.n_firms, e.hurdle_premium)
+        open_regions = [r for r in np.argsort(-npv) if npv[r] > 0 and not m.grid.operators[r].mining_banned]
+        for r in open_regions:
+            for _ in range(e.max_sites_per_round):
+                if not self.request_site(DEVELOPERS, int(r), e.site_mw):
+                    return
+
+    def request_site(self, requester: int, region: int, mw: float) -> bool:
+        """Ask region's grid for flexible service for a new mining site; False if capital is out."""
+        m = self.model
+        gen = m.technology.newest(m.date)
+        capex = mw * (m.technology.cost_usd_per_mw(gen.j_per_th) + m.config.mining.build_capex_usd_per_mw)
+        if not m.config.entry.enabled or capex > self.capital_left_usd():
+            return False
+        go = m.grid.operators[region]
+        req = go.request(requester, -1, mw, firm=False, purpose=Purpose.MINING)
+        self.pending[req.id] = SiteRequest(req.id, requester, region, mw, capex, m.day)
+        self.committed.append((m.day, capex))
+        return True
+
+    def create_entrant(self, site_price_usd: float, capex_usd: float, commit: bool):
+        """A new mining firm, funded with the site's price and the equity share of its build-out.
+
+        The capital market funds ``1 - finance.loan_to_cost_mining`` of the capex as equity (the rest is
+        ASIC-backed debt, drawn when machines are ordered), plus a cash reserve of ``ENTRANT_RESERVE_SHARE``.
+        """
+        m = self.model
+        equity = site_price_usd + capex_usd * (1.0 - m.config.finance.loan_to_cost_mining) * (1 + ENTRANT_RESERVE_SHARE)
+        miner = m.add_miner(ENTRANT_ARCHETYPE, j_per_th=m.technology.newest(m.date).j_per_th)
+        m.accounts.post(miner.idx, "equity_raised", equity)
+        if commit:
+            self.committed.append((m.day, site_price_usd + capex_usd))
+        self.entered_total += 1
+        return miner
+
+    def pending_mw(self) -> float:
+        """MW of new mining sites waiting in queues."""
+        return float(sum(x.mw for x in self.pending.values()))
+
+    def pending_for(self, requester: int) -> float:
+        """MW an incumbent has waiting in queues."""
+        return float(sum(x.mw for x in self.pending.values() if x.requester == requester))
+
+    # --- approvals --------------------------------------------------------------------------------------------
+    def on_approved(self, req: Request) -> None:
+        """The grid admitted a mining site: it is built for its incumbent, or a new firm enters with it."""
+        m = self.model
+        ask = self.pending.pop(req.id, None)
+        if ask is None:
+            return
+        if ask.requester == DEVELOPERS:
+            miner = self.create_entrant(0.0, ask.capex_usd, commit=False)  # committed when it was requested
+        else:
+            miner = m.agent_by_uid(ask.requester)
+        conv = float(m.regions.column("convertible_share")[ask.region]) * ask.mw
+        site = m.sites.add(
+            region=ask.region,
+            capacity_mw=ask.mw,
+            owner_kind=Owner.MINER,
+            owner=miner.idx,
+            energised=True,
+            power_adder_usd_per_mwh=SITE_POWER_ADDER_USD_PER_MWH,
+            cooling=Cooling.AIR,
+            convertible_mw=conv,
+            capex_multiplier=1.0,
+        )
+        self.mw_entered_total += ask.mw
+        m.log_event(miner, "entry", f"new {ask.mw:.0f} MW mining site {site} in {m.regions.ids[ask.region]}")
+        miner.equip_new_site(site)

@@ -1,0 +1,177 @@
+"""The used-ASIC market, as a service: machines listed, buyers' bids collected, trades booked, relocation.
+
+Machines that exiters, upgraders, converting sites or banned regions give up are listed here instead of
+leaving the network. Every week each miner with energised room (idle MW at a site where mining is allowed)
+bids for the lots what they are worth to it there (``Miner.used_machine_bids``); the mechanism
+(model/markets/machines.py) clears each lot at the marginal buyer's value. Sold machines change owner and
+site -- and region, so a ban relocates hashrate -- and come back online after the move. Machines nobody buys
+for ``mining.used_listing_days`` are recycled at ``mining.scrap_usd_per_th``: salvage value is an outcome.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hashpivot.model.markets.machines import UsedLot, clear_used_machines, th_per_mw
+
+if TYPE_CHECKING:
+    from hashpivot.model.simulation import HashpivotModel
+
+CLEARING_INTERVAL_DAYS = 7
+PRICE_WINDOW_DAYS = 30  # the used-price index is the TH-weighted mean of the last month's trades
+MW_TOLERANCE = 1e-9
+SAME_REGION_MOVE_SHARE = 0.25  # a move within a region costs a quarter of an inter-regional one (no freight)
+
+
+class MachineMarket:
+    """Listings, weekly clearing, transfers and recycling of used machines (``model.machine_market``)."""
+
+    def __init__(self, model: HashpivotModel):
+        self.model = model
+        self.trades: deque[tuple[int, float, float]] = deque()  # (day, TH, USD/TH) of the last month
+        self.th_sold_total = 0.0
+        self.mw_relocated_total = 0.0
+        self.th_scrapped_total = 0.0
+
+    # --- listing ----------------------------------------------------------------------------------------------
+    def list_batch(self, i: int, mw: float | None = None, reserve_usd_per_th: float | None = None) -> int:
+        """Offer a batch (or ``mw`` of it) second-hand; return the listed batch.
+
+        Without a reserve the machines are given up: taken off their site at once and offered at their
+        recycling value. With one, the owner keeps running them until a buyer pays at least that (a voluntary
+        sale at what they are worth to it).
+        """
+        m = self.model
+        f = m.fleet
+        if mw is not None and mw < f.mw[i] * (1 - 1e-9):
+            i = f.split(i, mw)
+        forced = reserve_usd_per_th is None
+        scrap = m.config.mining.scrap_usd_per_th
+        f.on_market[i], f.listed_day[i] = True, m.day
+        f.reserve_usd_per_th[i] = scrap if forced else max(reserve_usd_per_th, scrap)
+        if forced:
+            f.removed[i], f.hibernating[i], f.retire_day[i] = True, False, -1
+            self._refresh_site(int(f.site[i]))
+        return i
+
+    def list_site_machines(self, site: int) -> None:
+        """Offer every batch at a site, installed or still on order."""
+        f = self.model.fleet
+        for i in np.flatnonzero((f.site[: f.n] == site) & (f.mw[: f.n] > 0) & ~f.removed[: f.n]):
+            self.list_batch(int(i))
+
+    def receive_arrivals(self) -> None:
+        """Machines arriving today take their MW: replaced batches leave first, and what does not fit goes back.
+
+        Upgraded batches whose replacements arrive today go to the used market. A site can also have more
+        arriving than it has room for when room was promised twice (a conversion signed while machines were
+        on their way): the excess of today's arrivals is offered again rather than stacked beyond capacity.
+        """
+        m = self.model
+        f, s = m.fleet, m.sites
+        for i in np.flatnonzero((f.retire_day[: f.n] == m.day) & (f.mw[: f.n] > 0) & ~f.removed[: f.n]):
+            self.list_batch(int(i))
+        arriving = np.flatnonzero((f.online_day[: f.n] == m.day) & (f.mw[: f.n] > 0) & ~f.removed[: f.n])
+        if not arriving.size:
+            return
+        installed = f.mw_by_site(s.n, m.day)
+        room = s.capacity_mw[: s.n] - s.unbuilt_mw[: s.n] - s.converting_mw[: s.n] - s.ai_mw[: s.n]
+        for site in np.unique(f.site[arriving]):
+            excess = installed[site] - room[site]
+            for i in arriving[f.site[arriving] == site]:
+                if excess <= MW_TOLERANCE:
+                    break
+                give_back = min(excess, float(f.mw[i]))
+                self.list_batch(int(i), give_back)
+                excess -= give_back
+
+    def _refresh_site(self, site: int) -> None:
+        m = self.model
+        m.fleet.touch()
+        m.sites.machine_mw[site] = m.fleet.mw_by_site(m.sites.n, m.day)[site]
+
+    # --- prices -----------------------------------------------------------------------------------------------
+    def used_price_usd_per_th(self) -> float:
+        """TH-weighted mean price of the last month's trades (NaN when nothing traded)."""
+        day = self.model.day
+        while self.trades and day - self.trades[0][0] >= PRICE_WINDOW_DAYS:
+            self.trades.popleft()
+        th = sum(x for _, x, _ in self.trades)
+        return sum(x * p for _, x, p in self.trades) / th if th > 0 else float("nan")
+
+    def lots(self) -> list[UsedLot]:
+        """What is on offer now."""
+        f = self.model.fleet
+        return [
+            UsedLot(int(i), int(f.owner[i]), float(f.mw[i]), float(f.j_per_th[i]), float(f.reserve_usd_per_th[i]))
+            for i in np.flatnonzero(f.on_market[: f.n] & (f.mw[: f.n] > 0))
+        ]
+
+    def lot_mw_on_offer(self) -> float:
+        """MW of machines given up and waiting for a buyer (off their sites)."""
+        f = self.model.fleet
+        return float(f.mw[: f.n][f.on_market[: f.n] & f.removed[: f.n]].sum())
+
+    # --- clearing ---------------------------------------------------------------------------------------------
+    def run(self) -> None:
+        """Weekly: clear the lots on offer among all miners' bids; recycle machines unsold for too long."""
+        m = self.model
+        if m.day % CLEARING_INTERVAL_DAYS:
+            return
+        lots = self.lots()
+        if lots:
+            bids, room, budget = [], {}, {}
+            for miner in m.miners:
+                b, r, money = miner.used_machine_bids(lots)
+                if b:
+                    bids += b
+                    room.update(r)
+                    budget[miner.idx] = money
+            for trade in clear_used_machines(lots, bids, room, budget):
+                self._transfer(trade)
+        self._recycle_stale()
+
+    def _transfer(self, trade) -> None:
+        m = self.model
+        f, sc, acc = m.fleet, m.config.mining, m.accounts
+        i = trade.lot if trade.mw >= f.mw[trade.lot] * (1 - 1e-9) else f.split(trade.lot, trade.mw)
+        th = float(f.mw[i]) * th_per_mw(float(f.j_per_th[i]))
+        price_usd = th * trade.usd_per_th
+        seller, from_region = int(f.owner[i]), int(m.sites.region[f.site[i]])
+        to_region = int(m.sites.region[trade.site])
+        move_share = 1.0 if to_region != from_region else SAME_REGION_MOVE_SHARE
+        acc.post(seller, "salvage", price_usd)
+        m.miner_at(trade.buyer).fund(price_usd)  # issue equity for what free cash does not cover
+        acc.post(trade.buyer, "machines", -price_usd)
+        acc.post(trade.buyer, "capex", -sc.relocation_cost_usd_per_mw * move_share * float(f.mw[i]))
+        old_site = int(f.site[i])
+        f.owner[i], f.site[i], f.cost_usd[i] = trade.buyer, trade.site, price_usd
+        f.on_market[i], f.removed[i], f.hibernating[i], f.listed_day[i] = False, False, False, -1
+        f.margin_ema_usd_per_mw_day[i], f.retire_day[i] = 0.0, -1
+        f.online_day[i] = m.day + int(round(sc.relocation_days * move_share))
+        self._refresh_site(old_site)
+        self._refresh_site(trade.site)
+        self.trades.append((m.day, th, trade.usd_per_th))
+        self.th_sold_total += th
+        if to_region != from_region:
+            self.mw_relocated_total += float(f.mw[i])
+
+    def _recycle_stale(self) -> None:
+        """Given-up machines nobody bought are recycled; a voluntary offer nobody took is withdrawn."""
+        m = self.model
+        f, sc = m.fleet, m.config.mining
+        stale = np.flatnonzero(
+            f.on_market[: f.n] & (f.mw[: f.n] > 0) & (m.day - f.listed_day[: f.n] >= sc.used_listing_days)
+        )
+        for i in stale:
+            f.on_market[i] = False
+            if not f.removed[i]:
+                continue
+            th = float(f.mw[i]) * th_per_mw(float(f.j_per_th[i]))
+            m.accounts.post(int(f.owner[i]), "salvage", th * sc.scrap_usd_per_th)
+            self.th_scrapped_total += th
+            f.mw[i], f.cost_usd[i], f.removed[i] = 0.0, 0.0, False
+            f.touch()
