@@ -211,6 +211,7 @@ def test_report_of_an_ensemble(ensemble_dir: Path, ensemble_report: Path):
     assert "hashpivot ensemble --seeds 2" in text and "&& hashpivot report" in text
     assert info["scenario_sha256"] in text and info["git"]["commit"] in text
     assert "5th, 95th percentile" in text
+    assert "With 2 seeds the 90% intervals are rough" in text  # issue 20: few seeds, rough intervals
     for table in ("parameters", "key_results"):
         for ext in ("csv", "md", "tex"):
             assert (ensemble_report / "tables" / f"{table}.{ext}").stat().st_size > 0
@@ -383,6 +384,59 @@ def test_report_of_a_sweep(sweep_dir: Path, tmp_path: Path):
         assert (out / "tables" / f"{table}.csv").is_file()
     assert (out / "figures" / "sweep_price_final.svg").is_file()
     assert (out / "figures" / "prices.png").is_file()  # the kept btc_price_usd series, banded
+
+
+def test_sweep_report_includes_the_sensitivity_analysis(work: Path, tmp_path: Path):
+    # Issue 20: the sweep report left out the sensitivity results already computed.
+    from hashpivot.model.cli import sweep as sweep_cmd
+    from hashpivot.model.tools.sensitivity import analyze_sweep
+
+    spec = work / "sobol_sweep.toml"
+    spec.write_text(
+        textwrap.dedent(
+            """\
+            name = "sobol_sweep"
+            base = "tiny"
+            days = 10
+            [[parameters]]
+            name = "price.drift_per_year"
+            low = -0.5
+            high = 0.6
+            [[parameters]]
+            name = "price.volatility_per_year"
+            low = 0.1
+            high = 0.8
+            [design]
+            method = "sobol"
+            samples = 4
+            root_seed = 7
+            [[outputs.metrics]]
+            name = "price_final"
+            column = "btc_price_usd"
+            reducer = "final"
+            """
+        ),
+        encoding="utf-8",
+    )
+    (work / "tiny.toml").write_text('name = "tiny"\n[run]\ndays = 30\n', encoding="utf-8")
+    folder = tmp_path / "sobol"
+    parser = __import__("argparse").ArgumentParser()
+    sweep_cmd.add_arguments(parser)
+    assert sweep_cmd.main(parser.parse_args([str(spec), "--workers", "1", "--out", str(folder)])) == 0
+    out = tmp_path / "sobol-report"
+    assert cli("report", str(folder), "--out", str(out)) == 0
+    text = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Sensitivity" in text and "### Sensitivity of `price_final`" in text and "ST at N/2" in text
+    assert "> **Warning**: " in text  # N = 4: wide intervals at least
+    assert (out / "figures" / "sensitivity_price_final.png").is_file()
+    assert links_resolve(out / "report.md") == []
+    import csv
+
+    with (out / "tables" / "sensitivity_price_final.csv").open() as handle:
+        shown = {r["parameter"]: r for r in csv.DictReader(handle)}
+    direct = analyze_sweep(folder, "price_final")  # the same numbers as `hashpivot sensitivity`
+    for row in direct.rows:
+        assert float(shown[row["parameter"]]["ST"]) == row["ST"]
 
 
 def test_png_only_report_links_no_svg(run_dir: Path, tmp_path: Path):

@@ -11,7 +11,7 @@ import pytest
 
 from hashpivot.model.cli import sensitivity as sensitivity_cmd
 from hashpivot.model.config.errors import ConfigError
-from hashpivot.model.tools.sensitivity import REPORT_DIR, analyze_sweep, point_means, write_report
+from hashpivot.model.tools.sensitivity import REPORT_DIR, analyze_sweep, markdown, point_means, write_report
 from hashpivot.model.tools.sweep.design import build_design, tasks
 from hashpivot.model.tools.sweep.execute import run_sweep
 from hashpivot.model.tools.sweep.spec import load_sweep
@@ -138,7 +138,9 @@ def test_report_files_are_written_and_reproducible(tmp_path):
     write_report(out, analyze_sweep(out, "y", resamples=100))
     for name in ("y.csv", "y.md", "y.svg"):
         assert (out / REPORT_DIR / name).read_bytes() == contents[name], name
-    assert contents["y.csv"].decode().splitlines()[0] == "rank,parameter,S1,S1_conf,ST,ST_conf"
+    assert contents["y.csv"].decode().splitlines()[0] == (
+        "rank,parameter,S1,S1_conf,ST,ST_conf,S1_low,S1_high,ST_low,ST_high,ST_half"
+    )
     assert "| 1 | `price.drift_per_year` |" in contents["y.md"].decode()
     assert contents["y.png"].startswith(b"\x89PNG")
 
@@ -235,3 +237,43 @@ def test_a_constant_output_asked_for_by_name_is_an_error(tmp_path, capsys):
     out = fake_sweep(tmp_path, 'method = "sobol"\nsamples = 16', lambda u: 1.0)
     assert sensitivity_cmd.main(parse([str(out), "--output", "y"])) == 2
     assert "constant" in _one_line_error(capsys)
+
+
+def test_every_index_has_its_interval_and_the_n_half_check(tmp_path):
+    out = fake_sweep(tmp_path, 'method = "sobol"\nsamples = 1024', ishigami)
+    result = analyze_sweep(out, "y", resamples=200)
+    # Converged and tight: no warning, and the N/2 indices (512 samples) agree with the full design.
+    assert result.warnings == [], result.warnings
+    assert result.samples == 1024 and set(result.half) == set(result.ranking())
+    for row in result.rows:
+        assert abs(result.half[row["parameter"]] - row["ST"]) < 0.05
+    text = markdown(result)
+    first = result.rows[0]
+    low, high = first["S1"] - first["S1_conf"], first["S1"] + first["S1_conf"]
+    assert f"{first['S1']:.3f} [{low:.3f}, {high:.3f}]" in text and "ST at N/2" in text and "Warning" not in text
+
+
+def test_small_or_noisy_designs_are_flagged(tmp_path, capsys):
+    # Issue 20: Sobol indices of 1.24, 1.78 and -0.56 printed with no caveat. A small design of a noisy
+    # output gives such indices; they must come with visible warnings (in the table and on stderr).
+    out = fake_sweep(tmp_path, 'method = "sobol"\nsamples = 8', ishigami, noise=3.0)
+    result = analyze_sweep(out, "y", resamples=200)
+    kinds = {w.split(":")[0] for w in result.warnings}
+    assert "wide intervals" in kinds, result.warnings
+    outside = [r[k] for r in result.rows for k in ("S1", "ST") if not -0.02 <= r[k] <= 1.02]
+    assert ("indices outside [0, 1]" in kinds) == bool(outside)
+    assert "> **Warning**: wide intervals" in markdown(result)
+    assert sensitivity_cmd.main(parse([str(out), "--output", "y", "--resamples", "50"])) == 0
+    assert "warning: y: wide intervals" in capsys.readouterr().err
+
+
+def test_indices_outside_the_unit_interval_are_named(tmp_path):
+    from hashpivot.model.tools.sensitivity import Sensitivity, trust_warnings
+
+    rows = [
+        {"rank": 1, "parameter": "a", "S1": 1.24, "S1_conf": 0.05, "ST": 1.78, "ST_conf": 0.05},
+        {"rank": 2, "parameter": "b", "S1": -0.56, "S1_conf": 0.05, "ST": 0.3, "ST_conf": 0.05},
+    ]
+    found = trust_warnings(Sensitivity("y", "sobol", rows, samples=2))
+    assert found[0].startswith("indices outside [0, 1]: 1.24 (S1 of a), 1.78 (ST of a), -0.56 (S1 of b)")
+    assert found[-1].startswith("no convergence check")

@@ -222,6 +222,11 @@ def test_reducers():
     assert np.isnan(reduce_series("first_day_positive", zeros, days, dates))
     assert reduce_series("first_date_positive", zeros, days, dates) is None
     assert np.isnan(reduce_series("min", np.full(3, np.nan), days[:3], dates[:3]))
+    # Over the run: final - first, and final / first (0.7 = fell by 30%; undefined from a zero start).
+    share = np.array([0.4, 0.35, 0.3, 0.28])
+    assert reduce_series("change", share, days[:4], dates[:4]) == pytest.approx(-0.12)
+    assert reduce_series("ratio", share, days[:4], dates[:4]) == pytest.approx(0.7)
+    assert np.isnan(reduce_series("ratio", values, days, dates))  # starts at 0
 
 
 # --------------------------------------------------------------------------------------------

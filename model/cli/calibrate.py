@@ -10,6 +10,7 @@ from pathlib import Path
 from hashpivot.model.cli.common import OUT_ROOT, add_set_argument, bounded_int, load_from_args
 from hashpivot.model.config.paths import DOCS_DIR
 from hashpivot.model.tools.progress import Progress
+from hashpivot.model.tools.report.formatting import rough_note
 
 NAME = "calibrate"
 HELP = "run the baseline ensemble and check the seed facts SF-1..SF-8 and the 2024-25 backtest"
@@ -98,6 +99,7 @@ def render_markdown(
         "passes when the mean lies in the band and every seed produced a value. How each quantity is measured:",
         "`model/tools/calibration.py`.",
         "",
+        *([rough_note(seeds), ""] if rough_note(seeds) else []),
         "| fact | quantity | band | simulated mean [90% interval] | seeds | pass |",
         "|---|---|---|---|---|---|",
     ]

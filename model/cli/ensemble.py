@@ -245,7 +245,10 @@ def summary(name: str, seeds: Sequence[int], days: int, finals: Sequence[dict]) 
             low, high = np.percentile(values, [5, 95])
             text = f"{_num(values.mean())} [90%: {_num(low)}, {_num(high)}]"
         lines.append(f"  {label:<{width}}  {text}")
-    return "\n".join(lines)
+    from hashpivot.model.tools.report.formatting import rough_note
+
+    rough = rough_note(len(seeds))
+    return "\n".join([*lines, f"note: {rough}"] if rough else lines)
 
 
 def _num(x: float) -> str:

@@ -102,6 +102,8 @@ def main(args: argparse.Namespace) -> int:
                 print(f"note: skipped {metric}: {error_line(exc)}", file=sys.stderr)
                 continue
             reports.append((result, write_report(args.sweep_dir, result)))
+            for warning in result.warnings:
+                print(f"warning: {metric}: {warning}", file=sys.stderr)
     except INPUT_ERRORS as exc:
         print(f"hashpivot: error: {error_line(exc)}", file=sys.stderr)
         return EXIT_INPUT

@@ -35,7 +35,7 @@ from hashpivot.model.tools.report.figures import (
     save_figure,
     style_path,
 )
-from hashpivot.model.tools.report.formatting import fmt_band, fmt_num, seeds_text
+from hashpivot.model.tools.report.formatting import ROUGH_BELOW, fmt_band, fmt_num, rough_note, seeds_text
 from hashpivot.model.tools.report.key_results import KEY_METRICS
 from hashpivot.model.tools.report.reading import load_series
 from hashpivot.model.tools.report.series import Series, stats
@@ -222,7 +222,9 @@ def render_compare_figures(
             fig.suptitle(spec.title)
             name = f"compare_{spec.name}"
             save_figure(fig, folder, name, spec.title, prov, source)
-            caption = f"{spec.caption} Same y-axis along each row. {BAND_NOTE}"
+            few = [e.series.runs for e in entries if 1 < e.series.runs < ROUGH_BELOW]
+            rough = f" {rough_note(min(few))}" if few else ""
+            caption = f"{spec.caption} Same y-axis along each row. {BAND_NOTE}{rough}"
             files.append(FigureFile.of(name, spec.title, caption, svg=True))
     return files
 

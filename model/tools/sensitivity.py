@@ -55,6 +55,11 @@ class Sensitivity:
         points: Design points analysed.
         runs: Successful runs averaged into them.
         conf_level: Confidence level of the ``*_conf`` columns.
+        samples: N, the design's base samples (Sobol) or trajectories (Morris).
+        half: The ranking index (``ST`` or ``mu_star``) per parameter from the first N/2 samples alone
+            (empty when N/2 is too small to analyse): the convergence check.
+        warnings: What makes the indices untrustworthy, in words (wide intervals, indices outside
+            [0, 1], indices that still move between N/2 and N); empty when none applies.
     """
 
     metric: str
@@ -64,6 +69,9 @@ class Sensitivity:
     points: int = 0
     runs: int = 0
     conf_level: float = 0.95
+    samples: int = 0
+    half: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -110,8 +118,97 @@ def analyze_sweep(folder: Path, metric: str, *, resamples: int = 1000, conf_leve
     check_metric(spec, metric, source)
     unit = read_design_unit(folder, spec)
     y, runs = point_means(folder, metric, len(unit))
-    rows, second = analyze(spec, unit, y, source=f"{folder} ({metric})", resamples=resamples, conf_level=conf_level)
-    return Sensitivity(metric, spec.design.method, rows, second, len(unit), runs, conf_level)
+    where = f"{folder} ({metric})"
+    rows, second = analyze(spec, unit, y, source=where, resamples=resamples, conf_level=conf_level)
+    result = Sensitivity(metric, spec.design.method, rows, second, len(unit), runs, conf_level, spec.design.samples)
+    result.half = half_sample_indices(spec, unit, y, resamples=resamples, conf_level=conf_level)
+    result.warnings = trust_warnings(result)
+    return result
+
+
+OUTSIDE_TOLERANCE = 0.02
+"""Sobol estimates this far outside [0, 1] are flagged (a zero index estimated at -0.01 is rounding)."""
+WIDE_SOBOL = 0.1
+"""A Sobol interval whose half-width exceeds this (a tenth of the variance) is too wide to rank on."""
+WIDE_MORRIS = 0.5
+"""A Morris interval on mu* wider than half of mu* is too wide to rank on."""
+MOVED_SOBOL = 0.1
+"""Indices that move more than this between N/2 and N have not converged."""
+MOVED_MORRIS = 0.2
+"""mu* that moves more than 20% of the largest mu* between N/2 and N has not converged."""
+
+
+def half_sample_indices(
+    spec: SweepSpec, unit: np.ndarray, y: np.ndarray, *, resamples: int = 1000, conf_level: float = 0.95
+) -> dict[str, float]:
+    """The ranking index of every parameter from the first half of the design's samples.
+
+    A Saltelli design is N blocks of (D + 2) points (2D + 2 with second order), a Morris design N
+    trajectories of D + 1 points, each block drawn from the same scrambled sequence: the first N/2
+    blocks are a design of N/2 samples, analysed the same way. Comparing with the full design is the
+    convergence check of the indices.
+
+    Returns:
+        ``{parameter: ST or mu*}`` at N/2; empty if N/2 is below 2 or its output is constant.
+    """
+    samples = int(spec.design.samples or 0)
+    if samples // 2 < 2:
+        return {}
+    size = len(unit) // samples
+    keep = (samples // 2) * size
+    try:
+        rows, _ = analyze(spec, unit[:keep], y[:keep], resamples=resamples, conf_level=conf_level)
+    except ConstantOutput:
+        return {}
+    key = "ST" if spec.design.method == "sobol" else "mu_star"
+    return {row["parameter"]: row[key] for row in rows}
+
+
+def trust_warnings(result: Sensitivity) -> list[str]:
+    """What makes the indices untrustworthy (see ``Sensitivity.warnings``)."""
+    found = []
+    pct = f"{100 * result.conf_level:g}%"
+    if result.method == "sobol":
+        outside = [
+            f"{r[k]:.2f} ({k} of {r['parameter']})"
+            for r in result.rows
+            for k in ("S1", "ST")
+            if not -OUTSIDE_TOLERANCE <= r[k] <= 1.0 + OUTSIDE_TOLERANCE
+        ]
+        if outside:
+            found.append(
+                f"indices outside [0, 1]: {', '.join(outside)}; shares of variance lie in [0, 1], so the sample "
+                "is too small (or the output too noisy) for these estimates: raise samples or replications"
+            )
+        wide = [r for r in result.rows if max(r["S1_conf"], r["ST_conf"]) > WIDE_SOBOL]
+        if wide:
+            worst = max(max(r["S1_conf"], r["ST_conf"]) for r in wide)
+            found.append(
+                f"wide intervals: the {pct} bootstrap interval of {len(wide)} of {len(result.rows)} parameters "
+                f"is wider than ±{WIDE_SOBOL:g} (up to ±{worst:.2f}); rankings within that width are not "
+                "supported"
+            )
+        moved_limit, label = MOVED_SOBOL, "ST"
+    else:
+        top = max((r["mu_star"] for r in result.rows), default=0.0)
+        wide = [r for r in result.rows if r["mu_star"] > 0 and r["mu_star_conf"] > WIDE_MORRIS * r["mu_star"]]
+        if wide:
+            found.append(
+                f"wide intervals: the {pct} bootstrap interval on mu* of {len(wide)} of {len(result.rows)} "
+                f"parameters is wider than ±{100 * WIDE_MORRIS:g}% of mu*; add trajectories"
+            )
+        moved_limit, label = MOVED_MORRIS * top, "mu*"
+    if result.half:
+        key = result.key
+        moved = max(abs(r[key] - result.half.get(r["parameter"], r[key])) for r in result.rows)
+        if moved > moved_limit:
+            found.append(
+                f"not converged: {label} moved by up to {moved:.3g} between N/2 = {result.samples // 2} and "
+                f"N = {result.samples} samples; raise samples until it stops moving"
+            )
+    else:
+        found.append(f"no convergence check: N = {result.samples} is too small to compare with N/2")
+    return found
 
 
 def sweep_spec(folder: Path) -> SweepSpec:
@@ -311,14 +408,27 @@ def write_report(folder: Path, result: Sensitivity) -> list[Path]:
     out = Path(folder) / REPORT_DIR
     out.mkdir(exist_ok=True)
     written = [
-        _write_text(out / f"{result.metric}.csv", to_csv(result.rows)),
+        _write_text(out / f"{result.metric}.csv", to_csv(table_rows(result))),
         _write_text(out / f"{result.metric}.md", markdown(result)),
     ]
     if result.second_order:
         written.append(_write_text(out / f"{result.metric}_s2.csv", to_csv(result.second_order)))
     for suffix in ("png", "svg"):
-        written.append(_write_chart(out / f"{result.metric}.{suffix}", result))
+        written.append(write_chart(out / f"{result.metric}.{suffix}", result))
     return written
+
+
+def table_rows(result: Sensitivity) -> list[dict]:
+    """The rows with the interval ends and the N/2 index: what the CSV and the reports tabulate."""
+    out = []
+    for row in result.rows:
+        extra: dict[str, float] = {}
+        for key in ("S1", "ST", "mu_star"):
+            if key in row:
+                extra[f"{key}_low"] = row[key] - row[f"{key}_conf"]
+                extra[f"{key}_high"] = row[key] + row[f"{key}_conf"]
+        out.append({**row, **extra, f"{result.key}_half": result.half.get(row["parameter"], math.nan)})
+    return out
 
 
 def to_csv(rows: Sequence[dict]) -> str:
@@ -332,36 +442,49 @@ def to_csv(rows: Sequence[dict]) -> str:
 
 
 def markdown(result: Sensitivity) -> str:
-    """A Markdown section with the ranking table (and S2 pairs for second-order designs)."""
+    """A Markdown section: warnings first, then the ranking table with every index's interval and the N/2 check."""
     pct = f"{100 * result.conf_level:g}%"
     lines = [
         f"## Sensitivity of `{result.metric}` ({result.method.capitalize()})",
         "",
-        f"{result.points} design points, {result.runs} successful runs averaged per point; "
-        f"± is the half-width of the {pct} bootstrap interval.",
+        f"{result.points} design points (N = {result.samples}), {result.runs} successful runs averaged per "
+        f"point; brackets give the {pct} bootstrap interval; the last column is the ranking index from the "
+        "first N/2 samples alone (the convergence check).",
         "",
     ]
+    if result.warnings:
+        lines += [f"> **Warning**: {w}." for w in result.warnings] + [""]
+    half = f"{result.key if result.method == 'sobol' else 'mu*'} at N/2"
     if result.method == "sobol":
-        lines += ["| rank | parameter | S1 | ± | ST | ± |", "|---:|---|---:|---:|---:|---:|"]
+        lines += [f"| rank | parameter | S1 [{pct}] | ST [{pct}] | {half} |", "|---:|---|---:|---:|---:|"]
         for r in result.rows:
             lines.append(
-                f"| {r['rank']} | `{r['parameter']}` | {_fmt(r['S1'])} | {_fmt(r['S1_conf'])} "
-                f"| {_fmt(r['ST'])} | {_fmt(r['ST_conf'])} |"
+                f"| {r['rank']} | `{r['parameter']}` | {interval_text(r['S1'], r['S1_conf'])} "
+                f"| {interval_text(r['ST'], r['ST_conf'])} | {_fmt(result.half.get(r['parameter'], math.nan))} |"
             )
         if result.second_order:
-            lines += ["", "| parameters | S2 | ± |", "|---|---:|---:|"]
+            lines += ["", f"| parameters | S2 [{pct}] |", "|---|---:|"]
             for p in result.second_order:
                 lines.append(
-                    f"| `{p['parameter_1']}` × `{p['parameter_2']}` | {_fmt(p['S2'])} | {_fmt(p['S2_conf'])} |"
+                    f"| `{p['parameter_1']}` × `{p['parameter_2']}` | {interval_text(p['S2'], p['S2_conf'])} |"
                 )
     else:
-        lines += ["| rank | parameter | mu* | ± | mu | sigma |", "|---:|---|---:|---:|---:|---:|"]
+        lines += [f"| rank | parameter | mu* [{pct}] | mu | sigma | {half} |", "|---:|---|---:|---:|---:|---:|"]
         for r in result.rows:
             lines.append(
-                f"| {r['rank']} | `{r['parameter']}` | {_fmt(r['mu_star'])} "
-                f"| {_fmt(r['mu_star_conf'])} | {_fmt(r['mu'])} | {_fmt(r['sigma'])} |"
+                f"| {r['rank']} | `{r['parameter']}` | {interval_text(r['mu_star'], r['mu_star_conf'])} "
+                f"| {_fmt(r['mu'])} | {_fmt(r['sigma'])} | {_fmt(result.half.get(r['parameter'], math.nan))} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def interval_text(value: float, half_width: float) -> str:
+    """``0.412 [0.301, 0.523]``: an index and its bootstrap interval."""
+    if not math.isfinite(value):
+        return "n/a"
+    if not math.isfinite(half_width):
+        return _fmt(value)
+    return f"{_fmt(value)} [{_fmt(value - half_width)}, {_fmt(value + half_width)}]"
 
 
 def _fmt(value: float) -> str:
@@ -377,8 +500,8 @@ def _write_text(path: Path, text: str) -> Path:
     return path
 
 
-def _write_chart(path: Path, result: Sensitivity) -> Path:
-    """Horizontal bars with confidence whiskers, most influential on top."""
+def write_chart(path: Path, result: Sensitivity) -> Path:
+    """Horizontal bars with confidence whiskers, most influential on top; warnings in the title."""
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -404,7 +527,9 @@ def _write_chart(path: Path, result: Sensitivity) -> Path:
         ax.barh(positions, values, xerr=errors, capsize=3, color="tab:purple")
         ax.set_xlabel(f"Morris mu* ({result.metric} per full parameter range)")
     ax.set_yticks(positions, names)
-    ax.set_title(f"Sensitivity of {result.metric}")
+    ax.set_title(
+        f"Sensitivity of {result.metric}" + ("\n(see the warnings: indices not reliable)" if result.warnings else "")
+    )
     ax.grid(axis="x", alpha=0.3)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     fmt = path.suffix.lstrip(".")

@@ -13,7 +13,7 @@ import numpy as np
 from hashpivot.model.config.paths import DOCS_DIR
 from hashpivot.model.tools import calibration as cal
 from hashpivot.model.tools.report.document import Report
-from hashpivot.model.tools.report.formatting import fmt_band
+from hashpivot.model.tools.report.formatting import fmt_band, rough_note
 from hashpivot.model.tools.report.reading import load_run_result
 from hashpivot.model.tools.report.source import ENSEMBLE, SWEEP, Source, scarcity_by_region
 from hashpivot.model.tools.report.tables import Table
@@ -69,6 +69,7 @@ def calibration_table(source: Source) -> Table:
         tuple(rows),
         shown_header=("fact", "quantity", "band", "simulated mean [90% interval]", "seeds", "verdict"),
         shown_rows=tuple(shown),
+        note=rough_note(len(runs)),
     )
 
 

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from hashpivot.model.tools.report.figure_specs import FigureSpec, Panel
-from hashpivot.model.tools.report.formatting import seeds_text
+from hashpivot.model.tools.report.formatting import rough_note, seeds_text
 from hashpivot.model.tools.report.series import Series
 from hashpivot.model.tools.report.source import SWEEP, Source
 
@@ -123,7 +123,9 @@ def draw_panel(ax, panel: Panel, series: Series, legend: bool = True) -> bool:
 def band_note(series: Series) -> str:
     """How to read the lines of a figure."""
     if series.runs > 1:
-        return f"Lines: mean across {series.runs} {series.label}; shaded: 90% band (5th-95th percentile)."
+        rough = rough_note(series.runs, series.label)
+        text = f"Lines: mean across {series.runs} {series.label}; shaded: 90% band (5th-95th percentile)."
+        return f"{text} {rough}" if rough else text
     return "One run."
 
 

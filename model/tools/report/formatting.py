@@ -45,3 +45,22 @@ def seeds_text(seeds: Sequence[int]) -> str:
     if seeds == list(range(seeds[0], seeds[-1] + 1)) and len(seeds) > 2:
         return f"{seeds[0]}-{seeds[-1]}"
     return ", ".join(str(s) for s in seeds)
+
+
+ROUGH_BELOW = 10
+"""Ensembles of fewer runs than this say their intervals are rough."""
+
+
+def rough_note(runs: int, label: str = "seeds") -> str:
+    """A warning for intervals across few runs ("" for one run or ``ROUGH_BELOW`` runs and more).
+
+    With n runs the 5th and 95th percentiles are interpolated between the few smallest and largest values
+    (with 4 seeds they are close to the minimum and maximum), so they move a lot from one ensemble to the
+    next.
+    """
+    if runs <= 1 or runs >= ROUGH_BELOW:
+        return ""
+    return (
+        f"With {runs} {label} the 90% intervals are rough: the 5th and 95th percentiles of so few values lie "
+        f"close to their minimum and maximum; use {ROUGH_BELOW} or more {label} for intervals to quote."
+    )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hashpivot.model.tools.report.formatting import fmt_band
+from hashpivot.model.tools.report.formatting import fmt_band, rough_note
 from hashpivot.model.tools.report.series import Series, stats
 from hashpivot.model.tools.report.tables import Table
 
@@ -94,5 +94,12 @@ def key_results_table(series: Series, name: str = "key_results") -> Table:
         tuple(rows),
         shown_header=("metric", "unit", *dates),
         shown_rows=tuple(shown),
-        note="`column` in the CSV is the daily series in timeseries.csv; year-ends and the last day.",
+        note=" ".join(
+            x
+            for x in (
+                rough_note(series.runs, series.label),
+                "`column` in the CSV is the daily series in timeseries.csv; year-ends and the last day.",
+            )
+            if x
+        ),
     )

@@ -28,7 +28,13 @@ from hashpivot.model.tools.report.reading import load_series
 from hashpivot.model.tools.report.series import Series, stats
 from hashpivot.model.tools.report.source import Source
 from hashpivot.model.tools.report.tables import Table, parameter_table
-from hashpivot.model.tools.report.text import REPRODUCE_NOTE, methods_paragraph, regenerate_block, summary_lines
+from hashpivot.model.tools.report.text import (
+    REPRODUCE_NOTE,
+    display_path,
+    methods_paragraph,
+    regenerate_block,
+    summary_lines,
+)
 
 
 def sweep_tables(source: Source) -> tuple[list[Table], dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -196,6 +202,105 @@ def sweep_series_specs(series: Series) -> list[FigureSpec]:
     return specs
 
 
+def sensitivity_section(report: Report, source: Source, figures_dir: Path, prov: Provenance, svg: bool) -> None:
+    """The Sobol or Morris indices of every numeric output, with intervals, warnings and bar charts.
+
+    The same analysis as ``hashpivot sensitivity`` (``model/tools/sensitivity.py``: 1,000 bootstrap
+    resamples seeded with the sweep's root seed), so the report and the command give the same numbers.
+    """
+    from hashpivot.model.config.errors import ConfigError
+    from hashpivot.model.tools.errors import error_line
+    from hashpivot.model.tools.sensitivity import (
+        METHODS,
+        ConstantOutput,
+        analyze_sweep,
+        numeric_metrics,
+        sweep_spec,
+        table_rows,
+        write_chart,
+    )
+
+    method = source.manifest["sweep"]["design"]["method"]
+    if method not in METHODS:
+        return
+    report.add(
+        "## Sensitivity",
+        "",
+        f"{method.capitalize()} indices of each numeric output (`hashpivot sensitivity {display_path(source.path)}` "
+        "gives the same numbers). Brackets are 95% bootstrap intervals; the last column repeats the ranking "
+        "index from the first half of the samples: where it differs much from the full design's, the indices "
+        "have not converged.",
+        "",
+    )
+    for metric in numeric_metrics(sweep_spec(source.path)):
+        try:
+            result = analyze_sweep(source.path, metric)
+        except ConstantOutput:
+            report.add(f"- `{metric}`: the same in every run, so there is no variance to apportion.", "")
+            continue
+        except ConfigError as exc:
+            report.add(f"- `{metric}`: not analysed: {error_line(exc)}.", "")
+            continue
+        report.add(f"### Sensitivity of `{metric}`", "")
+        report.add(*[f"> **Warning**: {w}." for w in result.warnings], "")
+        rows = table_rows(result)
+        shown = _sensitivity_lines(result)
+        header = tuple(shown[0])
+        report.add_table(
+            Table(
+                f"sensitivity_{re.sub(r'[^A-Za-z0-9_.-]+', '_', metric)}",
+                f"{method.capitalize()} indices of {metric} ({result.points} design points, N = {result.samples})",
+                tuple(rows[0]),
+                tuple(tuple(r.values()) for r in rows),
+                shown_header=header,
+                shown_rows=tuple(tuple(x) for x in shown[1:]),
+            )
+        )
+        stem = "sensitivity_" + re.sub(r"[^A-Za-z0-9_.-]+", "_", metric)
+        for suffix in ("png", "svg") if svg else ("png",):
+            write_chart(figures_dir / f"{stem}.{suffix}", result)
+        caption = "Bars: indices; whiskers: 95% bootstrap intervals."
+        report.add(
+            f"![Sensitivity of {metric}](figures/{stem}.png)",
+            "",
+            f"{caption} Vector version: [{stem}.svg](figures/{stem}.svg)." if svg else caption,
+            "",
+        )
+
+
+def _sensitivity_lines(result) -> list[list[str]]:
+    """Header and cells of the sensitivity table for people (the rows of ``sensitivity.markdown``)."""
+    from hashpivot.model.tools.sensitivity import interval_text
+
+    half = result.half
+    if result.method == "sobol":
+        lines = [["rank", "parameter", "S1 [95%]", "ST [95%]", "ST at N/2"]]
+        for r in result.rows:
+            lines.append(
+                [
+                    str(r["rank"]),
+                    r["parameter"],
+                    interval_text(r["S1"], r["S1_conf"]),
+                    interval_text(r["ST"], r["ST_conf"]),
+                    interval_text(half.get(r["parameter"], math.nan), math.nan),
+                ]
+            )
+        return lines
+    lines = [["rank", "parameter", "mu* [95%]", "mu", "sigma", "mu* at N/2"]]
+    for r in result.rows:
+        lines.append(
+            [
+                str(r["rank"]),
+                r["parameter"],
+                interval_text(r["mu_star"], r["mu_star_conf"]),
+                interval_text(r["mu"], math.nan),
+                interval_text(r["sigma"], math.nan),
+                interval_text(half.get(r["parameter"], math.nan), math.nan),
+            ]
+        )
+    return lines
+
+
 def sweep_document(source: Source, figures_dir: Path, report_command: Sequence[str], svg: bool) -> Report:
     """Compute a sweep's tables, draw its figures into ``figures_dir`` and assemble the document."""
     m = source.manifest
@@ -229,6 +334,7 @@ def sweep_document(source: Source, figures_dir: Path, report_command: Sequence[s
     if series is not None:
         files += render_figures(series, figures_dir, prov, origin, sweep_series_specs(series), svg)
     report.add(*figures_markdown(files, prov))
+    sensitivity_section(report, source, figures_dir, prov, svg)
     report.add(
         "## Calibration",
         "",

@@ -21,6 +21,8 @@ ReducerName = Literal[
     "mean",
     "sum",
     "std",
+    "change",
+    "ratio",
     "day_of_min",
     "day_of_max",
     "date_of_min",
@@ -78,6 +80,16 @@ def _date(index_fn: Callable[[np.ndarray], int | None]) -> Callable:
     return reduce
 
 
+def _change(values: np.ndarray, days: np.ndarray, dates: np.ndarray) -> float:
+    """Last day minus first day (``final - first``): how far the series moved over the run."""
+    return float(values[-1] - values[0])
+
+
+def _ratio(values: np.ndarray, days: np.ndarray, dates: np.ndarray) -> float:
+    """Last day over first day (``final / first``; nan when the first is 0): 0.7 = fell by 30%."""
+    return float(values[-1] / values[0]) if values[0] != 0 and math.isfinite(values[0]) else math.nan
+
+
 _ARGMIN = _index_of(np.nanargmin)
 _ARGMAX = _index_of(np.nanargmax)
 
@@ -89,6 +101,8 @@ REDUCERS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], float | str |
     "mean": _stat(np.mean),
     "sum": _stat(np.sum),
     "std": _stat(np.std),
+    "change": _change,
+    "ratio": _ratio,
     "day_of_min": _day(_ARGMIN),
     "day_of_max": _day(_ARGMAX),
     "date_of_min": _date(_ARGMIN),
