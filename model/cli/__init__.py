@@ -41,6 +41,7 @@ COMMAND_MODULES = [
     "ensemble",
     "report",
     "compare",
+    "discover",
     "diagnose",
 ]
 """Subcommand modules under ``model/cli/``, in the order ``--help`` lists them."""

@@ -268,6 +268,66 @@ def sensitivity_section(report: Report, source: Source, figures_dir: Path, prov:
         )
 
 
+DISCOVERY_HEADER = ("box", "coverage", "density", "mass", "parameter", "box limits", "sweep range", "quasi-p")
+
+
+def discovery_section(report: Report, source: Source, figures_dir: Path, svg: bool) -> None:
+    """The scenario discoveries written into the sweep folder by ``hashpivot discover`` (PRIM boxes)."""
+    from hashpivot.model.tools.discover import read_discoveries, write_chart
+
+    for found in read_discoveries(source.path):
+        stem = "discover_" + found["name"]
+        report.add(f"## Scenario discovery: `{found['question']}`", "")
+        report.add(
+            f"{found['cases']} of {found['runs']} successful runs are cases of interest; PRIM (EMA Workbench) boxes "
+            f"from `hashpivot discover {display_path(source.path)} --output {found['metric']} "
+            f"--{found['rule']} {found['threshold']:g}`: the densest box covering at least "
+            f"{100 * found['min_coverage']:g}% of the cases.",
+            "",
+        )
+        rows, shown = [], []
+        for box in found["boxes"]:
+            for r in box["restrictions"]:
+                kept = ", ".join(str(v).lower() if isinstance(v, bool) else str(v) for v in r["levels"])
+                limits = f"{{{kept}}}" if r["levels"] else f"{fmt_num(r['low'])} to {fmt_num(r['high'])}"
+                full = f"{fmt_num(r['full_low'])} to {fmt_num(r['full_high'])}" if r["full_low"] is not None else ""
+                rows.append((box["number"], box["coverage"], box["density"], box["mass"], r["parameter"], limits))
+                shown.append(
+                    (
+                        str(box["number"]),
+                        f"{box['coverage']:.2f}",
+                        f"{box['density']:.2f}",
+                        f"{box['mass']:.2f}",
+                        r["parameter"],
+                        limits,
+                        full,
+                        fmt_num(r["quasi_p"]),
+                    )
+                )
+        report.add_table(
+            Table(
+                f"discover_{found['name']}",
+                f"PRIM boxes for {found['question']}: coverage, density, mass and the restricted parameters",
+                ("box", "coverage", "density", "mass", "parameter", "limits"),
+                tuple(rows),
+                shown_header=(
+                    "box",
+                    "coverage",
+                    "density",
+                    "mass",
+                    "parameter",
+                    "box limits",
+                    "sweep range",
+                    "quasi-p",
+                ),
+                shown_rows=tuple(shown),
+            )
+        )
+        for suffix in ("png", "svg") if svg else ("png",):
+            write_chart(figures_dir / f"{stem}.{suffix}", found)
+        report.add(f"![Scenario discovery: {found['question']}](figures/{stem}.png)", "")
+
+
 def _sensitivity_lines(result) -> list[list[str]]:
     """Header and cells of the sensitivity table for people (the rows of ``sensitivity.markdown``)."""
     from hashpivot.model.tools.sensitivity import interval_text
@@ -335,6 +395,7 @@ def sweep_document(source: Source, figures_dir: Path, report_command: Sequence[s
         files += render_figures(series, figures_dir, prov, origin, sweep_series_specs(series), svg)
     report.add(*figures_markdown(files, prov))
     sensitivity_section(report, source, figures_dir, prov, svg)
+    discovery_section(report, source, figures_dir, svg)
     report.add(
         "## Calibration",
         "",
