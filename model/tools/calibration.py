@@ -1,4 +1,4 @@
-"""The seed facts SF-1..SF-8, measured on seeded ensembles of the baseline (issue 4).
+"""The seed facts SF-1..SF-8, measured on seeded ensembles of the baseline.
 
 Each fact is a *measurement* on model output, never an input: ``FACTS`` lists, per fact, what is measured,
 the target band, and a function from the ensemble's runs to one value per seed. Contrasts (the mass-exit
@@ -21,6 +21,9 @@ from hashpivot.model.config.schema import Scenario
 from hashpivot.model.tools.run import RunResult, simulate
 
 BASELINE_DAYS = 1460  # 2024-04-20 .. 2028-04: every fact is dated before 2028
+CALIBRATION_DAYS = BASELINE_DAYS
+"""Every baseline fact is measured on the first 1,460 days of each run (``cut``), by ``hashpivot calibrate`` and
+by ``hashpivot report`` alike, so one fact has one number whatever the runs' horizon."""
 SF1_WINDOW_DAYS = 7
 # The dates the baseline-only facts read: one place for the measure and for ``Fact.last_date``.
 SF2_START, SF2_END = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
@@ -57,6 +60,8 @@ class Fact:
         last_date: The last day ``measure`` reads of the baseline runs' daily series; None if it reads no
             fixed date (the panel it is given, or a window set by the shock date). A run ending earlier would
             be read at its last day instead, so the fact cannot be measured on it.
+        whole_horizon: The measure reads the whole panel of the first ``CALIBRATION_DAYS`` days (SF-3,
+            SF-6): it needs runs at least that long.
     """
 
     id: str
@@ -68,6 +73,7 @@ class Fact:
     measure: Callable[[dict], list[float]]
     ensembles: tuple[str, ...] = ("baseline",)
     last_date: dt.date | None = None
+    whole_horizon: bool = False
 
     @property
     def other_ensembles(self) -> tuple[str, ...]:
@@ -218,6 +224,22 @@ def sf7_parts(runs: dict, shock_date: dt.date) -> list[dict]:
     return out
 
 
+def ai_mw_by_region(r: RunResult, day: int) -> dict[str, float]:
+    """MW under AI contracts on miners' and bought sites on ``day``, by region (signed, not yet ended).
+
+    Read from the leases (sign and end days) rather than the end-of-run site states, so it does not depend on
+    how long the run went on after ``day``.
+    """
+    region = {s["site"]: s["region"] for s in r.sites}
+    greenfield = {s["site"] for s in r.sites if s["greenfield"]}
+    out: dict[str, float] = {}
+    for x in r.leases:
+        ended = 0 <= x["end_day"] <= day if x["end_day"] is not None else False
+        if x["sign_day"] <= day and not ended and x["site"] not in greenfield and x["site"] in region:
+            out[region[x["site"]]] = out.get(region[x["site"]], 0.0) + float(x["mw"])
+    return out
+
+
 def _sf8(runs: dict) -> list[float]:
     """US share of AI MW minus US share of hashrate at the end of 2027 (needs > 0; Texas top AI region)."""
     out = []
@@ -225,10 +247,7 @@ def _sf8(runs: dict) -> list[float]:
         i = _row_on(r, SF8_DATE)
         t = r.timeseries
         gap = t["ai_mw_share_us"][i] - t["hashrate_share_us"][i]
-        ai_by_region: dict[str, float] = {}
-        for s in r.sites:
-            if not s["greenfield"]:
-                ai_by_region[s["region"]] = ai_by_region.get(s["region"], 0.0) + s["mw_ai_leased"] + s["mw_converting"]
+        ai_by_region = ai_mw_by_region(r, int(t["day"][i]))
         texas_top = bool(ai_by_region) and max(ai_by_region, key=ai_by_region.get) == "ERCOT"
         out.append(float(gap) if texas_top else float("nan"))
     return out
@@ -273,6 +292,7 @@ def facts(scarcity_by_region: dict[str, float], shock_date: dt.date) -> tuple[Fa
             0.0,
             0.20,
             _sf3,
+            whole_horizon=True,
         ),
         Fact(
             "SF-4",
@@ -293,6 +313,7 @@ def facts(scarcity_by_region: dict[str, float], shock_date: dt.date) -> tuple[Fa
             1e-9,
             np.inf,
             lambda runs: _sf6(runs, scarcity_by_region),
+            whole_horizon=True,
         ),
         Fact(
             "SF-7",
@@ -363,6 +384,42 @@ def run_ensembles(
     if workers > 1:
         pool.shutdown()
     return results
+
+
+def cut(run: RunResult, days: int | None = None) -> RunResult:
+    """The first ``days`` days of a run: its daily series, panel rows, leases signed, events and sales before.
+
+    A run of exactly ``days`` days has one more panel row, on its last day (written at the end of every run):
+    it is dropped too, so a longer run cut to ``days`` and a run of ``days`` give the same panel.
+    ``days`` defaults to ``CALIBRATION_DAYS``.
+    """
+    days = CALIBRATION_DAYS if days is None else days
+    ts = {k: v[:days] for k, v in run.timeseries.items()}
+    return RunResult(
+        timeseries=ts,
+        agents=[a for a in run.agents if a["day"] < days],
+        leases=[x for x in run.leases if x["sign_day"] < days],
+        sites=list(run.sites),
+        events=[e for e in run.events if e.get("day", 0) < days],
+        sales=[x for x in run.sales if x.get("day", 0) < days],
+    )
+
+
+def measure(fact: Fact, runs: dict[str, list[RunResult]]) -> list[float]:
+    """One value per seed of ``fact``, the baseline runs cut to ``CALIBRATION_DAYS`` (the one way to measure it)."""
+    given = dict(runs)
+    if "baseline" in given:
+        given["baseline"] = [cut(r) for r in given["baseline"]]
+    return fact.measure(given)
+
+
+def horizon_text(start: dt.date) -> str:
+    """How the baseline facts are measured, in words, for both tables that show them."""
+    end = start + dt.timedelta(days=CALIBRATION_DAYS - 1)
+    return (
+        f"baseline facts measured on the first {CALIBRATION_DAYS:,} days of each run ({start.isoformat()} to "
+        f"{end.isoformat()})"
+    )
 
 
 def summarise(values: list[float], low: float, high: float) -> dict:

@@ -38,15 +38,16 @@ def calibration_table(source: Source) -> Table:
     """The seed facts measured on an ensemble's own runs (baseline-only facts, covered dates)."""
     runs = [load_run_result(folder) for folder in source.run_dirs]
     last = dt.date.fromisoformat(str(runs[0].timeseries["date"][-1]))
+    days = len(runs[0].timeseries["date"])
     scarcity = scarcity_by_region(source)
     rows, shown = [], []
     # Any shock date will do: SF-7, the one fact reading it, needs the mass-exit ensemble and is not measured.
     for fact in cal.facts(scarcity, dt.date(2026, 1, 15)):
-        reason = _not_measurable(fact, last)
+        reason = _not_measurable(fact, last, days)
         if reason is None:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore", RuntimeWarning)
-                s = cal.summarise(fact.measure({"baseline": runs}), fact.low, fact.high)
+                s = cal.summarise(cal.measure(fact, {"baseline": runs}), fact.low, fact.high)
             verdict = "pass" if s["pass"] else "FAIL"
         else:
             s = {"mean": math.nan, "p05": math.nan, "p95": math.nan, "n": 0}
@@ -62,9 +63,11 @@ def calibration_table(source: Source) -> Table:
                 verdict,
             )
         )
+    start = dt.date.fromisoformat(str(runs[0].timeseries["date"][0]))
     return Table(
         "calibration",
-        f"Seed facts measured on this ensemble's {len(runs)} runs (model/tools/calibration.py)",
+        f"Seed facts measured on this ensemble's {len(runs)} runs, {cal.horizon_text(start)} as "
+        "hashpivot calibrate measures them (model/tools/calibration.py)",
         ("id", "fact", "quantity", "band", "mean", "p05", "p95", "seeds", "verdict"),
         tuple(rows),
         shown_header=("fact", "quantity", "band", "simulated mean [90% interval]", "seeds", "verdict"),
@@ -73,12 +76,14 @@ def calibration_table(source: Source) -> Table:
     )
 
 
-def _not_measurable(fact: cal.Fact, last: dt.date) -> str | None:
-    """Why ``fact`` cannot be measured on baseline runs ending on ``last`` (None if it can)."""
+def _not_measurable(fact: cal.Fact, last: dt.date, days: int) -> str | None:
+    """Why ``fact`` cannot be measured on baseline runs of ``days`` days ending on ``last`` (None if it can)."""
     if fact.other_ensembles:
         return "needs " + " and ".join(cal.ENSEMBLE_TEXT[name] for name in fact.other_ensembles)
     if fact.last_date is not None and last < fact.last_date:
         return f"needs runs to {fact.last_date.isoformat()}"
+    if fact.whole_horizon and days < cal.CALIBRATION_DAYS:
+        return f"reads the panel of the first {cal.CALIBRATION_DAYS:,} days; these runs have {days:,}"
     return None
 
 
