@@ -27,6 +27,7 @@ from hashpivot.model.markets.machines import MachineBid, UsedLot
 if TYPE_CHECKING:
     from hashpivot.model.simulation import HashpivotModel
 
+DEALER_SPREAD = 0.25  # assumption: older models trade ~20-25% below dealers' "fair value" (cal: Luxor RFQ, Jun 2023)
 MIN_ORDER_MW = 1.0  # orders below 1 MW are not worth a purchase agreement
 UPGRADE_MIN_GAIN = 0.9  # a new generation must be at least 10% more efficient to replace a batch
 
@@ -88,8 +89,11 @@ class FleetDecisions:
         # Only a switched-off batch is given up: one that earns today is worth at least that (the option value).
         for i in b[(keep_usd_per_th < sc.scrap_usd_per_th) & f.hibernating[b]]:
             m.machine_market.list_batch(int(i))
-        offer = (keep_usd_per_th >= sc.scrap_usd_per_th) & (keep_usd_per_th < self.resale_usd_per_th())
-        for i, reserve in zip(b[offer], keep_usd_per_th[offer], strict=True):
+        # A running batch is offered only if the market pays clearly more than it is worth here: the price must
+        # also cover the dealer's spread and the weeks it is offline in transit (``DEALER_SPREAD``).
+        ask = keep_usd_per_th * (1.0 + DEALER_SPREAD)
+        offer = (keep_usd_per_th >= sc.scrap_usd_per_th) & (ask < self.resale_usd_per_th())
+        for i, reserve in zip(b[offer], ask[offer], strict=True):
             m.machine_market.list_batch(int(i), reserve_usd_per_th=float(reserve))
 
     def _upgrade(self) -> None:
@@ -193,10 +197,14 @@ class FleetDecisions:
         m, sc = self.model, self.model.config
         if self.strategy == "exit":
             return [], {}, 0.0
+        # Room: idle MW, and unbuilt MW it would build out for the machines (energised sites only).
+        s = m.sites
         rooms = {
-            (self.idx, int(s)): r
-            for s in self.sites
-            if m.grid.mining_allowed(int(s)) and (r := self.room_mw(int(s))) >= MIN_ORDER_MW
+            (self.idx, int(site)): r
+            for site in self.sites
+            if m.grid.mining_allowed(int(site))
+            and (r := max(self.room_mw(int(site)), 0.0) + (s.unbuilt_mw[site] if s.energised[site] else 0.0))
+            >= MIN_ORDER_MW
         }
         budget = self.investable_usd()
         if not rooms or budget <= 0:
@@ -217,7 +225,10 @@ class FleetDecisions:
         move = np.where(from_region[None, :] == m.sites.region[sites][:, None], SAME_REGION_MOVE_SHARE, 1.0)
         rate = m.beliefs.rate_mining[self.idx]
         delay = (1.0 + rate) ** -(sc.mining.relocation_days * move / 365.0)
-        value_per_th = (npv * delay - sc.mining.relocation_cost_usd_per_mw * move) / (1e6 / j)[None, :]
+        # Where the room is unbuilt the buyer also pays the build, on average over the site's room.
+        unbuilt_share = np.array([s.unbuilt_mw[site] / rooms[(self.idx, int(site))] for site in sites])
+        build = np.minimum(unbuilt_share, 1.0)[:, None] * sc.mining.build_capex_usd_per_mw
+        value_per_th = (npv * delay - sc.mining.relocation_cost_usd_per_mw * move - build) / (1e6 / j)[None, :]
         gen = m.technology.newest(m.date)
         new_npv = m.valuations.new_npv_per_mw_for(sites, gen.j_per_th, self.idx)
         per_dollar_new = new_npv / m.technology.cost_usd_per_mw(gen.j_per_th)

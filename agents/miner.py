@@ -98,7 +98,9 @@ class Miner(FleetDecisions, mesa.Agent):
 
     # --- decision point ---------------------------------------------------------------------------------------
     def decide(self) -> None:
-        """Re-decide: treasury first (liquidity), then strategy, then fleet."""
+        """Re-decide: treasury first (liquidity), then strategy, then fleet (nothing, once it has left)."""
+        if self.has_left():
+            return
         self.manage_treasury()
         view = self.strategy_view()
         choice = STRATEGY_RULES[self.model.config.rules.strategy](view)
@@ -116,6 +118,17 @@ class Miner(FleetDecisions, mesa.Agent):
         else:
             self.manage_fleet()
             self._exit_if_no_longer_mining()
+
+    def has_left(self) -> bool:
+        """An exited firm with no sites, no machines and no contracts: it is out of the industry."""
+        m = self.model
+        f = m.fleet
+        return (
+            self.strategy == "exit"
+            and self.sites.size == 0
+            and not np.any((f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0))
+            and not m.lease_market.has_contracts(self.unique_id)
+        )
 
     def _exit_if_no_longer_mining(self) -> None:
         """Record an exit when the firm has in fact left mining.
@@ -322,14 +335,20 @@ class Miner(FleetDecisions, mesa.Agent):
         return bids
 
     def leave_mining(self) -> None:
-        """Exit: offer every machine on the used market and put every site without a contract up for sale."""
+        """Exit: put every site without a contract up for sale, as a going concern; give up every other machine.
+
+        Machines at a site for sale keep running until it is sold (a mining buyer takes them over); machines
+        behind AI tenants and machines still on order go to the used market.
+        """
         m = self.model
-        f = m.fleet
-        for i in np.flatnonzero((f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0) & ~f.removed[: f.n]):
-            m.machine_market.list_batch(int(i))  # installed and on order alike
+        f, s = m.fleet, m.sites
         for site in self.sites:
-            if m.sites.converting_mw[site] + m.sites.ai_mw[site] <= 0:
+            if s.converting_mw[site] + s.ai_mw[site] <= 0:
                 m.site_market.list_for_sale(int(site))
+        selling = s.for_sale[f.site[: f.n]]
+        mine = (f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0) & ~f.removed[: f.n]
+        for i in np.flatnonzero(mine & ~(selling & f.installed(m.day))):
+            m.machine_market.list_batch(int(i))
 
     # --- site market ----------------------------------------------------------------------------------------
     def value_site(self, site: int) -> SiteBid | None:

@@ -71,10 +71,11 @@ class HashpivotModel(mesa.Model):
         self._ids = {"request": 0, "rfp": 0, "lease": 0}
         self._by_uid: dict[int, mesa.Agent] = {}
         # Children of a SeedSequence depend only on their index: adding a stream leaves the others unchanged.
-        price_ss, grid_ss, pop_ss, net_ss, choice_ss, belief_ss = self.rng.bit_generator.seed_seq.spawn(6)
+        price_ss, grid_ss, pop_ss, net_ss, choice_ss, belief_ss, site_ss = self.rng.bit_generator.seed_seq.spawn(7)
         self.net_rng = np.random.default_rng(net_ss) if sc.run.stochastic_blocks else None
         self.choice_rng = np.random.default_rng(choice_ss)
         self.belief_rng = np.random.default_rng(belief_ss)
+        self.site_rng = np.random.default_rng(site_ss)
         self.beliefs = Beliefs.consensus(sc)
         self._miners_by_idx: list[Miner] = []
         self.btc_price = DailyBtcPrice(sc.price, sc.run.start_date, price_ss, sc.run.days)
@@ -88,6 +89,8 @@ class HashpivotModel(mesa.Model):
         self.grid = Grid(self, operators, np.random.default_rng(grid_ss))
         self.accounts = Accounts(0)
         self._create_miners(np.random.default_rng(pop_ss))
+        for site in range(self.sites.n):  # each site's own power contract
+            self.sites.power_adder_usd_per_mwh[site] = self.site_power_adder(self.sites.power_adder_usd_per_mwh[site])
         for i in range(sc.ai.hyperscalers):
             Hyperscaler(self, i, HYPERSCALER_NAMES[i % len(HYPERSCALER_NAMES)], 1.0 / sc.ai.hyperscalers)
         n_miners = len(self.miners)
@@ -149,6 +152,11 @@ class HashpivotModel(mesa.Model):
         self.ev_usd = np.append(self.ev_usd, 0.0)
         self.panel_revenue = np.vstack([self.panel_revenue, np.zeros((1, 3))])
         return miner
+
+    def site_power_adder(self, base_usd_per_mwh: float) -> float:
+        """A new site's delivery cost over its region's price: its own contract, around ``base_usd_per_mwh``."""
+        spread = self.config.grid.site_power_spread_usd_per_mwh
+        return float(base_usd_per_mwh + self.site_rng.uniform(-spread, spread)) if spread > 0 else base_usd_per_mwh
 
     def miner_at(self, idx: int) -> Miner:
         """The Miner with account index ``idx``."""

@@ -409,6 +409,14 @@ class GridSection(Section):
     developer_bid_usd_per_mw: float = P(
         150_000.0, "USD/MW", "assumption: powered-land value to buyers outside the model (reserve bid)", ge=0
     )
+    site_power_spread_usd_per_mwh: float = P(
+        8.0,
+        "USD/MWh",
+        "assumption: sites' delivered power costs differ by contract and location (cal: miners' median ~45 "
+        "$/MWh); each site's adder is drawn uniformly within +- this of its archetype's or parcel's",
+        ge=0,
+        le=100,
+    )
     parcel_release_mw_per_year: float = P(
         0.25, "share of annual headroom growth", "assumption: powered parcels auctioned per year", ge=0, le=1
     )
@@ -426,13 +434,14 @@ class EntrySection(Section):
         ge=0,
         le=1,
     )
-    capital_usd_per_year: float = P(
-        6e9,
-        "USD/yr",
-        "cal: miners raised 2.7 B$ (2023) and 12.3 B$ (2024); the capital market funds at most this much new "
-        "mining capacity a year (mid-range)",
+    capital_share_of_revenue: float = P(
+        0.5,
+        "share of the network's trailing-year mining revenue",
+        "cal [derived]: miners raised 2.7 B$ in 2023 (~0.3x that year's ~9 B$ of mining revenue) and 12.3 B$ in "
+        "2024 (~1.1x of ~11 B$); the capital market funds new mining capacity in proportion to what mining earns, "
+        "at a mid-range share",
         ge=0,
-        le=1e12,
+        le=10,
     )
     site_mw: float = P(
         100.0, "MW", "assumption: an entrant's first site (cal: 60-400 MW sites in 2024 deals)", ge=1, le=5000

@@ -6,9 +6,10 @@ every region: the newest machines at the region's power prices, demand-response 
 at a hurdle rate above incumbents' (``entry.hurdle_premium``), less machine and build capex, discounted over
 the expected wait for flexible service in the region's interconnection queue and the build. Where that NPV
 is positive it files requests for sites (``Purpose.MINING``, flexible service), best regions first, within a
-capital-market limit on the capex it can raise in a year (``entry.capital_usd_per_year``; calibration.md:
-miners raised 2.7 B$ in 2023 and 12.3 B$ in 2024). A site approved by the grid becomes a new Miner agent with
-the equity to build and equip it; an incumbent that asked for a site (``request_site``) gets the site itself.
+capital-market limit on the capex it can raise in a year (``entry.capital_share_of_revenue`` of what mining
+earned; calibration.md: miners raised 2.7 B$ in 2023 and 12.3 B$ in 2024). A site approved by the grid
+becomes a new Miner agent with the equity to build and equip it; an incumbent that asked for a site
+(``request_site``) gets the site itself. Entrants also bid in site auctions (model/markets/site_market.py).
 """
 
 from __future__ import annotations
@@ -100,10 +101,16 @@ class Entry:
         return machines + m.config.mining.build_capex_usd_per_mw * float(s.unbuilt_mw[site])
 
     def capital_left_usd(self) -> float:
-        """Capex the capital market will still fund for new capacity in the trailing year."""
+        """Capex the capital market will still fund for new capacity in the trailing year.
+
+        The limit is ``entry.capital_share_of_revenue`` of the network's mining revenue over the last year
+        (annualised while the run has less history): capital follows what mining earns.
+        """
         m = self.model
+        revenue = m.recorder.column("mining_revenue_usd")[-365:]
+        annual = float(revenue.mean()) * 365.0 if revenue.size else 0.0
         used = sum(x for day, x in self.committed if m.day - day < 365)
-        return max(m.config.entry.capital_usd_per_year - used, 0.0)
+        return max(m.config.entry.capital_share_of_revenue * annual - used, 0.0)
 
     # --- requests ---------------------------------------------------------------------------------------------
     def run(self) -> None:
@@ -172,7 +179,7 @@ class Entry:
             owner_kind=Owner.MINER,
             owner=miner.idx,
             energised=True,
-            power_adder_usd_per_mwh=SITE_POWER_ADDER_USD_PER_MWH,
+            power_adder_usd_per_mwh=m.site_power_adder(SITE_POWER_ADDER_USD_PER_MWH),
             cooling=Cooling.AIR,
             convertible_mw=conv,
             capex_multiplier=1.0,

@@ -11,6 +11,7 @@ for ``mining.used_listing_days`` are recycled at ``mining.scrap_usd_per_th``: sa
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,6 +27,21 @@ MW_TOLERANCE = 1e-9
 SAME_REGION_MOVE_SHARE = 0.25  # a move within a region costs a quarter of an inter-regional one (no freight)
 
 
+@dataclass(frozen=True)
+class MachineSale:
+    """One used-machine trade: who sold to whom, how much, at what price, and where the machines went."""
+
+    day: int
+    seller: int  # miner index
+    buyer: int  # miner index
+    mw: float
+    th: float
+    j_per_th: float
+    usd_per_th: float
+    from_region: str
+    to_region: str
+
+
 class MachineMarket:
     """Listings, weekly clearing, transfers and recycling of used machines (``model.machine_market``)."""
 
@@ -35,6 +51,7 @@ class MachineMarket:
         self.th_sold_total = 0.0
         self.mw_relocated_total = 0.0
         self.th_scrapped_total = 0.0
+        self.sales: list[MachineSale] = []
 
     # --- listing ----------------------------------------------------------------------------------------------
     def list_batch(self, i: int, mw: float | None = None, reserve_usd_per_th: float | None = None) -> int:
@@ -57,10 +74,41 @@ class MachineMarket:
             self._refresh_site(int(f.site[i]))
         return i
 
-    def list_site_machines(self, site: int) -> None:
-        """Offer every batch at a site, installed or still on order."""
+    def installed_value_usd(self, site: int) -> float:
+        """Second-hand value of the machines installed at a site (recent used price, else recycling value)."""
+        m = self.model
+        f = m.fleet
+        rows = np.flatnonzero((f.site[: f.n] == site) & f.installed(m.day))
+        price = self.used_price_usd_per_th()
+        price = price if np.isfinite(price) else m.config.mining.scrap_usd_per_th
+        return float((f.mw[rows] * 1e6 / f.j_per_th[rows]).sum() * price)
+
+    def hand_over_site_machines(self, site: int, seller: int, buyer: int) -> None:
+        """The machines installed at a sold site change owner with it, at their second-hand value."""
+        m = self.model
+        f = m.fleet
+        rows = np.flatnonzero((f.site[: f.n] == site) & f.installed(m.day) & (f.owner[: f.n] == seller))
+        value = self.installed_value_usd(site)
+        if not rows.size:
+            return
+        m.miner_at(buyer).fund(value)
+        m.accounts.post(buyer, "machines", -value)
+        m.accounts.post(seller, "salvage", value)
+        f.owner[rows] = buyer
+        f.on_market[rows], f.listed_day[rows], f.retire_day[rows] = False, -1, -1
+        f.cost_usd[rows] = (
+            f.mw[rows]
+            * 1e6
+            / f.j_per_th[rows]
+            * (value / max(float((f.mw[rows] * 1e6 / f.j_per_th[rows]).sum()), 1e-9))
+        )
+        f.touch()
+
+    def list_site_machines(self, site: int, owner: int) -> None:
+        """Offer every batch ``owner`` has at a site, installed or still on order."""
         f = self.model.fleet
-        for i in np.flatnonzero((f.site[: f.n] == site) & (f.mw[: f.n] > 0) & ~f.removed[: f.n]):
+        mine = (f.site[: f.n] == site) & (f.owner[: f.n] == owner)
+        for i in np.flatnonzero(mine & (f.mw[: f.n] > 0) & ~f.removed[: f.n]):
             self.list_batch(int(i))
 
     def receive_arrivals(self) -> None:
@@ -147,6 +195,13 @@ class MachineMarket:
         m.miner_at(trade.buyer).fund(price_usd)  # issue equity for what free cash does not cover
         acc.post(trade.buyer, "machines", -price_usd)
         acc.post(trade.buyer, "capex", -sc.relocation_cost_usd_per_mw * move_share * float(f.mw[i]))
+        # Machines bought for unbuilt MW: the buyer builds out what the idle MW do not cover.
+        s = m.sites
+        short = float(f.mw[i]) - max(float(s.idle_mw()[trade.site] - f.pending_mw(s.n, m.day)[trade.site]), 0.0)
+        build = min(max(short, 0.0), float(s.unbuilt_mw[trade.site]))
+        if build > 0:
+            s.unbuilt_mw[trade.site] -= build
+            acc.post(trade.buyer, "capex", -build * sc.build_capex_usd_per_mw)
         old_site = int(f.site[i])
         f.owner[i], f.site[i], f.cost_usd[i] = trade.buyer, trade.site, price_usd
         f.on_market[i], f.removed[i], f.hibernating[i], f.listed_day[i] = False, False, False, -1
@@ -156,8 +211,20 @@ class MachineMarket:
         self._refresh_site(trade.site)
         self.trades.append((m.day, th, trade.usd_per_th))
         self.th_sold_total += th
+        ids = m.regions.ids
+        sale = MachineSale(
+            m.day, seller, trade.buyer, float(f.mw[i]), th, float(f.j_per_th[i]), trade.usd_per_th,
+            ids[from_region], ids[to_region],
+        )  # fmt: skip
+        self.sales.append(sale)
         if to_region != from_region:
             self.mw_relocated_total += float(f.mw[i])
+            m.log_event(
+                m.miner_at(trade.buyer),
+                "relocation",
+                f"bought {sale.mw:.1f} MW of {sale.j_per_th:.1f} J/TH machines at {sale.usd_per_th:.2f} $/TH from "
+                f"{m.miner_at(seller).unique_id}; moving {sale.from_region} -> {sale.to_region}",
+            )
 
     def _recycle_stale(self) -> None:
         """Given-up machines nobody bought are recycled; a voluntary offer nobody took is withdrawn."""

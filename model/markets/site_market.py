@@ -65,7 +65,7 @@ class SiteMarket:
             owner_kind=Owner.NONE,
             owner=-1,
             energised=True,
-            power_adder_usd_per_mwh=PARCEL_POWER_ADDER_USD_PER_MWH,
+            power_adder_usd_per_mwh=m.site_power_adder(PARCEL_POWER_ADDER_USD_PER_MWH),
             cooling=Cooling.AIR,
             convertible_mw=conv,
             capex_multiplier=1.0,
@@ -128,16 +128,24 @@ class SiteMarket:
         s, acc = m.sites, m.accounts
         s.for_sale[site] = False
         mining_value = max(m.entry.site_value_usd(site), 0.0)
-        m.machine_market.list_site_machines(site)  # the seller's machines do not go with the land
-        if s.owner_kind[site] == Owner.MINER:
-            acc.post(int(s.owner[site]), "site_sales", sale.price_usd)
+        seller = int(s.owner[site]) if s.owner_kind[site] == Owner.MINER else -1
+        if seller >= 0:
+            acc.post(seller, "site_sales", sale.price_usd)
+        rigs_usd = m.machine_market.installed_value_usd(site)
         if sale.winner == ENTRANTS:
-            buyer, kind = m.entry.create_entrant(sale.price_usd, m.entry.equip_capex_usd(site), commit=True), "entrant"
+            buyer = m.entry.create_entrant(sale.price_usd + rigs_usd, m.entry.equip_capex_usd(site), commit=True)
+            kind = "entrant"
         elif sale.winner == DEVELOPER:
             buyer, kind = None, "developer"
         else:
             buyer = m.agent_by_uid(sale.winner)
             kind = "miner" if isinstance(buyer, Miner) else "hyperscaler"
+        if isinstance(buyer, Miner) and seller >= 0:
+            # A mining buyer takes the site as a going concern: the installed machines keep running, and it
+            # pays the seller their second-hand value; machines on order or given up stay with the seller.
+            m.machine_market.hand_over_site_machines(site, seller, buyer.idx)
+        if seller >= 0:  # whatever the buyer does not take goes to the used market
+            m.machine_market.list_site_machines(site, seller)
         self.sales.append(
             SiteSale(
                 day=m.day,
@@ -157,6 +165,7 @@ class SiteMarket:
             s.set_owner(site, Owner.MINER, buyer.idx)
             acc.post(buyer.idx, "site_purchases", -sale.price_usd)
             if kind == "entrant":
+                m.entry.mw_entered_total += float(s.capacity_mw[site])
                 m.log_event(buyer, "entry", f"bought site {site} ({s.capacity_mw[site]:.0f} MW) to mine")
                 buyer.equip_new_site(site)
         else:

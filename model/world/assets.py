@@ -73,7 +73,7 @@ class Assets:
     def machine_mw_by_miner(self) -> np.ndarray:
         """Installed machine MW per miner (recomputed when the day or the fleet changes)."""
         m = self.model
-        key = (m.day, m.fleet.n, m.sites.version)
+        key = (m.day, m.fleet.n, m.sites.version, m.accounts.n)
         if self._machine_mw[0] != key:
             s, n = m.sites, m.sites.n
             mine = s.owner_kind[:n] == Owner.MINER

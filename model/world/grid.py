@@ -24,7 +24,8 @@ class Grid:
         self.operators = operators
         """Indexed by region (``model.regions.index``)."""
         self.rng = rng
-        self.price_multiplier = np.ones(len(model.regions.ids))  # power-price shocks in force
+        self.price_multiplier = np.ones(len(model.regions.ids))  # power-price shocks in force today
+        self.lasting_multiplier = np.ones(len(model.regions.ids))  # of which permanent (what long-run plans use)
 
     def operator_at(self, site: int) -> GridOperator:
         """The operator of the region a site is in."""
@@ -41,7 +42,7 @@ class Grid:
         shock ends, so a multiplier of 0 (allowed) ends too, and an ended shock leaves exactly 1.0 behind.
         """
         m = self.model
-        multiplier = np.ones(len(m.regions.ids))
+        multiplier, lasting = np.ones(len(m.regions.ids)), np.ones(len(m.regions.ids))
         for shock in m.config.shocks:
             start = (shock.date - m.config.run.start_date).days
             regions = [m.regions.index[r] for r in shock.regions]
@@ -52,7 +53,9 @@ class Grid:
                 end = start + shock.duration_days if shock.duration_days else None
                 if start <= m.day and (end is None or m.day < end):
                     multiplier[regions] *= shock.power_price_multiplier
-        self.price_multiplier = multiplier
+                    if end is None:  # a temporary shock is known to end: plans look through it
+                        lasting[regions] *= shock.power_price_multiplier
+        self.price_multiplier, self.lasting_multiplier = multiplier, lasting
 
     def power_prices(self) -> tuple[np.ndarray, np.ndarray]:
         """The day's hourly prices (regions x 24, USD/MWh) and the hours each operator calls DR."""

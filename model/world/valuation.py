@@ -136,12 +136,17 @@ class Valuations:
             self._n_sites = s.n
 
     # --- formulas ---------------------------------------------------------------------------------------------
-    def _power(self, regions: np.ndarray, adders: np.ndarray) -> dict:
-        """The hourly power-price distribution at sites in ``regions`` with delivery ``adders`` (USD/MWh)."""
+    def _power(self, regions: np.ndarray, adders: np.ndarray, lasting: bool = False) -> dict:
+        """The hourly power-price distribution at sites in ``regions`` with delivery ``adders`` (USD/MWh).
+
+        Today's (every shock in force), or with ``lasting`` the one long-run plans use: a power-price shock the
+        scenario says will end is looked through, a permanent one is not.
+        """
         m = self.model
         t, g, r = m.regions, m.config.grid, regions
+        shock = m.grid.lasting_multiplier if lasting else m.grid.price_multiplier
         return {
-            "price_mean": t.column("price_mean_usd_per_mwh")[r] * g.price_scale * m.grid.price_multiplier[r],
+            "price_mean": t.column("price_mean_usd_per_mwh")[r] * g.price_scale * shock[r],
             "price_sigma_log": t.column("price_sigma_log")[r],
             "adder": adders,
             "scarcity_share": np.minimum(t.column("scarcity_hours_per_year")[r] * g.scarcity_scale / 8_760.0, 1),
@@ -185,7 +190,7 @@ class Valuations:
             life_years=life_years,
             failure_rate_per_year=sc.mining.failure_rate_per_year,
             idle_cost_usd_per_mw_day=sc.mining.hibernation_cost_usd_per_mw_day,
-            **self._power(regions, np.asarray(adders, dtype=float)),
+            **self._power(regions, np.asarray(adders, dtype=float), lasting=True),
         )
 
     def _batch_npv(self, batches: np.ndarray) -> np.ndarray:
