@@ -101,7 +101,8 @@ def test_the_baseline_has_no_lockstep_swings():
     for seed in (0, 1):
         t = simulate(scenario(), seed=seed, days=1095).timeseries
         capacity = t["mw_mining_capacity"][7:]
-        # A firm's exit can take its machines off in a day (one decision, not lockstep): at most one such day.
-        assert (np.abs(np.diff(capacity) / capacity[:-1]) > 0.08).sum() <= 1, seed
+        # A firm's exit, or a site sold to data-centre developers, takes machines off in a day (one decision,
+        # not lockstep); after the 2024 halving several fringe firms do so within weeks: at most three such days.
+        assert (np.abs(np.diff(capacity) / capacity[:-1]) > 0.08).sum() <= 3, seed
         h = t["network_hashrate_ehs"][7:]
         assert (np.abs(np.diff(h) / h[:-1]) > 0.15).sum() <= 2, seed
