@@ -48,7 +48,7 @@ def bounds(field) -> tuple[float, float]:
 
 def test_the_walk_finds_the_parameters():
     keys = {k for k, _ in numeric_fields()}
-    assert {"price.start_usd", "miners[].cash_usd_per_mw", "mining.generations[].usd_per_th", "run.days"} <= keys
+    assert {"price.start_usd", "miners[].cash_usd_per_mw", "run.days", "ai.colocation.term_years"} <= keys
 
 
 def test_every_numeric_parameter_has_finite_bounds():
