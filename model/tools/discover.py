@@ -13,8 +13,9 @@ time towards the cases of interest; each step of its *peeling trajectory* is a b
 and restrictions on some parameters (the rest are left free). Of the trajectory, the box with the highest
 density among those covering at least ``min_coverage`` of the cases is chosen (the usual trade-off, made
 explicit); ``boxes > 1`` looks for further boxes among the cases the first ones did not cover. Every
-restricted parameter comes with PRIM's quasi-p-value (a binomial test of the restriction; below 0.05 it is
-unlikely to be chance).
+restricted parameter comes with PRIM's quasi-p-value (a binomial test of the restriction, the smaller of its
+two sides; below 0.05 it is unlikely to be chance); restrictions no side supports at 0.05 are dropped from
+the chosen box, which is then re-measured.
 
 ``write_discovery`` puts ``discover/<name>.md``, ``.csv``, ``.json``, ``.png`` and ``.svg`` into the sweep
 folder; ``hashpivot report`` includes every discovery it finds there. Results are deterministic: PRIM draws
@@ -220,8 +221,10 @@ def _prim(x, y: np.ndarray, spec: SweepSpec, count: int, min_coverage: float, pe
                 ]
             step = _choose(steps, min_coverage)
             box.select(step)
-            dims = list(sdutil._determine_restricted_dims(box.box_lim, algorithm.box_init))
-            quasi = box._calculate_quasi_p(step, dims) if dims else {}
+            step, dims, quasi = _drop_weak(box, algorithm, sdutil, step)
+            if not dims:  # PRIM found nothing to restrict among the cases left: no further box
+                break
+            steps = box.peeling_trajectory
             found.append(
                 Box(
                     number,
@@ -239,6 +242,30 @@ def _prim(x, y: np.ndarray, spec: SweepSpec, count: int, min_coverage: float, pe
     return found, trajectory
 
 
+SIGNIFICANT = 0.05
+"""A restriction is kept when the quasi-p-value of one of its sides is at most this; weaker ones are dropped."""
+
+
+def _drop_weak(box, algorithm, sdutil, step: int):
+    """Drop the chosen box's restrictions that no side's quasi-p-value supports (PRIM's usual clean-up).
+
+    Peeling leaves thin slivers cut off many parameters; a restriction whose quasi-p-value exceeds
+    ``SIGNIFICANT`` on both sides is as likely chance as not. Dropping it adds a box to the trajectory
+    (the workbench's ``drop_restriction``), whose coverage and density are recomputed.
+
+    Returns:
+        The box's trajectory step, its restricted parameters and their quasi-p-values.
+    """
+    while True:
+        dims = [str(d) for d in sdutil._determine_restricted_dims(box.box_lim, algorithm.box_init)]
+        quasi = box._calculate_quasi_p(step, dims) if dims else {}
+        weak = [d for d in dims if not any(0 <= q <= SIGNIFICANT for q in quasi.get(d, []))]
+        if not weak or len(weak) == len(dims):
+            return step, dims, quasi
+        box.drop_restriction(weak[0])
+        step = len(box.peeling_trajectory) - 1
+
+
 def _choose(steps, min_coverage: float) -> int:
     """The densest step covering at least ``min_coverage`` of the cases (the first step if none does)."""
     coverage = steps["coverage"].to_numpy(float)
@@ -253,7 +280,7 @@ def _choose(steps, min_coverage: float) -> int:
 def _restriction(spec: SweepSpec, name: str, limits, quasi: Sequence[float] | None) -> Restriction:
     param = next(p for p in spec.parameters if p.name == name)
     p_values = [q for q in (quasi or []) if q is not None and q >= 0]
-    quasi_p = float(max(p_values)) if p_values else math.nan
+    quasi_p = float(min(p_values)) if p_values else math.nan  # the side that supports the restriction
     if param.kind in ("float", "int"):
         low, high = float(limits.iloc[0]), float(limits.iloc[1])
         return Restriction(name, low, high, (), float(param.low), float(param.high), quasi_p)
