@@ -83,7 +83,11 @@ PROFITABLE_DAYS = 90  # idle capacity counts as an artefact once mining there ha
 
 
 class IdleWatch:
-    """How long the newest machines have been profitable at each site (for ``mw_idle_profitable_90d``)."""
+    """How long new machines have paid at each site (for ``mw_idle_profitable_90d``).
+
+    "Paid" is the investment test: the newest machines' NPV there, to the site's owner, exceeds what they
+    cost -- not merely a positive running margin, which a falling market can show while no purchase pays.
+    """
 
     def __init__(self) -> None:
         self.days = np.zeros(0, dtype=np.int64)
@@ -98,8 +102,9 @@ class IdleWatch:
         paying = np.zeros(n, dtype=bool)
         if sites.size:
             allowed = np.array([m.grid.mining_allowed(int(i)) for i in sites])
-            margin = m.valuations.new_margins()[sites]
-            paying[sites] = (margin > 0) & allowed
+            cost = m.technology.cost_usd_per_mw(m.technology.newest(m.date).j_per_th)
+            gain = np.array([m.valuations.site_new_npv_per_mw(int(i)) for i in sites]) - cost
+            paying[sites] = (gain > 0) & allowed
         self.days[:n] = np.where(paying, self.days[:n] + 1, 0)
         pending = m.fleet.pending_mw(n, m.day)
         unused = np.maximum(s.idle_mw() - pending, 0.0) + s.hibernating_mw[:n]

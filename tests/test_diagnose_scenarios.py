@@ -1,0 +1,54 @@
+"""`hashpivot diagnose` on every shipped scenario (issue 14): the artefact checks the supply side owns pass.
+
+Each scenario runs two years through the command line (as a user would) and is diagnosed. The checks this
+issue is responsible for must pass: no idle capacity where mining has paid for 90+ days, and no site sold
+for nothing while mining there pays. Hashrate swings above 15% outside shocks are bounded (a day of
+curtailment at thin margins can cross the line; lockstep decisions no longer do). Firms with negative cash
+are reported but not asserted: nothing defaults yet (the "Firms that can fail" issue adds default).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hashpivot.model.tools import diagnose
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted(p.stem for p in (REPO / "runs").glob("*.toml"))
+DAYS = 730
+
+
+# Known gaps, with the economic reason (strict: the test fails when they are fixed, so the entry comes out).
+KNOWN_GAPS = {
+    "btc_bear": "in a falling market firms without funds leave MW idle where new machines would pay (NPV > cost): "
+    "they can neither finance them nor sell part of a site; selling firms and sites is the 'Firms that can "
+    "fail, merge and pay out' issue (measured: 79 of 730 days above 5%, at most 8.8%, seed 0)",
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_GAPS[n], strict=True)) if n in KNOWN_GAPS else n
+        for n in SCENARIOS
+    ],
+)
+def test_supply_side_artefact_checks_pass(name, tmp_path):
+    out = tmp_path / name
+    cli = Path(sys.executable).parent / "hashpivot"
+    done = subprocess.run(
+        [str(cli), "run", name, "--seed", "0", "--days", str(DAYS), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    results = {r.name: r for r in diagnose.diagnose(diagnose.load_run(out))}
+    assert results[diagnose.IDLE_WHILE_PROFITABLE].status == "pass", results[diagnose.IDLE_WHILE_PROFITABLE]
+    assert results[diagnose.FREE_SALES].status == "pass", results[diagnose.FREE_SALES]
+    swings = results[diagnose.HASHRATE_SWINGS]
+    assert swings.status == "pass" or len(swings.details) <= 2, swings
