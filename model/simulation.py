@@ -68,6 +68,7 @@ class HashpivotModel(mesa.Model):
         self.seed = seed
         self.check_invariants = check_invariants
         self.day = 0
+        self._date: tuple[int, dt.date] = (-1, sc.run.start_date)
         self._ids = {"request": 0, "rfp": 0, "lease": 0}
         self._by_uid: dict[int, mesa.Agent] = {}
         # Children of a SeedSequence depend only on their index: adding a stream leaves the others unchanged.
@@ -196,7 +197,9 @@ class HashpivotModel(mesa.Model):
     @property
     def date(self) -> dt.date:
         """Calendar date of the day being (or next to be) simulated."""
-        return self.config.run.start_date + dt.timedelta(days=self.day)
+        if self._date[0] != self.day:
+            self._date = (self.day, self.config.run.start_date + dt.timedelta(days=self.day))
+        return self._date[1]
 
     def step(self) -> None:
         """One day: prices are set, fleets run, books settle, the grid works, agents decide, markets clear."""

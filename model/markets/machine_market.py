@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hashpivot.model.markets.machines import UsedLot, clear_used_machines, th_per_mw
+from hashpivot.model.world.sites import Owner
 
 if TYPE_CHECKING:
     from hashpivot.model.simulation import HashpivotModel
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 CLEARING_INTERVAL_DAYS = 7
 PRICE_WINDOW_DAYS = 30  # the used-price index is the TH-weighted mean of the last month's trades
 MW_TOLERANCE = 1e-9
+LOTS_PER_BUYER = 60
 SAME_REGION_MOVE_SHARE = 0.25  # a move within a region costs a quarter of an inter-regional one (no freight)
 
 
@@ -138,8 +140,10 @@ class MachineMarket:
 
     def _refresh_site(self, site: int) -> None:
         m = self.model
-        m.fleet.touch()
-        m.sites.machine_mw[site] = m.fleet.mw_by_site(m.sites.n, m.day)[site]
+        f = m.fleet
+        f.touch()
+        here = (f.site[: f.n] == site) & f.installed(m.day)
+        m.sites.machine_mw[site] = float(f.mw[: f.n][here].sum())
 
     # --- prices -----------------------------------------------------------------------------------------------
     def used_price_usd_per_th(self) -> float:
@@ -172,8 +176,12 @@ class MachineMarket:
         lots = self.lots()
         if lots:
             bids, room, budget = [], {}, {}
-            for miner in m.miners:
-                b, r, money = miner.used_machine_bids(lots)
+            # Each buyer looks at the most efficient lots first; beyond ``LOTS_PER_BUYER`` the rest would
+            # rarely fit its room, and valuing them all is the market's cost, not the buyers'.
+            lots = sorted(lots, key=lambda x: (x.j_per_th, x.lot))
+            shown = lots[:LOTS_PER_BUYER]
+            for miner in self._buyers():
+                b, r, money = miner.used_machine_bids(shown)
                 if b:
                     bids += b
                     room.update(r)
@@ -181,6 +189,14 @@ class MachineMarket:
             for trade in clear_used_machines(lots, bids, room, budget):
                 self._transfer(trade)
         self._recycle_stale()
+
+    def _buyers(self) -> list:
+        """Miners with energised room somewhere (idle or unbuilt MW), the only ones that can buy."""
+        m = self.model
+        s, n = m.sites, m.sites.n
+        room = s.idle_mw() - m.fleet.pending_mw(n, m.day) + np.where(s.energised[:n], s.unbuilt_mw[:n], 0.0)
+        mine = (s.owner_kind[:n] == Owner.MINER) & (room >= 1.0)
+        return [m.miner_at(int(i)) for i in np.unique(s.owner[:n][mine])]
 
     def _transfer(self, trade) -> None:
         m = self.model
