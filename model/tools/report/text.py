@@ -33,6 +33,8 @@ PRICE = {
     "{volatility_per_year}/yr from {start_usd} USD)",
     "constant": "constant at {start_usd} USD",
     "csv": "read from a CSV file ({csv_path})",
+    "csv_gbm": "the observed monthly prices of {csv_path} until its last month, then a geometric Brownian "
+    "motion from there (drift {drift_per_year}/yr, volatility {volatility_per_year}/yr)",
 }
 
 
