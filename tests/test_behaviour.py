@@ -45,7 +45,9 @@ def test_higher_ai_rents_mean_more_mw_pivoted_and_sooner():
     rich = ensemble({"ai": {"greenfield_capex_usd_per_mw": 16e6}})
     rent = lambda rs: mean([np.nanmean(r.timeseries["lease_rent_usd_per_kw_month_mean"]) for r in rs])  # noqa: E731
     assert rent(rich) > rent(base) + 5
-    assert mean([_mw_leased_by(r, -1) for r in rich]) > 1.2 * mean([_mw_leased_by(r, -1) for r in base])
+    # The effect was +20% before the supply side landed; with entrants bidding for sites and machines worth
+    # more on the used market it is +7% over these seeds (one seed reverses): the direction is what is asserted.
+    assert mean([_mw_leased_by(r, -1) for r in rich]) > mean([_mw_leased_by(r, -1) for r in base])
     assert mean([_days_to_mw(r, 800) for r in rich]) < mean([_days_to_mw(r, 800) for r in base])
 
 
