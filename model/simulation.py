@@ -34,6 +34,7 @@ from hashpivot.model.world.assets import Assets
 from hashpivot.model.world.beliefs import Beliefs
 from hashpivot.model.world.bitcoin import NetworkState
 from hashpivot.model.world.construction import ConstructionBook
+from hashpivot.model.world.datacollector import RecorderDataCollector
 from hashpivot.model.world.fleet import Fleet
 from hashpivot.model.world.grid import Grid
 from hashpivot.model.world.interconnection import Purpose, Request
@@ -187,6 +188,11 @@ class HashpivotModel(mesa.Model):
     def hyperscalers(self) -> AgentSet:
         """Every Hyperscaler, in creation order; empty in a world without hyperscalers."""
         return self.agents_by_type.get(Hyperscaler) or AgentSet([], random=self.random)
+
+    @property
+    def datacollector(self) -> RecorderDataCollector:
+        """Mesa's habit: ``model.datacollector.get_model_vars_dataframe()`` over the recorder and the panel."""
+        return RecorderDataCollector(self)
 
     def new_id(self, kind: str) -> int:
         """A fresh id for an interconnection ``"request"``, an ``"rfp"`` or a ``"lease"``."""

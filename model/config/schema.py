@@ -36,7 +36,7 @@ class RunSection(Section):
 
     start_date: dt.date = P(dt.date(2024, 4, 20), "date", "cal: protocol -- block 840,000 mined 2024-04-20")
     days: int = P(3650, "days", "ten years of daily steps (issue 3)", ge=1, le=36_500)
-    anchor_height: int = P(840_000, "block height", "cal: protocol -- April 2024 halving block", ge=0)
+    anchor_height: int = P(840_000, "block height", "cal: protocol -- April 2024 halving block", ge=0, le=13_440_000)
     anchor_bits: int = P(
         0x17034219, "compact nBits", "chain history: bits of block 840,000 (difficulty ~86.39 T)", ge=1, le=0xFFFFFFFF
     )
@@ -47,7 +47,7 @@ class RunSection(Section):
     initial_network_ehs: float = P(
         650.0, "EH/s", "cal: ~650 EH/s Apr 2024; spread archetypes fill regions to this level", gt=0, le=100_000
     )
-    decision_interval_days: int = P(30, "days", "agents re-decide monthly (issue 3: 'e.g. monthly')", ge=1)
+    decision_interval_days: int = P(30, "days", "agents re-decide monthly (issue 3: 'e.g. monthly')", ge=1, le=365)
 
     @field_validator("anchor_bits")
     @classmethod
@@ -79,7 +79,7 @@ class PriceSection(Section):
     kind: Literal["constant", "gbm", "csv", "csv_gbm"] = P(
         "gbm", "name", "registry in model/world/price.py; csv_gbm = the CSV's history, then GBM from its last price"
     )
-    start_usd: float = P(64_000.0, "USD/BTC", "BTC close 2024-04-20 (~64k, public market data)", gt=0)
+    start_usd: float = P(64_000.0, "USD/BTC", "BTC close 2024-04-20 (~64k, public market data)", gt=0, le=1e8)
     drift_per_year: float = P(0.15, "1/yr", "assumption: long-run drift; sweep range -0.5..0.6", ge=-2, le=2)
     volatility_per_year: float = P(0.45, "1/yr", "BTC realised vol ~40-60%/yr 2023-2025 (public data)", ge=0, le=3)
     csv_path: str = P("", "path", "user CSV 'date,price_usd', relative to the scenario file")
@@ -107,7 +107,7 @@ class MiningSection(Section):
     """Costs and habits of mining (econ: Mining)."""
 
     opex_usd_per_mw_day: float = P(
-        250.0, "USD/MW-day", "cal: all-in opex 55.5 vs power 45 $/MWh -> ~10.5 $/MWh x 24 h", ge=0
+        250.0, "USD/MW-day", "cal: all-in opex 55.5 vs power 45 $/MWh -> ~10.5 $/MWh x 24 h", ge=0, le=100_000
     )
     ppa_hedge_share: float = P(
         0.5,
@@ -118,7 +118,7 @@ class MiningSection(Section):
         ge=0,
         le=1,
     )
-    build_capex_usd_per_mw: float = P(600_000.0, "USD/MW", "cal: a mining build is 0.3-1 M$/MW", ge=0)
+    build_capex_usd_per_mw: float = P(600_000.0, "USD/MW", "cal: a mining build is 0.3-1 M$/MW", ge=0, le=1e8)
     machine_life_years: float = P(4.0, "years", "assumption: ASIC economic life 3-5 years", gt=0, le=15)
     failure_rate_per_year: float = P(
         0.05,
@@ -278,7 +278,7 @@ class FinanceSection(Section):
         12.0, "years", "assumption: blend of lease-backed project debt (10-15 yr) and ASIC loans (2-3 yr)", gt=0, le=40
     )
     exit_cost_usd_per_mw: float = P(
-        50_000.0, "USD/MW", "assumption: decommissioning, PPA and hosting-contract termination on exit", ge=0
+        50_000.0, "USD/MW", "assumption: decommissioning, PPA and hosting-contract termination on exit", ge=0, le=1e8
     )
     equity_issuance_share_per_year: float = P(
         0.15,
@@ -301,8 +301,10 @@ class ContractTerms(Section):
     escalator_per_year: float = P(0.03, "1/yr", "cal: 2-3% escalators (Hut 8 3%)", ge=0, le=0.2)
     prepayment_share: float = P(0.0, "share of first-year revenue", "cal: deals", ge=0, le=1)
     margin: float = P(0.85, "share", "cal: lease EBITDA/NOI ~85%", ge=0, le=1)
-    conversion_capex_usd_per_mw: float = P(9_000_000.0, "USD/MW IT", "cal: conversion 8-10 M$/MW typical (3-15)", ge=0)
-    equipment_capex_usd_per_mw: float = P(0.0, "USD/MW IT", "GPUs bought by the operator", ge=0)
+    conversion_capex_usd_per_mw: float = P(
+        9_000_000.0, "USD/MW IT", "cal: conversion 8-10 M$/MW typical (3-15)", ge=0, le=1e9
+    )
+    equipment_capex_usd_per_mw: float = P(0.0, "USD/MW IT", "GPUs bought by the operator", ge=0, le=1e9)
     equipment_residual_share: float = P(
         0.0,
         "share of equipment capex",
@@ -322,7 +324,7 @@ class AiMarketSection(Section):
     spend_2024_usd: float = P(47e9, "USD/yr", "seed: AI-infrastructure market 47 B$ (2024)", gt=0, le=1e13)
     spend_growth_per_year: float = P(0.266, "1/yr", "econ: 47 -> 499 B$ 2024-2034 is ~26.6%/yr", ge=-0.5, le=2)
     usd_per_mw_year: float = P(
-        9.7e6, "USD per MW-yr", "cal: GPU cloud revenue ~9.7 M$/MW-yr (what a buyer spends per MW)", ge=1e5
+        9.7e6, "USD per MW-yr", "cal: GPU cloud revenue ~9.7 M$/MW-yr (what a buyer spends per MW)", ge=1e5, le=1e9
     )
     addressable_share: float = P(
         0.45,
@@ -334,9 +336,11 @@ class AiMarketSection(Section):
     )
     hyperscalers: int = P(4, "count", "seed: Microsoft, Google (Fluidstack), AWS, CoreWeave", ge=1, le=100)
     rfp_interval_days: int = P(30, "days", "assumption: monthly procurement rounds", ge=1, le=3650)
-    min_block_mw: float = P(20.0, "MW", "assumption: smallest block hyperscalers lease (cal: 18 MW Bitfarms)", gt=0)
+    min_block_mw: float = P(
+        20.0, "MW", "assumption: smallest block hyperscalers lease (cal: 18 MW Bitfarms)", gt=0, le=10_000
+    )
     greenfield_capex_usd_per_mw: float = P(
-        11e6, "USD/MW IT", "assumption: powered shell + fit-out new build, above 8-10 M$ conversion", gt=0
+        11e6, "USD/MW IT", "assumption: powered shell + fit-out new build, above 8-10 M$ conversion", gt=0, le=1e9
     )
     greenfield_build_days: int = P(730, "days", "assumption: ~2 years site to energised hall", ge=0, le=3650)
     planning_horizon_days: int = P(
@@ -348,7 +352,7 @@ class AiMarketSection(Section):
         le=7300,
     )
     value_of_time_usd_per_mw_year: float = P(
-        1.5e6, "USD per MW-yr", "assumption: margin lost per year of delay (of ~9.7 M$ revenue)", ge=0
+        1.5e6, "USD per MW-yr", "assumption: margin lost per year of delay (of ~9.7 M$ revenue)", ge=0, le=1e9
     )
     rate_hyperscaler: float = P(0.08, "1/yr", "econ: investment-grade cost of capital", gt=0, le=1)
     us_preference: float = P(
@@ -378,10 +382,10 @@ class AiMarketSection(Section):
         "~30% of their cost after 5 years (resale or a follow-on contract)",
     )
     reference_rent_usd_per_kw_month: float = P(
-        140.0, "USD/kW-month", "cal: recent miner leases ~100-160 $/kW-month", gt=0
+        140.0, "USD/kW-month", "cal: recent miner leases ~100-160 $/kW-month", gt=0, le=100_000
     )
     reference_gpu_price_usd_per_kw_month: float = P(
-        808.0, "USD/kW-month", "cal: 9.7 M$/MW-yr GPU cloud = 808 $/kW-month", gt=0
+        808.0, "USD/kW-month", "cal: 9.7 M$/MW-yr GPU cloud = 808 $/kW-month", gt=0, le=100_000
     )
 
     # Checked against the registry at load, like the rules: register_bargaining adds names scenarios may use.
@@ -400,14 +404,14 @@ class GridSection(Section):
     scarcity_scale: float = P(1.0, "multiplier", "scales scarcity hours per year", ge=0, le=20)
     study_scale: float = P(1.0, "multiplier", "scales interconnection study times", gt=0, le=10)
     study_capacity_mw_per_month: float = P(
-        400.0, "MW/month per region", "assumption: studies completed per month; backlog forms beyond", ge=1
+        400.0, "MW/month per region", "assumption: studies completed per month; backlog forms beyond", ge=1, le=1e6
     )
     flexible_headroom_credit: float = P(
         0.8, "share", "econ: Grid -- curtailable load needs little peak headroom", ge=0, le=1
     )
     texas_rule_strict: bool = P(False, "flag", "cal: SB 6 (2025); strict = firm AI load needs shedable load")
     developer_bid_usd_per_mw: float = P(
-        150_000.0, "USD/MW", "assumption: powered-land value to buyers outside the model (reserve bid)", ge=0
+        150_000.0, "USD/MW", "assumption: powered-land value to buyers outside the model (reserve bid)", ge=0, le=1e8
     )
     site_power_spread_usd_per_mwh: float = P(
         8.0,
@@ -461,9 +465,9 @@ class Archetype(Section):
     j_per_th: float = P(28.2, "J/TH fleet average", "cal: surveyed fleet average 28.2 J/TH (2024)", ge=1, le=200)
     convertible_share: float = P(0.2, "share of MW", "cal: ~20% of a portfolio convertible", ge=0, le=1)
     capex_multiplier: float = P(1.0, "x conversion capex", "site quality (cooling, power density)", gt=0, le=5)
-    cash_usd_per_mw: float = P(300_000.0, "USD/MW", "assumption: balance sheets 2024", ge=0)
-    debt_usd_per_mw: float = P(200_000.0, "USD/MW", "assumption", ge=0)
-    btc_per_mw: float = P(2.0, "BTC/MW", "assumption", ge=0)
+    cash_usd_per_mw: float = P(300_000.0, "USD/MW", "assumption: balance sheets 2024", ge=0, le=1e9)
+    debt_usd_per_mw: float = P(200_000.0, "USD/MW", "assumption", ge=0, le=1e9)
+    btc_per_mw: float = P(2.0, "BTC/MW", "assumption", ge=0, le=10_000)
     hodl_share: float = P(0.2, "share of mined BTC kept", "assumption", ge=0, le=1)
     power_adder_usd_per_mwh: float = P(
         8.0, "USD/MWh over regional price", "cal: delivered cost median ~45 $/MWh", ge=-100, le=500
