@@ -262,7 +262,7 @@ class FinanceSection(Section):
         0.03,
         "1/yr",
         "econ: expectations differ -- each firm's mining discount rate is drawn around rate_mining "
-        "(assumption: ~20-30% range of econ: Decisions)",
+        "(assumption: a spread within the range of econ: Decisions)",
         ge=0,
         le=0.3,
     )
@@ -416,8 +416,8 @@ class GridSection(Section):
     site_power_spread_usd_per_mwh: float = P(
         8.0,
         "USD/MWh",
-        "assumption: sites' delivered power costs differ by contract and location (cal: miners' median ~45 "
-        "$/MWh); each site's adder is drawn uniformly within +- this of its archetype's or parcel's",
+        "assumption: sites' delivered power costs differ by contract and location (cal: miners' delivered "
+        "cost median); each site's adder is drawn uniformly within +- this of its archetype's or parcel's",
         ge=0,
         le=100,
     )
