@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Fill Solara's local front-end cache (<cdn>/<package>@<version>/...) from the npm registry, so
 # the SolaraViz page renders with no internet at run time. Idempotent; see docs/ui.md.
+# world-atlas is the map's base layer (Natural Earth country outlines as TopoJSON, ISC licence):
+# the page reads <cdn>/world-atlas@2/countries-110m.json from this cache, never from the network.
 set -euo pipefail
 CDN="${1:?usage: fetch_ui_assets.sh CDN_DIR}"
 PKGS=(
@@ -11,6 +13,7 @@ PKGS=(
   "vega@5"
   "vega-lite@5"
   "vega-embed@6"
+  "world-atlas@2"
 )
 mkdir -p "$CDN"
 if ! command -v npm >/dev/null 2>&1; then

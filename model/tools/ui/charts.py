@@ -1,27 +1,46 @@
-"""The charts: an Altair template per chart, built and compiled once; each step only swaps its data.
+"""The charts: an Altair template per chart, compiled once; each day only its data sets change.
 
 Building and compiling Altair charts costs 10-60 ms each, so doing it every step for nine charts
-would blow the ~200 ms budget of a step. A template reads named data sets ("series", "edges", ...);
-``chart_spec`` puts the model's current rows into the compiled template's ``datasets``. The tests
-validate every filled spec against the Vega-Lite schema.
+would blow the budget of a step. A template reads named data sets ("series", "edges", ...);
+``chart_data`` computes the model's current rows for them and ``compiled_template`` is the spec
+the browser embeds once (``vega.VegaChart``). Each chart carries a one-line caption saying what
+it shows and in which units. The tests validate every filled spec against the Vega-Lite schema.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
-from collections.abc import Callable, Mapping, Sequence
+import os
+import sys
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import altair as alt
 
+from hashpivot.model.config.schema import Scenario
 from hashpivot.model.simulation import HashpivotModel
-from hashpivot.model.tools.ui.views import lease_data, long_rows, region_data, series_rows
+from hashpivot.model.tools.ui import geo
+from hashpivot.model.tools.ui.views import (
+    AI_AREA_PX2,
+    HASH_AREA_PX2,
+    bin_days,
+    lease_data,
+    region_data,
+    series_rows,
+)
 
-CHART_HEIGHT = 250  # px: fits Mesa's grid cell (10 rows of 30 px) with the title and legend
+CHART_HEIGHT = 210  # px: with title, axis, legend and caption it fits Mesa's grid cell (10 rows of 30 px)
+
+BASE_MAP = "world-atlas@2/countries-110m.json"
+"""Natural Earth country outlines (npm ``world-atlas``, ISC), in Solara's local asset cache (make setup)."""
+ASSETS_ENV = "SOLARA_ASSETS_PROXY_CACHE_DIR"
 
 CONVERTING = "Converting (also in hybrid/exit)"
 STRATEGY_COLORS = {"Hold": "#f2a900", "Hybrid": "#4c78a8", "Exit": "#9d755d"}
+STRATEGY_COLUMNS = ("miners_hold", "miners_hybrid", "miners_exit", "miners_converting")  # and CONVERTING
 STATE_COLORS = {
     "Mining": "#f2a900",
     "Curtailed": "#f7d37a",
@@ -61,23 +80,64 @@ VALUATION_COLUMNS = (
     "valuation_usd_per_mw_ai_focused",
     "valuation_usd_per_mw_btc_focused",
 )
+HASHRATE_COLOR = "#f2a900"
+AI_COLOR = "#2b6cb0"
 
 
-def _date_x() -> alt.X:
-    return alt.X("date:T", title="Date", axis=alt.Axis(labelOverlap=True))
+MIN_WINDOW_DAYS = 30
+"""The date axis spans at least this many days from the start, so a short run gets day ticks, not hours."""
 
 
-def _titled(chart: alt.TopLevelMixin, title: str) -> alt.TopLevelMixin:
-    return chart.properties(title=title, width="container", height=CHART_HEIGHT)
+def _utc(day: dt.date) -> alt.DateTime:
+    return alt.DateTime(year=day.year, month=day.month, date=day.day, utc=True)
 
 
-def _folded_marks(colors: dict[str, str], y_title: str, stacked: bool, dataset: str = "series") -> alt.Chart:
-    """Several series of one unit (long rows, ``long_rows``) as stacked areas or lines.
+def _date_x(start: dt.date | None) -> alt.X:
+    """The date axis from ``start``; None for a second layer, which shares the first layer's scale.
 
-    The colour scale lists every series of ``colors`` in order, so layers drawing different
-    data sets can share one scale and legend.
+    UTC: the dates are calendar days, and a browser west of Greenwich would draw them the evening before.
+    (Only one layer may name the domain: Vega-Lite warns when layers repeat it.)
+    """
+    if start is None:
+        return alt.X("date:T", title=None, scale=alt.Scale(type="utc"))
+    window = alt.Scale(
+        type="utc", domain=alt.DomainUnionWith(unionWith=[_utc(start), _utc(start + dt.timedelta(MIN_WINDOW_DAYS))])
+    )
+    return alt.X("date:T", title=None, scale=window, axis=alt.Axis(labelOverlap=True))
+
+
+def _date_tooltip() -> alt.Tooltip:
+    return alt.Tooltip("utcyearmonthdate(date):T", title="Date")
+
+
+def _titled(chart: alt.TopLevelMixin, title: str, height: int = CHART_HEIGHT) -> alt.TopLevelMixin:
+    return chart.properties(title=title, width="container", height=height)
+
+
+def series_key(index: int) -> str:
+    """The short field name a chart's ``index``-th series travels under (``s0``, ``s1``, ...)."""
+    return f"s{index}"
+
+
+def _folded_marks(
+    start: dt.date | None, colors: dict[str, str], y_title: str, stacked: bool, names: Sequence[str] | None = None
+) -> alt.Chart:
+    """Several series of one unit, stacked areas or lines, from wide rows (``_wide_series``).
+
+    Rows travel wide with short keys -- one row a day, not one a day and series, which made the data
+    five times bigger -- and are folded in the browser; the fold and a lookup of each key's name and
+    position are transforms, not Vega expressions. The colour scale lists every series of ``colors``
+    in order, so layers drawing different series (``names``) share one scale and legend.
     """
     domain = list(colors)
+    names = domain if names is None else list(names)
+    legend_rows = [{"key": series_key(i), "series": name, "order": i} for i, name in enumerate(domain)]
+    lookup = alt.LookupData(data=alt.InlineData(values=legend_rows), key="key", fields=["series", "order"])
+    base = (
+        alt.Chart(alt.NamedData("series"))
+        .transform_fold([series_key(domain.index(n)) for n in names], as_=["key", "value"])
+        .transform_lookup(lookup="key", from_=lookup)
+    )
     # The scale's domain orders the legend; a ``sort`` list would compile to an expression.
     color = alt.Color(
         "series:N",
@@ -85,46 +145,49 @@ def _folded_marks(colors: dict[str, str], y_title: str, stacked: bool, dataset: 
         scale=alt.Scale(domain=domain, range=list(colors.values())),
         legend=alt.Legend(orient="bottom", columns=3),
     )
-    base = alt.Chart(alt.NamedData(dataset))
     mark = base.mark_area(opacity=0.85) if stacked else base.mark_line()
     return mark.encode(
-        x=_date_x(),
+        x=_date_x(start),
         y=alt.Y("value:Q", title=y_title, stack="zero" if stacked else None),
         color=color,
         order=alt.Order("order:Q"),
-        tooltip=[alt.Tooltip("date:T"), "series:N", alt.Tooltip("value:Q", format=",.3~f")],
+        tooltip=[_date_tooltip(), alt.Tooltip("series:N", title="Series"), alt.Tooltip("value:Q", format=",.3~f")],
     )
 
 
-def _long_series(
-    model: HashpivotModel, colors: Mapping[str, str], columns: Sequence[str], divisor: float
-) -> dict[str, list]:
-    """The ``series`` data set of a ``_folded_marks`` chart: recorder ``columns`` / ``divisor``, named as ``colors``."""
-    rows = series_rows(model, {name: (column, divisor) for name, column in zip(colors, columns, strict=True)})
-    return {"series": long_rows(rows, list(colors))}
+def _wide_series(model: HashpivotModel, columns: Sequence[str], divisor: float) -> dict[str, list]:
+    """The ``series`` data set of a ``_folded_marks`` chart: recorder ``columns`` / ``divisor`` under ``series_key``."""
+    return {"series": series_rows(model, {series_key(i): (c, divisor) for i, c in enumerate(columns)})}
 
 
-def _dual(title: str, left: tuple[str, str, str], right: tuple[str, str, str]) -> alt.LayerChart:
+def _dual(start: dt.date, title: str, left: tuple[str, str, str], right: tuple[str, str, str]) -> alt.LayerChart:
     """Two series with their own y axes: (field, axis title, colour) each."""
-    base = alt.Chart(alt.NamedData("series")).encode(x=_date_x())
+    base = alt.Chart(alt.NamedData("series"))
     layers = []
     for (field, axis_title, color), orient in ((left, "left"), (right, "right")):
         axis = alt.Axis(title=axis_title, titleColor=color, orient=orient, format="~s")
         layers.append(
             base.mark_line(color=color).encode(
+                x=_date_x(start if orient == "left" else None),
                 y=alt.Y(f"{field}:Q", axis=axis, scale=alt.Scale(zero=False)),
-                tooltip=[alt.Tooltip("date:T"), alt.Tooltip(f"{field}:Q", format=",.4~r")],
+                tooltip=[_date_tooltip(), alt.Tooltip(f"{field}:Q", title=axis_title, format=",.4~r")],
             )
         )
     return _titled(alt.layer(*layers).resolve_scale(y="independent"), title)
 
 
-def price_template() -> alt.TopLevelMixin:
+# --------------------------------------------------------------------------------------------
+# Daily series
+# --------------------------------------------------------------------------------------------
+
+
+def price_template(start: dt.date) -> alt.TopLevelMixin:
     """BTC price (USD/BTC) and hashprice (USD per PH/s per day), two axes."""
     return _dual(
+        start,
         "BTC price and hashprice",
         ("price", "BTC price (USD/BTC)", "#f2a900"),
-        ("hashprice", "Hashprice (USD per PH/s per day)", "#4c78a8"),
+        ("hashprice", "Hashprice (USD/PH/s/day)", "#4c78a8"),
     )
 
 
@@ -135,9 +198,10 @@ def price_data(model: HashpivotModel) -> dict[str, list]:
     }
 
 
-def hashrate_template() -> alt.TopLevelMixin:
+def hashrate_template(start: dt.date) -> alt.TopLevelMixin:
     """Network hashrate (EH/s) and difficulty (trillions), two axes."""
     return _dual(
+        start,
         "Network hashrate and difficulty",
         ("hashrate", "Network hashrate (EH/s)", "#e45756"),
         ("difficulty", "Difficulty (T)", "#333333"),
@@ -151,106 +215,144 @@ def hashrate_data(model: HashpivotModel) -> dict[str, list]:
     }
 
 
-def strategy_template() -> alt.TopLevelMixin:
+def strategy_template(start: dt.date) -> alt.TopLevelMixin:
     """Miners by strategy (stacked areas), and those converting sites to AI (dashed line).
 
     Converting miners are also counted in their strategy (hybrid or exit): stacking them on top
     would count them twice.
     """
     colors = {**STRATEGY_COLORS, CONVERTING: "#e45756"}
-    stack = _folded_marks(colors, "Miners (count)", True, "strategies")
-    line = _folded_marks(colors, "Miners (count)", False, "converting").mark_line(strokeDash=[4, 2], strokeWidth=2)
+    stack = _folded_marks(start, colors, "Miners (count)", True, list(STRATEGY_COLORS))
+    line = _folded_marks(None, colors, "Miners (count)", False, [CONVERTING]).mark_line(
+        strokeDash=[4, 2], strokeWidth=2
+    )
     return _titled(alt.layer(stack, line), "Strategy mix (miners)")
 
 
 def strategy_data(model: HashpivotModel) -> dict[str, list]:
     """Rows for ``strategy_template``."""
-    rows = series_rows(
-        model,
-        {
-            "Hold": ("miners_hold", 1.0),
-            "Hybrid": ("miners_hybrid", 1.0),
-            "Exit": ("miners_exit", 1.0),
-            CONVERTING: ("miners_converting", 1.0),
-        },
-    )
-    return {"strategies": long_rows(rows, list(STRATEGY_COLORS)), "converting": long_rows(rows, [CONVERTING])}
+    return _wide_series(model, STRATEGY_COLUMNS, 1.0)
 
 
-def mw_template() -> alt.TopLevelMixin:
+def mw_template(start: dt.date) -> alt.TopLevelMixin:
     """Capacity on pivot sites by state, stacked (GW)."""
-    return _titled(_folded_marks(STATE_COLORS, "Capacity (GW)", True), "Capacity by state (pivot sites)")
+    return _titled(_folded_marks(start, STATE_COLORS, "Capacity (GW)", True), "Capacity by state (pivot sites)")
 
 
 def mw_data(model: HashpivotModel) -> dict[str, list]:
     """Rows for ``mw_template`` (MW columns shown in GW)."""
-    return _long_series(model, STATE_COLORS, STATE_COLUMNS, 1e3)
+    return _wide_series(model, STATE_COLUMNS, 1e3)
 
 
-def revenue_template() -> alt.TopLevelMixin:
+def revenue_template(start: dt.date) -> alt.TopLevelMixin:
     """Miners' daily revenue by source, stacked (M$/day)."""
-    return _titled(_folded_marks(REVENUE_COLORS, "Revenue (M$/day)", True), "Revenue mix (all miners)")
+    return _titled(_folded_marks(start, REVENUE_COLORS, "Revenue (M$/day)", True), "Revenue mix (all miners)")
 
 
 def revenue_data(model: HashpivotModel) -> dict[str, list]:
     """Rows for ``revenue_template`` (USD columns shown in M$)."""
-    return _long_series(model, REVENUE_COLORS, REVENUE_COLUMNS, 1e6)
+    return _wide_series(model, REVENUE_COLUMNS, 1e6)
 
 
-def concentration_template() -> alt.TopLevelMixin:
+def concentration_template(start: dt.date) -> alt.TopLevelMixin:
     """Regional concentration of hashrate and of AI MW (shares and HHI, 0-1)."""
-    return _titled(_folded_marks(CONCENTRATION_COLORS, "Share / HHI (0-1)", False), "Concentration")
+    return _titled(_folded_marks(start, CONCENTRATION_COLORS, "Share / HHI (0-1)", False), "Concentration")
 
 
 def concentration_data(model: HashpivotModel) -> dict[str, list]:
     """Rows for ``concentration_template``."""
-    return _long_series(model, CONCENTRATION_COLORS, CONCENTRATION_COLUMNS, 1.0)
+    return _wide_series(model, CONCENTRATION_COLUMNS, 1.0)
 
 
-def valuation_template() -> alt.TopLevelMixin:
+def valuation_template(start: dt.date) -> alt.TopLevelMixin:
     """Value per MW of listed miners, AI-focused vs BTC-focused: the valuation gap (SF-4), M$/MW."""
-    return _titled(_folded_marks(VALUATION_COLORS, "Value per MW (M$/MW)", False), "Valuation gap (listed miners)")
+    return _titled(
+        _folded_marks(start, VALUATION_COLORS, "Value per MW (M$/MW)", False), "Valuation gap (listed miners)"
+    )
 
 
 def valuation_data(model: HashpivotModel) -> dict[str, list]:
     """Rows for ``valuation_template`` (USD per MW shown in M$ per MW)."""
-    return _long_series(model, VALUATION_COLORS, VALUATION_COLUMNS, 1e6)
+    return _wide_series(model, VALUATION_COLUMNS, 1e6)
 
 
-def region_template() -> alt.TopLevelMixin:
-    """Regions at their longitude/latitude: size = hashrate, colour = AI share of site MW."""
-    x = alt.X("lon:Q", title="Longitude (°)", scale=alt.Scale(domain=[-180, 180]))
-    y = alt.Y("lat:Q", title="Latitude (°)", scale=alt.Scale(domain=[-60, 80]))
-    lines = (
-        alt.Chart(alt.NamedData("edges"))
-        .mark_rule(color="#bbb", strokeWidth=1)
-        .encode(x=x, y=y, x2="lon2:Q", y2="lat2:Q")
-    )
-    nodes = (
-        alt.Chart(alt.NamedData("nodes"))
-        .mark_circle(stroke="#333", strokeWidth=0.5)
-        .encode(
-            x=x,
-            y=y,
-            size=alt.Size("hashrate_ehs:Q", title="Hashrate (EH/s)", scale=alt.Scale(range=[15, 1200], zero=True)),
-            color=alt.Color(
-                "ai_share:Q", title="AI share of site MW", scale=alt.Scale(domain=[0, 1], scheme="viridis")
-            ),
-            tooltip=[
-                alt.Tooltip("name:N", title="Region"),
-                alt.Tooltip("hashrate_ehs:Q", title="Hashrate (EH/s)"),
-                alt.Tooltip("ai_mw:Q", title="AI MW (converting + leased)"),
-                alt.Tooltip("ai_share:Q", title="AI share of site MW", format=".0%"),
-            ],
+# --------------------------------------------------------------------------------------------
+# The map and the lease network
+# --------------------------------------------------------------------------------------------
+
+
+def assets_cache() -> Path:
+    """Solara's local front-end cache, where ``scripts/fetch_ui_assets.sh`` puts the base map."""
+    return Path(os.environ.get(ASSETS_ENV) or Path(sys.prefix) / "share" / "solara" / "cdn")
+
+
+def base_map_installed() -> bool:
+    """Whether the offline base map is in the asset cache (the map is drawn without it otherwise)."""
+    return (assets_cache() / BASE_MAP).is_file()
+
+
+def region_variant(model: HashpivotModel, datasets: Mapping[str, list]) -> tuple[bool, bool, bool]:
+    """Which layers the map has: a size scale over no rows warns in the browser, so empty layers are left out."""
+    return bool(datasets["hashrate"]), bool(datasets["ai"]), base_map_installed()
+
+
+def region_template(variant: tuple[bool, bool, bool] = (True, True, True)) -> alt.TopLevelMixin:
+    """Regions on an Equal Earth world map: disc area = hashrate, ring area = AI MW, labels kept apart.
+
+    Args:
+        variant: ``(hashrate discs, AI rings, base map)``: which layers to draw (``region_variant``).
+    """
+    with_hash, with_ai, with_base = variant
+    lon, lat = alt.Longitude("lon:Q"), alt.Latitude("lat:Q")
+    tooltip = [
+        alt.Tooltip("name:N", title="Region"),
+        alt.Tooltip("hashrate_ehs:Q", title="Hashrate (EH/s)"),
+        alt.Tooltip("ai_mw:Q", title="AI MW (converting + leased)"),
+        alt.Tooltip("ai_share:Q", title="AI share of site MW", format=".0%"),
+    ]
+    layers = []
+    if with_base:
+        world = alt.Data(url=BASE_MAP, format=alt.DataFormat(type="topojson", feature="countries"))
+        layers.append(alt.Chart(world).mark_geoshape(fill="#ebe9e3", stroke="#ffffff", strokeWidth=0.5, clip=True))
+    line = {"longitude": lon, "latitude": lat, "longitude2": "lon2:Q", "latitude2": "lat2:Q"}
+    layers.append(alt.Chart(alt.NamedData("edges")).mark_rule(color="#c9c4b8", strokeDash=[2, 2]).encode(**line))
+    layers.append(alt.Chart(alt.NamedData("leaders")).mark_rule(color="#777", strokeWidth=0.7).encode(**line))
+    # Under the map, side by side: three sizes each keep them narrower than the map.
+    legend = {"orient": "bottom", "direction": "horizontal", "tickCount": 3, "symbolStrokeWidth": 1.5}
+    legend |= {"titleFontSize": 10, "labelFontSize": 9}
+    if with_hash:
+        size = alt.Size(
+            "hashrate_ehs:Q",
+            title="Hashrate (EH/s)",
+            scale=alt.Scale(zero=True, range=[0, HASH_AREA_PX2]),
+            legend=alt.Legend(**legend, symbolFillColor=HASHRATE_COLOR, symbolOpacity=0.6),
         )
-    )
-    labels = (
-        alt.Chart(alt.NamedData("nodes")).mark_text(dy=-10, fontSize=9, color="#333").encode(x=x, y=y, text="region:N")
-    )
-    return _titled(alt.layer(lines, nodes, labels), "Regions: hashrate and AI share")
+        discs = alt.Chart(alt.NamedData("hashrate")).mark_circle(
+            color=HASHRATE_COLOR, opacity=0.6, stroke="#a86f00", strokeWidth=0.8
+        )
+        layers.append(discs.encode(longitude=lon, latitude=lat, size=size, tooltip=tooltip))
+    if with_ai:
+        size = alt.Size(
+            "ai_mw:Q",
+            title="AI MW",
+            scale=alt.Scale(zero=True, range=[0, AI_AREA_PX2]),
+            legend=alt.Legend(**legend, symbolStrokeColor=AI_COLOR, symbolFillColor="transparent"),
+        )
+        rings = alt.Chart(alt.NamedData("ai")).mark_point(shape="circle", filled=False, color=AI_COLOR, strokeWidth=2)
+        layers.append(rings.encode(longitude=lon, latitude=lat, size=size, tooltip=tooltip))
+    text = alt.Chart(alt.NamedData("labels")).encode(longitude=lon, latitude=lat, text="label:N")
+    halo = {"fontSize": geo.FONT_PX, "align": "center", "baseline": "middle"}
+    layers.append(text.mark_text(**halo, stroke="#ffffff", strokeWidth=3, strokeOpacity=0.85))
+    layers.append(text.mark_text(**halo, color="#222222"))
+    fit = {"type": "Feature", "properties": {}, "geometry": {"type": "MultiPoint", "coordinates": geo.extent_outline()}}
+    chart = alt.layer(*layers).project(type="equalEarth", fit=fit)
+    if with_hash and with_ai:
+        chart = chart.resolve_scale(size="independent").resolve_legend(size="independent")
+    chart = _titled(chart, "Regions: hashrate and AI capacity", geo.MAP_HEIGHT_PX)
+    return chart.configure_view(stroke=None)
 
 
-def lease_template() -> alt.TopLevelMixin:
+def lease_template(variant: Hashable = None) -> alt.TopLevelMixin:
     """The lease network drawn bipartite: miners left, hyperscalers right, line width = MW."""
     x = alt.X("x:Q", axis=None, scale=alt.Scale(domain=[-0.9, 1.5]))
     y = alt.Y("y:Q", axis=None, scale=alt.Scale(domain=[-0.08, 1.08]))
@@ -262,7 +364,9 @@ def lease_template() -> alt.TopLevelMixin:
             y=y,
             x2="x2:Q",
             y2="y2:Q",
-            strokeWidth=alt.StrokeWidth("mw:Q", title="Leased MW", scale=alt.Scale(range=[0.5, 8])),
+            strokeWidth=alt.StrokeWidth(
+                "mw:Q", title="Leased MW", scale=alt.Scale(range=[0.5, 8]), legend=alt.Legend(orient="bottom")
+            ),
             tooltip=[alt.Tooltip("pair:N", title="Lease"), alt.Tooltip("mw:Q", title="MW")],
         )
     )
@@ -270,7 +374,7 @@ def lease_template() -> alt.TopLevelMixin:
     for dataset, color, align, dx in (("miners", "#f2a900", "right", -7), ("hyperscalers", "#4c78a8", "left", 7)):
         nodes = alt.Chart(alt.NamedData(dataset)).encode(x=x, y=y)
         layers.append(
-            nodes.mark_circle(size=60, opacity=1, color=color).encode(
+            nodes.mark_circle(size=70, opacity=1, color=color, cursor="pointer").encode(
                 tooltip=[alt.Tooltip("name:N", title="Agent"), alt.Tooltip("mw:Q", title="Leased MW")]
             )
         )
@@ -279,36 +383,104 @@ def lease_template() -> alt.TopLevelMixin:
     return chart.configure_view(stroke=None)  # no frame: there are no axes to frame
 
 
+# --------------------------------------------------------------------------------------------
+# The registry
+# --------------------------------------------------------------------------------------------
+
+SERIES_EMPTY = "No day simulated yet: press Step or ▶ in the sidebar."
+
+
 @dataclass(frozen=True)
 class ChartDef:
-    """A chart: its Altair template and the function giving its named data sets."""
+    """A chart: its template, the function giving its data sets, and what the page says about it.
 
-    template: Callable[[], alt.TopLevelMixin]
+    Attributes:
+        template: Builds the Altair chart for a variant (what ``variant`` says the data need).
+        data: The model's current rows, by data set name.
+        caption: One line under the chart: what it shows, in which units.
+        empty: What the page shows instead while there is nothing to draw.
+        series: Whether it draws the daily series (its caption then says how many days a point averages).
+        variant: Which template variant the model and its data sets need (default: one per start date,
+            the first day of the date axis).
+    """
+
+    template: Callable[[Hashable], alt.TopLevelMixin]
     data: Callable[[HashpivotModel], dict[str, list]]
+    caption: str
+    empty: str = SERIES_EMPTY
+    series: bool = True
+    variant: Callable[[HashpivotModel, Mapping[str, list]], Hashable] = lambda model, datasets: (
+        model.config.run.start_date
+    )
 
 
 CHARTS: dict[str, ChartDef] = {
-    "price": ChartDef(price_template, price_data),
-    "hashrate": ChartDef(hashrate_template, hashrate_data),
-    "strategy": ChartDef(strategy_template, strategy_data),
-    "mw": ChartDef(mw_template, mw_data),
-    "revenue": ChartDef(revenue_template, revenue_data),
-    "concentration": ChartDef(concentration_template, concentration_data),
-    "valuation": ChartDef(valuation_template, valuation_data),
-    "regions": ChartDef(region_template, region_data),
-    "leases": ChartDef(lease_template, lease_data),
+    "price": ChartDef(
+        price_template,
+        price_data,
+        "BTC price (USD/BTC, left axis) and hashprice, what a PH/s of hashrate earns a day (USD, right axis).",
+    ),
+    "hashrate": ChartDef(
+        hashrate_template,
+        hashrate_data,
+        "Network hashrate (EH/s, left) and mining difficulty (trillions, right; it retargets every 2,016 blocks).",
+    ),
+    "strategy": ChartDef(
+        strategy_template,
+        strategy_data,
+        "Miners by strategy, stacked: hold mines every MW, hybrid leases some to AI, exit sells out; "
+        "dashed: miners converting sites now.",
+    ),
+    "mw": ChartDef(
+        mw_template,
+        mw_data,
+        "Capacity of miners' sites by state, stacked (GW): mining, curtailed, idle, converting to AI, leased to AI.",
+    ),
+    "revenue": ChartDef(
+        revenue_template,
+        revenue_data,
+        "Miners' revenue per day by source, stacked (M$/day): block rewards and fees, AI rent, demand response.",
+    ),
+    "valuation": ChartDef(
+        valuation_template,
+        valuation_data,
+        "Value per MW of listed miners (M$/MW), AI-focused vs BTC-focused: market cap and enterprise value (SF-4).",
+    ),
+    "concentration": ChartDef(
+        concentration_template,
+        concentration_data,
+        "Concentration over regions (0-1): Herfindahl index of hashrate, and US and Texas shares of hashrate "
+        "and of AI MW.",
+    ),
+    "regions": ChartDef(
+        region_template,
+        region_data,
+        "Today per region: orange disc area = hashrate (EH/s), blue ring area = AI MW (converting + leased); "
+        "dashed: interties.",
+        series=False,
+        variant=region_variant,
+    ),
+    "leases": ChartDef(
+        lease_template,
+        lease_data,
+        "Leases in force: miners (left) to hyperscalers (right), line width = MW. Click a miner or a lease to "
+        "open its card.",
+        empty="No AI lease signed yet.",
+        series=False,
+        variant=lambda model, datasets: None,
+    ),
 }
 
 
 @functools.cache
-def compiled_template(name: str) -> dict:
-    """The chart's Vega-Lite spec without data (compiled once; callers must not modify it).
+def compiled_template(name: str, variant: Hashable) -> dict:
+    """The chart's Vega-Lite spec without data (compiled once per variant; callers must not modify it).
 
-    Templates use no Vega expressions (``calculate``, ``filter``, a custom ``sort``): with the
-    vega@5.9 that an offline asset cache may hold, Vega-Lite 5 fails to compile any of them
-    ("parseExpression is not a function") and the chart stays blank.
+    Templates use no Vega expressions (``calculate``, ``filter``, a custom ``sort``), so they do not
+    depend on the expression parser of whichever Vega 5 release the asset cache holds.
     """
-    spec = CHARTS[name].template().to_dict(validate=False)
+    chart = CHARTS[name]
+    spec = chart.template(variant).to_dict(validate=False)
     # Altair 6 labels specs Vega-Lite v6, but Solara's page loads Vega-Lite 5; the templates use
     # nothing v6-only (each chart is drawn in Chromium by tests/ui), so say v5 and spare the
     # browser console a version warning per chart.
@@ -327,11 +499,51 @@ def dataset_names(spec: Any) -> set[str]:
     return set()
 
 
+def has_data(datasets: Mapping[str, list]) -> bool:
+    """Whether there is anything to draw: a row with a number in it (all-null rows give empty scales)."""
+    return any(
+        value is not None and not isinstance(value, str)
+        for rows in datasets.values()
+        for row in rows
+        for key, value in row.items()
+        if key not in ("order", "x", "y", "x2", "y2", "uid")
+    )
+
+
+def chart_data(name: str, model: HashpivotModel) -> tuple[dict, dict[str, list]]:
+    """The spec to embed and the model's current data sets for chart ``name``.
+
+    The spec may hold small data sets of its own (``datasets``: the fold charts' series names); the
+    day's data sets join them in the browser.
+    """
+    chart = CHARTS[name]
+    datasets = chart.data(model)
+    return compiled_template(name, chart.variant(model, datasets)), datasets
+
+
 def chart_spec(name: str, model: HashpivotModel | None) -> dict:
-    """The chart's Vega-Lite spec with the model's current data (empty data when no model)."""
-    spec = dict(compiled_template(name))
+    """The chart's full Vega-Lite spec with the model's current data.
+
+    Without a model: the variant with every layer, and empty data sets.
+    """
     if model is None:
-        spec["datasets"] = {n: [] for n in dataset_names(spec)}
+        template = compiled_template(name, _full_variant(name))
+        datasets = {n: [] for n in dataset_names(template) if n not in template.get("datasets", {})}
     else:
-        spec["datasets"] = CHARTS[name].data(model)
-    return spec
+        template, datasets = chart_data(name, model)
+    return {**template, "datasets": {**template.get("datasets", {}), **datasets}}
+
+
+def _full_variant(name: str) -> Hashable:
+    if CHARTS[name].variant is region_variant:
+        return True, True, True
+    return None if name == "leases" else Scenario().run.start_date
+
+
+def caption(name: str, model: HashpivotModel) -> str:
+    """The chart's caption, saying how many days a point averages once a long run is binned."""
+    chart = CHARTS[name]
+    if not chart.series:
+        return chart.caption
+    days = bin_days(model.recorder.n)
+    return chart.caption + ("" if days == 1 else f" Each point averages {days} days.")

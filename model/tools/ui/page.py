@@ -1,212 +1,140 @@
-"""The SolaraViz page: ``UiModel`` (the model Mesa's Reset rebuilds) and the views laid out on it.
+"""The SolaraViz page: Mesa's controls and layout, the page's own sidebar cards, and its views.
 
-The sidebar holds Reset / Play / Step, the scenario, the seed and the main levers; the main area
-shows the date and the settings in force, the charts (``charts.py``) and the largest miners.
-A bad setting never breaks the page: the model is built without the user's changes and the page
-shows a one-line error.
+The page keeps two things per browser session, in module-level reactive values (which Solara keeps
+per session): the settings the next Reset runs (``session_settings``, edited by
+``controls.SettingsPanel``) and the model being shown (``session_model``). Mesa's SolaraViz holds the
+model in that same reactive value, so the model its Reset builds (``type(model)()``, a ``UiModel``
+class bound to the session's settings) is seen by the sidebar and by Export. Mesa's own parameter and
+information cards stay empty or say nothing to a user ("Time: 289.0"), and its one page of views
+gets a "Page 0" tab: the page's style sheet hides them.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from typing import Any
 
 import solara
 
-from hashpivot.model.config.errors import ConfigError
-from hashpivot.model.config.scenarios import BUILTIN
-from hashpivot.model.config.schema import Scenario
-from hashpivot.model.simulation import HashpivotModel
-from hashpivot.model.tools.ui.charts import CHARTS, chart_spec
-from hashpivot.model.tools.ui.params import (
-    DEFAULT_SEED,
-    SCENARIO_ENV,
-    apply_settings,
-    initial_kwargs,
-    load_base,
-    model_params,
-    moved_settings,
-    parse_seed,
-)
-from hashpivot.model.tools.ui.views import fmt, miners_table_html, settings_line
+from hashpivot.model.tools.ui.controls import ExportPanel, SettingsPanel
+from hashpivot.model.tools.ui.panels import COMPONENTS
+from hashpivot.model.tools.ui.params import SCENARIO_ENV, PageSettings, start_scenario
+from hashpivot.model.tools.ui.uimodel import UiModel
 
+TITLE = "HashPivot: Bitcoin miners pivoting to AI"
+PLAY_INTERVAL_MS = 101
+"""Pause between days while playing: Mesa's 100 ms, put on its slider's steps (1, 11, 21, ...) so the
+slider does not round it. Every render must stay well under it (see ``panels``): the thread that
+handled the ▶ click renders every day asked for while it is rendering, and gives up after 100 in a
+row -- at 51 ms a loaded machine got there."""
 
-class UiModel(HashpivotModel):
-    """``HashpivotModel`` built from the page's flat parameters (what Mesa's Reset passes).
-
-    Every setting defaults to None, "as in the scenario". A value that does not fit the schema
-    does not raise: the model runs the scenario without the page's changes and ``ui_error`` says
-    why in one line. (The signature must take neither ``scenario`` nor ``**kwargs``: Mesa's
-    Reset would then pass in a Mesa ``Scenario`` of its own.)
-
-    Args:
-        scenario_name: A scenario in ``runs/`` (file stem) or a path; None: the default scenario.
-        seed: Seed of the model's rng (int or the text of one).
-        btc_drift_per_year: ``price.drift_per_year``.
-        btc_volatility_per_year: ``price.volatility_per_year``.
-        ai_spend_growth_per_year: ``ai.spend_growth_per_year``.
-        conversion_capex_musd_per_mw: ``ai.colocation.conversion_capex_usd_per_mw`` in M$/MW.
-        lease_rent_usd_per_kw_month: ``ai.reference_rent_usd_per_kw_month``.
-        interconnection_delay_scale: ``grid.study_scale``.
-        dr_payment_scale: ``grid.dr_scale``.
-        texas_rule_strict: ``grid.texas_rule_strict``.
-        n_miners: Total miners; the ``us_tail`` and ``row_fringe`` counts are scaled to match.
-        ui_defaults: Where the page's controls started (from ``model_params``); a value equal to
-            its start is not applied, so the scenario's own value stands.
-
-    Attributes:
-        ui_error: One-line reason the settings were not applied, or None.
-        ui_settings: The settings applied (UI names and units).
-        ui_scenario: The scenario name or path the model was built from.
-    """
-
-    def __init__(
-        self,
-        scenario_name: str | None = None,
-        seed: int | str | None = DEFAULT_SEED,
-        *,
-        btc_drift_per_year: float | None = None,
-        btc_volatility_per_year: float | None = None,
-        ai_spend_growth_per_year: float | None = None,
-        conversion_capex_musd_per_mw: float | None = None,
-        lease_rent_usd_per_kw_month: float | None = None,
-        interconnection_delay_scale: float | None = None,
-        dr_payment_scale: float | None = None,
-        texas_rule_strict: bool | None = None,
-        n_miners: int | None = None,
-        ui_defaults: Mapping[str, Any] | None = None,
-    ):
-        settings = moved_settings(
-            {
-                "btc_drift_per_year": btc_drift_per_year,
-                "btc_volatility_per_year": btc_volatility_per_year,
-                "ai_spend_growth_per_year": ai_spend_growth_per_year,
-                "conversion_capex_musd_per_mw": conversion_capex_musd_per_mw,
-                "lease_rent_usd_per_kw_month": lease_rent_usd_per_kw_month,
-                "interconnection_delay_scale": interconnection_delay_scale,
-                "dr_payment_scale": dr_payment_scale,
-                "texas_rule_strict": texas_rule_strict,
-                "n_miners": n_miners,
-            },
-            ui_defaults,
-        )
-        scenario, applied, errors = self._scenario(scenario_name, settings)
-        seed_value = DEFAULT_SEED
-        try:
-            seed_value = parse_seed(DEFAULT_SEED if seed is None else seed)
-        except ConfigError as exc:
-            errors.append(f"{exc}; using seed {DEFAULT_SEED}")
-        super().__init__(scenario, seed=seed_value)
-        self.ui_scenario = scenario_name or BUILTIN
-        self.ui_settings = applied
-        self.ui_error = " | ".join(errors) or None
-
-    @staticmethod
-    def _scenario(name: str | None, settings: dict[str, Any]) -> tuple[Scenario, dict, list[str]]:
-        """The scenario with the settings applied, or the best fallback and why."""
-        try:
-            base = load_base(name)
-        except ValueError as exc:
-            return Scenario(), {}, [f"{' '.join(str(exc).split())}; showing the built-in defaults"]
-        try:
-            return apply_settings(base, settings), settings, []
-        except ValueError as exc:
-            return base, {}, [f"{' '.join(str(exc).split())}; running the scenario without the page's changes"]
-
-
-# Mesa re-renders every view that is a plain function after each step, one whole-page render pass
-# per view (about 10 ms each). So only the status view is a plain function; once per new day or
-# model it bumps ``redraws`` from an effect, and the charts and the table -- Solara components,
-# which Mesa leaves alone -- all redraw in the single render pass that follows.
-redraws = solara.reactive(0)
-"""Bumped by the status view whenever the model or its day changes (per browser session)."""
+CSS = """
+/* Mesa's SolaraViz: its parameter card is empty (the page's own card holds the parameters), its
+   information card shows model.time, and its only page of views has a "Page 0" tab. */
+:is(.v-navigation-drawer, .v-dialog) .v-sheet > .v-card:not(:first-child):not(.hp-keep) { display: none !important; }
+.solara-content-main .v-tabs { display: none !important; }
+/* Mesa's own sliders (play interval, render interval) show their value only while dragged: always show it. */
+.v-card:not(.hp-keep) .v-slider__thumb-label-container { display: block !important; }
+.v-card:not(.hp-keep) .v-input--hide-details.v-input--is-label-active { margin-top: 26px; }
+.hp-status { margin-bottom: 2px; }
+.hp-date { font-size: 1.6em; font-weight: 600; }
+.hp-hint, .hp-caption { font-size: 11px; color: #666; line-height: 1.3; }
+.hp-caption { padding: 0 4px; }
+.hp-settings-line { font-size: 12px; }
+.hp-pending { font-size: 12px; color: #b7791f; font-weight: 600; }
+.hp-input-error { font-size: 11px; color: #c53030; line-height: 1.25; }
+.hp-control { margin-top: 6px; }
+.hp-control-label { font-size: 13px; }
+.hp-control .v-input__slot .v-label { position: absolute !important; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; }
+.hp-control .v-input--selection-controls, .hp-control .v-slider { margin-top: 0; }
+.hp-field input { text-align: right; }
+.hp-control .hp-field-box { max-width: 96px; }
+.hp-empty { display: flex; flex-direction: column; justify-content: center; align-items: center;
+  color: #777; font-size: 13px; border: 1px dashed #ddd; border-radius: 4px; }
+.hp-empty-title { font-weight: 600; color: #333; margin-bottom: 6px; }
+.hp-panel-title { font-weight: 600; margin: 2px 0 6px 0; }
+.hp-miners td, .hp-miners th { font-size: 11px !important; height: 22px !important; padding: 0 6px !important; }
+.hp-miners .hp-row { cursor: pointer; }
+.hp-miners .hp-selected { background: #e6f0fa; }
+.hp-card, .hp-feed { font-size: 12px; overflow: auto; height: 100%; padding: 2px 6px; }
+.hp-card table { border-collapse: collapse; margin-bottom: 6px; }
+.hp-card th { text-align: left; font-weight: 500; color: #555; padding-right: 12px; }
+.hp-card td, .hp-card th { padding: 1px 8px 1px 0; vertical-align: top; }
+.hp-npv tr.hp-chosen td { font-weight: 600; }
+.hp-decision { margin: 6px 0 4px 0; }
+.hp-inputs { color: #555; font-size: 11px; }
+.hp-miner-events { margin: 6px 0 0 0; padding-left: 16px; color: #444; }
+.hp-event-counts { color: #555; margin-bottom: 4px; }
+.hp-events { border-collapse: collapse; width: 100%; }
+.hp-events td { padding: 2px 6px 2px 0; vertical-align: top; border-bottom: 1px solid #f0f0f0; }
+.hp-event-date { white-space: nowrap; color: #666; }
+.hp-kind { font-weight: 600; }
+.hp-event-lease .hp-kind { color: #2b6cb0; }
+.hp-event-strategy .hp-kind { color: #b7791f; }
+.hp-event-ban .hp-kind { color: #c53030; }
+.hp-event-site .hp-kind { color: #2f855a; }
+"""
 
 
 @solara.component
-def VegaChart(name: str, model: HashpivotModel):  # noqa: N802 - a component
-    """Chart ``name`` of ``model``, redrawn on every ``redraws`` bump.
-
-    The spec is not a prop but set on the widget in an effect: reacton walks every prop value
-    looking for nested elements, and for a spec holding hundreds of rows that costs more than
-    building it. (A prop would also be set again on every re-render, overwriting the data.)
-    """
-    element = solara.widgets.VegaLite.element()
-
-    def push():
-        solara.get_widget(element).spec = chart_spec(name, model)
-
-    solara.use_effect(push, [model, redraws.value])
-    return element
-
-
-def chart_component(name: str) -> Callable:
-    """A Solara component of the model (what Mesa's ``components`` take) drawing chart ``name``."""
-
-    @solara.component
-    def Chart(model: HashpivotModel):  # noqa: N802 - a component
-        return VegaChart(name, model)
-
-    Chart.name = f"{name.title()}Chart"
-    return Chart
-
-
-def status_view(model: HashpivotModel):
-    """Date, scenario, headline numbers, the settings in force and any settings error.
-
-    Mesa re-renders it after every step; it then tells the other views to redraw (``redraws``).
-    """
-    solara.use_effect(lambda: redraws.set(redraws.peek() + 1), [model, model.day])
-    rec = model.recorder
-    with solara.Column(gap="4px", style={"padding": "8px"}) as col:
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=(
-                f"<span style='font-size:1.6em;font-weight:600' class='hp-date'>{model.date}</span>"
-                f" &nbsp; day <span class='hp-day'>{model.day}</span>"
-            ),
-            classes=["hp-status"],
-        )
-        solara.Text(f"Scenario {model.config.name!r} ({getattr(model, 'ui_scenario', '')}), seed {model.seed}")
-        solara.Text(
-            f"BTC {fmt(model.btc_price_usd)} USD · hashrate "
-            f"{fmt(rec.last('network_hashrate_ehs'))} EH/s · AI leases "
-            f"{fmt(rec.last('leases_signed_total', 0.0))} "
-            f"({fmt(rec.last('lease_mw_signed_total', 0.0))} MW)"
-        )
-        solara.Text(f"Settings: {settings_line(model)}", style={"font-size": "0.85em"})
-        if getattr(model, "ui_error", None):
-            solara.Error(model.ui_error, dense=True, classes=["hp-error"])
-    return col
+def SidebarCards(pending: solara.Reactive[PageSettings], model: solara.Reactive[UiModel]):  # noqa: N802
+    """The page's sidebar cards, under Mesa's controls (see ``_Deeper``)."""
+    _Deeper(pending, model, 2)
 
 
 @solara.component
-def MinersTable(model: HashpivotModel):  # noqa: N802 - a component
-    """The largest miners by MW (see ``miners_table_html``), redrawn on every ``redraws`` bump."""
-    html = solara.use_memo(lambda: miners_table_html(model), [model, redraws.value])
-    style = {"padding": "8px", "overflow": "auto"}
-    return solara.HTML(tag="div", unsafe_innerHTML=html, style=style)
+def _Deeper(pending, model, levels: int):  # noqa: N802 - a component
+    """Solara orders sidebar content by how deep in the page it was declared, shallowest first.
+
+    Mesa declares its controls (Reset, Play, Step) two components down; the page's cards go deeper, so
+    they come after them.
+    """
+    if levels > 0:
+        _Deeper(pending, model, levels - 1)
+        return
+    with solara.Sidebar():
+        SettingsPanel(pending, model)
+        ExportPanel(model)
 
 
-COMPONENTS: list[Callable] = [
-    status_view,
-    *(chart_component(name) for name in CHARTS),
-    MinersTable,
-]
-"""The main area, in order (Mesa lays them out two to a row)."""
+session_settings: solara.Reactive[PageSettings | None] = solara.reactive(None)
+"""What the next Reset runs, per browser session (Solara keeps a module's reactive values per session)."""
+session_model: solara.Reactive[UiModel | None] = solara.reactive(None)
+"""The model the page shows, per browser session; Mesa's SolaraViz holds it here and Reset replaces it."""
+
+
+def start_session() -> None:
+    """The session's settings and first model, unless it has them (a page drawn twice shares them)."""
+    if session_settings.peek() is None:
+        session_settings.set(PageSettings(scenario=start_scenario(os.environ.get(SCENARIO_ENV) or None)))
+    if session_model.peek() is None:
+        # Mesa's Reset builds ``type(model)()``: this class reads the session's settings then.
+        session_model.set(UiModel.bound_to(_current_settings)())
+
+
+def _current_settings() -> PageSettings:
+    return session_settings.peek() or PageSettings()
+
+
+def end_session() -> None:
+    """Forget the session's settings and model (the next page starts afresh)."""
+    session_settings.set(None)
+    session_model.set(None)
 
 
 @solara.component
 def Page():  # noqa: N802 - Solara looks for a component named Page
-    """The HashPivot page: one model per browser session, rebuilt by Reset."""
+    """The HashPivot page: one model per browser session, rebuilt by Reset from the sidebar's settings."""
     from mesa.visualization import SolaraViz
 
-    scenario = os.environ.get(SCENARIO_ENV) or None
-    params = solara.use_memo(lambda: model_params(scenario), [scenario])
-    model = solara.use_memo(lambda: UiModel(**initial_kwargs(params)), [params])
-    return SolaraViz(
-        model,
-        components=[(c, 0) for c in COMPONENTS],
-        model_params=params,
-        name="HashPivot: Bitcoin miners pivoting to AI",
-    )
+    start_session()
+    with solara.Column(style={"padding": "0"}) as main:
+        solara.Style(CSS)
+        SidebarCards(session_settings, session_model)
+        SolaraViz(
+            session_model,
+            components=[(c, 0) for c in COMPONENTS],
+            name=TITLE,
+            play_interval=PLAY_INTERVAL_MS,
+        )
+    return main

@@ -1,8 +1,9 @@
 """What the page shows, read from the model each time: nothing is stored between steps.
 
-The daily series come from ``model.recorder``; the region map, the lease network and the miners
-table from the model's sites, fleet, leases and ``agent_rows``. Rows are plain dicts, ready for the
-named data sets of the chart templates (``charts.py``) or for the HTML table.
+The daily series come from ``model.recorder``; the region map, the lease network, the miners table,
+the event feed and the miner card from the model's sites, fleet, leases, agents and ``events``.
+Rows are plain dicts, ready for the named data sets of the chart templates (``charts.py``) or the
+page's panels (``panels.py``).
 """
 
 from __future__ import annotations
@@ -11,32 +12,53 @@ import datetime as dt
 import math
 import warnings
 from collections.abc import Mapping
-from html import escape
 
 import networkx as nx
 import numpy as np
 
 from hashpivot.model.simulation import HashpivotModel
-from hashpivot.model.tools.ui.params import KNOBS
+from hashpivot.model.tools.ui import geo
+from hashpivot.model.tools.ui.params import CONTROLS, MINERS, TEXAS, label, same_value, ui_values
 from hashpivot.model.world.recording import agent_rows
 from hashpivot.model.world.regions import region_graph
 from hashpivot.model.world.sites import Owner
 
-MAX_POINTS = 365
-"""Most points per series sent to the browser; longer runs are averaged into equal bins."""
+MAX_POINTS = 160
+"""Most points per series sent to the browser: past this, days are averaged into bins of 2, 4, 8, ...
+days, so every redraw costs about the same however long the run (and bins change rarely)."""
 
 TABLE_ROWS = 10
+FEED_ROWS = 60
 LABELLED_MINERS = 12  # lease network: label only the biggest landlords, or the labels pile up
+HASH_AREA_PX2 = 1_300.0  # area of the biggest hashrate disc on the map
+AI_AREA_PX2 = 1_300.0  # area of the biggest AI ring
+
+EVENT_KINDS = {
+    "lease": "Lease signed",
+    "strategy": "Strategy switch",
+    "site": "Site bought",
+    "ban": "Mining ban",
+}
+"""How the feed names the kinds of ``model.events`` the model logs today; any other kind (entries,
+defaults, ... as markets add them) is shown by its own name, capitalised."""
 
 
 def _finite(x: float) -> float | None:
-    """JSON has no NaN (the browser would reject the whole chart): missing values become null."""
+    """A value for the browser: 5 significant digits (the charts show no more), and null when missing.
+
+    JSON has no NaN: one would make the browser reject the whole chart.
+    """
     x = float(x)
-    return x if math.isfinite(x) else None
+    return float(f"{x:.5g}") if math.isfinite(x) else None
+
+
+def bin_days(n: int, max_points: int = MAX_POINTS) -> int:
+    """Days per point for ``n`` recorded days: 1 up to ``max_points``, then the smallest power of 2 that fits."""
+    return 1 if n <= max_points else 2 ** math.ceil(math.log2(n / max_points))
 
 
 def series_rows(model: HashpivotModel, columns: Mapping[str, tuple[str, float]]) -> list[dict]:
-    """Recorded daily series as chart rows, averaged into at most ``MAX_POINTS`` equal bins.
+    """Recorded daily series as chart rows, averaged into at most ``MAX_POINTS`` bins (``bin_days``).
 
     Args:
         model: The model.
@@ -49,14 +71,14 @@ def series_rows(model: HashpivotModel, columns: Mapping[str, tuple[str, float]])
     n = rec.n
     if n == 0:
         return []
-    stride = max(1, math.ceil(n / MAX_POINTS))
+    stride = bin_days(n)
     bins = math.ceil(n / stride)
     start = model.config.run.start_date
-    days = rec.column("day")[::stride]
+    days = rec.column("day")[:n:stride]
     out = [{"date": (start + dt.timedelta(days=int(d))).isoformat()} for d in days]
     for field, (column, divisor) in columns.items():
         padded = np.full(bins * stride, np.nan)
-        padded[:n] = rec.column(column) / divisor
+        padded[:n] = rec.column(column)[:n] / divisor
         with warnings.catch_warnings():  # an all-NaN bin is a missing value, not a problem
             warnings.simplefilter("ignore", RuntimeWarning)
             means = np.nanmean(padded.reshape(bins, stride), axis=1)
@@ -65,18 +87,9 @@ def series_rows(model: HashpivotModel, columns: Mapping[str, tuple[str, float]])
     return out
 
 
-def long_rows(rows: list[dict], names: list[str]) -> list[dict]:
-    """Wide rows -> one row per (date, series): ``date``, ``series``, ``value``, ``order``.
-
-    ``order`` is the series' position in ``names`` (stacking and legend order). Charts take long
-    rows rather than folding wide ones in the browser, because folding and ordering need Vega
-    expressions (see ``charts.compiled_template``).
-    """
-    return [
-        {"date": row["date"], "series": name, "value": row[name], "order": i}
-        for row in rows
-        for i, name in enumerate(names)
-    ]
+# --------------------------------------------------------------------------------------------
+# The map
+# --------------------------------------------------------------------------------------------
 
 
 def hashrate_ph_by_region(model: HashpivotModel) -> np.ndarray | None:
@@ -87,8 +100,13 @@ def hashrate_ph_by_region(model: HashpivotModel) -> np.ndarray | None:
     return None if model.today is None else model.today.hashrate_ph_by_region
 
 
+def region_label(region_id: str) -> str:
+    """A region's short map label: its id, spaced (``US_WEST`` -> ``US WEST``)."""
+    return region_id.replace("_", " ")
+
+
 def region_rows(model: HashpivotModel) -> list[dict]:
-    """Per region: position, hashrate (EH/s) and the AI share of its pivot-site MW.
+    """Per region: position, hashrate (EH/s), AI MW and the AI share of its pivot-site MW.
 
     Hashrate is today's average (what the concentration series measure); before the first step,
     the fleet's online machines at full load. AI MW (converting + leased) and capacity count pivot
@@ -110,6 +128,7 @@ def region_rows(model: HashpivotModel) -> list[dict]:
     return [
         {
             "region": t.ids[i],
+            "label": region_label(t.ids[i]),
             "name": t.names[i],
             "lon": float(t.lon[i]),
             "lat": float(t.lat[i]),
@@ -121,8 +140,18 @@ def region_rows(model: HashpivotModel) -> list[dict]:
     ]
 
 
+def _radius_px(value: float, largest: float, area_px2: float) -> float:
+    """Radius of a bubble whose area is proportional to ``value`` (Vega-Lite's size scale from zero)."""
+    return math.sqrt(value / largest * area_px2 / math.pi) if largest > 0 else 0.0
+
+
 def region_data(model: HashpivotModel) -> dict[str, list]:
-    """Rows for ``charts.region_template``: regions, and the interties of the region graph."""
+    """Rows for ``charts.region_template``: bubbles, interties, and labels placed apart (``geo.place_labels``).
+
+    ``hashrate`` and ``ai`` hold only regions with some (a bubble of zero would still be drawn);
+    ``labels`` places one label per region, by its bigger bubble; ``leaders`` joins a label that
+    had to move away to its region.
+    """
     nodes = region_rows(model)
     pos = {r["region"]: r for r in nodes}
     edges = [
@@ -130,7 +159,57 @@ def region_data(model: HashpivotModel) -> dict[str, list]:
         for a, b in region_graph(model.region_set).edges
         if a in pos and b in pos
     ]
-    return {"nodes": nodes, "edges": edges}
+    top_hash = max((r["hashrate_ehs"] for r in nodes), default=0.0)
+    top_ai = max((r["ai_mw"] for r in nodes), default=0.0)
+    radii = [
+        max(_radius_px(r["hashrate_ehs"], top_hash, HASH_AREA_PX2), _radius_px(r["ai_mw"], top_ai, AI_AREA_PX2))
+        for r in nodes
+    ]
+    placed = geo.place_labels([(r["label"], r["lon"], r["lat"], rad) for r, rad in zip(nodes, radii, strict=True)])
+    labels = [{"lon": p.lon, "lat": p.lat, "label": p.text} for p in placed]
+    leaders = [
+        {"lon": r["lon"], "lat": r["lat"], "lon2": p.leader_lon, "lat2": p.leader_lat}
+        for r, p in zip(nodes, placed, strict=True)
+        if p.leader_lon is not None
+    ]
+    return {
+        "hashrate": [r for r in nodes if r["hashrate_ehs"] > 0],
+        "ai": [r for r in nodes if r["ai_mw"] > 0],
+        "edges": edges,
+        "labels": labels,
+        "leaders": leaders,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Agents, leases, events
+# --------------------------------------------------------------------------------------------
+
+
+def miner_name(miner) -> str:
+    """How the page names a miner: its archetype and id."""
+    return f"{miner.archetype} #{miner.unique_id}"
+
+
+def agent_name(model: HashpivotModel, uid: int) -> str:
+    """A readable name for any agent: miner archetype and id, hyperscaler name, grid operator region."""
+    try:
+        agent = model.agent_by_uid(uid)
+    except KeyError:
+        return f"agent #{uid}"
+    if hasattr(agent, "archetype"):
+        return miner_name(agent)
+    if hasattr(agent, "region") and hasattr(agent.region, "id"):
+        return f"grid operator {agent.region.id}"
+    return str(getattr(agent, "name", f"agent #{uid}"))
+
+
+def is_miner(model: HashpivotModel, uid: int | None) -> bool:
+    """Whether ``uid`` is a miner of this model."""
+    try:
+        return uid is not None and hasattr(model.agent_by_uid(uid), "archetype")
+    except (KeyError, TypeError):
+        return False
 
 
 def lease_graph(model: HashpivotModel) -> nx.Graph:
@@ -158,8 +237,8 @@ def lease_graph(model: HashpivotModel) -> nx.Graph:
         m, h = lease.miner, lease.hyperscaler
         if m not in g:
             miner = miners.get(m)
-            label = f"{miner.archetype} #{m}" if miner is not None else f"miner #{m}"
-            g.add_node(m, kind="miner", bipartite=0, label=label, mw=0.0)
+            name = miner_name(miner) if miner is not None else f"miner #{m}"
+            g.add_node(m, kind="miner", bipartite=0, label=name, mw=0.0)
         if g.has_edge(m, h):
             g[m][h]["mw"] += lease.mw
             g[m][h]["leases"] += 1
@@ -172,10 +251,13 @@ def lease_graph(model: HashpivotModel) -> nx.Graph:
 
 
 def lease_data(model: HashpivotModel) -> dict[str, list]:
-    """Rows for ``charts.lease_template``: ``lease_graph`` laid out in two columns, biggest on top."""
+    """Rows for ``charts.lease_template``: ``lease_graph`` in two columns, biggest on top.
+
+    Every row carries the miner's ``uid``, so a click on a miner or a lease opens its card.
+    """
     g = lease_graph(model)
     miners = sorted((n for n, d in g.nodes(data=True) if d["kind"] == "miner"), key=lambda n: -g.nodes[n]["mw"])
-    if not miners:  # no lease yet: an empty chart says so more plainly than idle hyperscalers
+    if not miners:  # no lease yet: the page says so rather than drawing idle hyperscalers
         return {"edges": [], "miners": [], "hyperscalers": []}
     hyperscalers = [n for n, d in g.nodes(data=True) if d["kind"] == "hyperscaler"]
     pos = {n: (0.0, 1.0 - i / max(len(miners) - 1, 1)) for i, n in enumerate(miners)}
@@ -183,9 +265,16 @@ def lease_data(model: HashpivotModel) -> dict[str, list]:
     edges = []
     for a, b, d in g.edges(data=True):
         m, h = (a, b) if g.nodes[a]["kind"] == "miner" else (b, a)
-        pair = f"{g.nodes[m]['label']} - {g.nodes[h]['label']}"
         edges.append(
-            {"x": pos[m][0], "y": pos[m][1], "x2": pos[h][0], "y2": pos[h][1], "mw": round(d["mw"]), "pair": pair}
+            {
+                "x": pos[m][0],
+                "y": pos[m][1],
+                "x2": pos[h][0],
+                "y2": pos[h][1],
+                "mw": round(d["mw"]),
+                "pair": f"{g.nodes[m]['label']} - {g.nodes[h]['label']}",
+                "uid": m,
+            }
         )
     nodes: dict[str, list] = {"miners": [], "hyperscalers": []}
     for rank, n in enumerate(miners + hyperscalers):
@@ -198,6 +287,7 @@ def lease_data(model: HashpivotModel) -> dict[str, list]:
                 "mw": round(d["mw"]),
                 "name": d["label"],
                 "label": d["label"] if shown else "",
+                "uid": n if d["kind"] == "miner" else None,
             }
         )
     return {"edges": edges, **nodes}
@@ -225,58 +315,174 @@ def largest_miners(model: HashpivotModel, n: int = TABLE_ROWS) -> list[dict]:
     return top
 
 
+def event_kind_label(kind: str) -> str:
+    """How the feed names a kind of event."""
+    return EVENT_KINDS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def event_counts(model: HashpivotModel) -> dict[str, int]:
+    """How many events of each kind so far, kinds in the order they first happened."""
+    counts: dict[str, int] = {}
+    for event in model.events:
+        counts[event["kind"]] = counts.get(event["kind"], 0) + 1
+    return counts
+
+
+def event_rows(model: HashpivotModel, limit: int = FEED_ROWS, kind: str | None = None) -> list[dict]:
+    """The newest ``limit`` events (of ``kind``, or all), newest first, with readable kind and agent names."""
+    rows = []
+    for event in reversed(model.events):
+        if kind is not None and event["kind"] != kind:
+            continue
+        rows.append(
+            {
+                "date": event["date"],
+                "kind": event["kind"],
+                "what": event_kind_label(event["kind"]),
+                "agent": agent_name(model, event["agent"]),
+                "uid": event["agent"] if is_miner(model, event["agent"]) else None,
+                "text": event["text"],
+            }
+        )
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def last_decision_day(model: HashpivotModel, miner) -> int | None:
+    """The day the miner last re-decided (it does every ``run.decision_interval_days``), or None."""
+    interval = model.config.run.decision_interval_days
+    last = model.day - 1
+    if last < miner.decision_offset:
+        return None
+    return last - (last - miner.decision_offset) % interval
+
+
+def miner_card(model: HashpivotModel, uid: int) -> dict | None:
+    """What the page says about one miner: strategy, holdings, and the values behind its last choice.
+
+    Returns:
+        None when ``uid`` is not a miner of this model; else a dict with ``name``, ``strategy``,
+        ``facts`` (label, text) pairs, ``values`` (strategy, M$ or None when not feasible, chosen),
+        ``reason`` and ``decided`` (the date of the last decision, or None before the first).
+    """
+    if not is_miner(model, uid):
+        return None
+    miner = model.agent_by_uid(uid)
+    i = miner.idx
+    s, acc = model.sites, model.accounts
+    held = miner.sites
+    states = {k: float(v[held].sum()) for k, v in s.state_mw().items()}
+    facts = [
+        ("Strategy", miner.strategy + (" (converting sites to AI)" if states.get("converting", 0) > 0 else "")),
+        ("Listed", "yes" if miner.listed else "no"),
+        ("Sites", f"{held.size} ({', '.join(sorted({model.regions.ids[r] for r in s.region[held]})) or 'none'})"),
+        ("MW by state", " · ".join(f"{k.replace('_', ' ')} {fmt(v)}" for k, v in states.items() if v > 0.5) or "none"),
+        ("Cash / debt", f"{fmt(acc.cash_usd[i] / 1e6, 1)} / {fmt(acc.debt_usd[i] / 1e6, 1)} M$"),
+        ("BTC held", fmt(acc.btc[i], 1)),
+    ]
+    choice, view = miner.last_choice, miner.last_view
+    values = []
+    if choice is not None:
+        for strategy, usd in choice.values_usd.items():
+            values.append((strategy, usd / 1e6 if math.isfinite(usd) else None, strategy == choice.strategy))
+    inputs = []
+    if view is not None:
+        inputs = [
+            ("Convertible MW", fmt(view.convertible_mw)),
+            ("Lease NPV per MW", f"{fmt(view.lease_npv_usd_per_mw / 1e6, 2)} M$"),
+            ("Chance of a tenant", f"{view.lease_access:.0%}"),
+            ("Can finance the conversion", "yes" if view.can_finance else "no"),
+            ("Switching margin", f"{view.hysteresis:.0%}"),
+        ]
+    decided = last_decision_day(model, miner) if choice is not None else None
+    return {
+        "uid": uid,
+        "name": miner_name(miner),
+        "strategy": miner.strategy,
+        "facts": facts,
+        "values": values,
+        "inputs": inputs,
+        "reason": choice.reason if choice is not None else "",
+        "decided": None if decided is None else (model.config.run.start_date + dt.timedelta(days=decided)).isoformat(),
+        "events": [r for r in event_rows(model, limit=len(model.events)) if r["uid"] == uid][:5],
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Text
+# --------------------------------------------------------------------------------------------
+
+
 def fmt(value: float, digits: int = 0) -> str:
-    """A number with thousands separators and ``digits`` decimals; a dash when it is not finite."""
-    return f"{value:,.{digits}f}" if math.isfinite(value) else "—"
+    """A number with thousands separators and ``digits`` decimals; a dash when it is not finite.
+
+    Values that round to zero print as 0, never -0.
+    """
+    value = float(value)
+    if not math.isfinite(value):
+        return "—"
+    return f"{round(value, digits) + 0.0:,.{digits}f}"
 
 
 def _pct(x: float) -> str:
     return f"{x:.0%}" if math.isfinite(x) else "—"
 
 
+def control_text(name: str, value) -> str:
+    """A control's value as the page writes it."""
+    if name == TEXAS:
+        return "yes" if value else "no"
+    if name == MINERS:
+        return str(int(value))
+    return f"{value:.6g}"
+
+
 def settings_line(model: HashpivotModel) -> str:
-    """The values in force for the page's levers (those the page changed are starred)."""
-    cfg, moved = model.config, getattr(model, "ui_settings", {})
-    parts = [f"{knob.label} {knob.read(cfg):.3g}{'*' if name in moved else ''}" for name, knob in KNOBS.items()]
-    parts.append(
-        f"Texas rule strict {'yes' if cfg.grid.texas_rule_strict else 'no'}"
-        f"{'*' if 'texas_rule_strict' in moved else ''}"
-    )
-    parts.append(f"Miners {len(model.miners)}{'*' if 'n_miners' in moved else ''}")
+    """The values in force for the page's controls; a ``*`` marks one that differs from the scenario file."""
+    now = ui_values(model.config)
+    file = getattr(model, "ui_file_values", now)
+    parts = []
+    for name in CONTROLS:
+        star = "" if same_value(now[name], file[name]) else "*"
+        short = label(name) if name != TEXAS else "Texas rule strict"
+        parts.append(f"{short} {control_text(name, now[name])}{star}")
     return " · ".join(parts)
 
 
-def miners_table_html(model: HashpivotModel) -> str:
-    """The largest miners by MW as an HTML table: strategy, MW by state, BTC share, cash."""
-    head = (
-        "Miner",
-        "Strategy",
-        "Mining MW",
-        "Curtailed MW",
-        "Idle MW",
-        "Converting MW",
-        "AI MW",
-        "Unbuilt MW",
-        "BTC share of revenue",
-        "Cash (M$)",
-    )
-    body = []
+def miners_table_rows(model: HashpivotModel) -> list[dict]:
+    """The largest miners by MW, as the table's cells (text) and the miner's ``uid``."""
+    out = []
     for r in largest_miners(model):
-        cells = (
-            escape(f"{r['archetype']} #{r['agent_id']}"),
-            r["strategy"],
-            fmt(r["mw_mining"]),
-            fmt(r["mw_curtailed"]),
-            fmt(r["mw_idle"]),
-            fmt(r["mw_converting"]),
-            fmt(r["mw_ai_leased"]),
-            fmt(r["mw_unbuilt"]),
-            _pct(r["btc_revenue_share"]),
-            fmt(r["cash_usd"] / 1e6, 1),
+        out.append(
+            {
+                "uid": r["agent_id"],
+                "cells": (
+                    f"{r['archetype']} #{r['agent_id']}",
+                    r["strategy"],
+                    fmt(r["mw_mining"]),
+                    fmt(r["mw_curtailed"]),
+                    fmt(r["mw_idle"]),
+                    fmt(r["mw_converting"]),
+                    fmt(r["mw_ai_leased"]),
+                    fmt(r["mw_unbuilt"]),
+                    _pct(r["btc_revenue_share"]),
+                    fmt(r["cash_usd"] / 1e6, 1),
+                ),
+            }
         )
-        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    return (
-        "<div style='font-weight:600;margin:4px 0'>Largest miners by MW</div>"
-        "<table class='hp-miners' style='font-size:11px;border-collapse:collapse;width:100%'>"
-        "<tr>" + "".join(f"<th style='text-align:left'>{h}</th>" for h in head) + "</tr>" + "".join(body) + "</table>"
-    )
+    return out
+
+
+TABLE_HEAD = (
+    "Miner",
+    "Strategy",
+    "Mining MW",
+    "Curtailed MW",
+    "Idle MW",
+    "Converting MW",
+    "AI MW",
+    "Unbuilt MW",
+    "BTC share of revenue",
+    "Cash (M$)",
+)
