@@ -24,6 +24,7 @@ import pytest
 
 from hashpivot.model.cli import COMMAND_MODULES, build_parser, main
 from hashpivot.model.tools.output import MANIFEST
+from hashpivot.model.tools.portable import project_path
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE_DIRS = ("model", "agents")
@@ -248,9 +249,9 @@ def test_csv_path_is_relative_to_the_scenario_file_not_the_working_directory(tmp
     assert run_prices[0] == 50_000.0 and run_prices[-1] == 80_000.0  # the scenario's CSV, interpolated
     manifest = _manifest(out)
     recorded = manifest["data_files"]["price.csv_path"]
-    assert recorded["path"] == str(prices)
+    assert recorded["path"] == project_path(prices)
     assert recorded["sha256"] == hashlib.sha256(prices.read_bytes()).hexdigest()
-    assert manifest["scenario"]["price"]["csv_path"] == str(prices)
+    assert manifest["scenario"]["price"]["csv_path"] == project_path(prices)
     assert "grid.regions_file" in manifest["data_files"]  # the packaged regions file, by path and hash
 
 
@@ -268,7 +269,7 @@ def test_csv_path_set_in_a_base_resolves_against_the_base_file(tmp_path, monkeyp
     out = tmp_path / "out"
     assert main(["run", str(child_dir / "child.toml"), "--days", "10", "--out", str(out)]) == 0
     capsys.readouterr()
-    assert _manifest(out)["data_files"]["price.csv_path"]["path"] == str(prices)
+    assert _manifest(out)["data_files"]["price.csv_path"]["path"] == project_path(prices)
 
 
 def test_csv_path_in_set_is_relative_to_the_working_directory(tmp_path, monkeypatch, capsys):
@@ -279,4 +280,4 @@ def test_csv_path_in_set_is_relative_to_the_working_directory(tmp_path, monkeypa
     argv = ["run", "--days", "10", "--out", str(out), "--set", "price.kind=csv", "--set", "price.csv_path=prices.csv"]
     assert main(argv) == 0
     capsys.readouterr()
-    assert _manifest(out)["data_files"]["price.csv_path"]["path"] == str(prices)
+    assert _manifest(out)["data_files"]["price.csv_path"]["path"] == project_path(prices)
