@@ -151,6 +151,7 @@ def main(argv=None) -> int:
 
     ui = ui_step_ms()
     rows.append(("UI step at default settings", "<= 200 ms", ui))
+    rows.append(("UI days per second at day 3,000 vs day 30", ">= 80%", ui_speed()))
 
     text = render(rows, args.quick)
     print(text)
@@ -163,6 +164,13 @@ def ui_step_ms() -> str:
     from benchmarks.ui_step import median_step_ms
 
     return f"{median_step_ms():.0f} ms (median of 30 steps after 5 warm-up, Python side incl. every view)"
+
+
+def ui_speed() -> str:
+    """Days per second of the UI at day 30 and day 3,000 (benchmarks/ui_speed.py)."""
+    from benchmarks.ui_speed import summary
+
+    return summary()
 
 
 def render(rows, quick: bool) -> str:

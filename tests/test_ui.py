@@ -515,16 +515,21 @@ def test_export_refuses_a_folder_that_is_not_a_run(built, tmp_path):
     assert export.default_folder(model).as_posix() == "runs/out/ui/baseline-seed0-day1"
 
 
-def test_views_recompute_only_for_a_new_day_at_most_every_period(monkeypatch):
+def test_views_redraw_at_once_after_a_step_and_periodically_while_playing(monkeypatch):
     monkeypatch.setattr(panels, "REDRAW_PERIOD_S", 0.3)
     model = ui.UiModel()
     before = panels.redraws.peek()
-    assert panels._redraw(model, 100.0, 0.3)  # a new model: at once
-    assert not panels._redraw(model, 100.1, 0.3)  # same day
+    panels._new_day(model, 100.0)  # a new model: at once
+    assert panels.redraws.peek() == before + 1
+    assert not panels._redraw(model, 100.1, 0.3)  # the same day again: nothing to draw
     model.step()
-    assert not panels._redraw(model, 100.2, 0.3)  # a new day, too soon: the catch-up thread will
+    panels._new_day(model, 100.2)  # days 0.2 s apart: playing, left to the catch-up thread
+    assert panels.redraws.peek() == before + 1
+    assert not panels._redraw(model, 100.25, 0.3)  # the catch-up thread's period has not passed
     assert panels._redraw(model, 100.31, 0.3)
-    assert panels.redraws.peek() == before + 2
+    model.step()
+    panels._new_day(model, 101.5)  # a Step long after the last day: at once
+    assert panels.redraws.peek() == before + 3
 
 
 # ------------------------------------------------------------------------------------------------

@@ -206,7 +206,7 @@ def test_served_page_runs_offline_with_its_map(served, page_session: Page, tmp_p
     page.on("request", note)
     page.on("console", console)
     try:
-        page.set_viewport_size({"width": 1600, "height": 2300})  # room for every view
+        page.set_viewport_size({"width": 1600, "height": 2900})  # room for every view
         with page.expect_response(lambda r: r.url.endswith(charts.BASE_MAP), timeout=60_000) as base_map:
             page.goto(served)
             open_controls(page)
@@ -220,6 +220,10 @@ def test_served_page_runs_offline_with_its_map(served, page_session: Page, tmp_p
         for text in ("Page 0", "Model Parameters", "Information", "Time: 30.0"):
             expect(page.get_by_text(text, exact=True)).to_be_hidden()
         expect(page.locator(".hp-caption").first).to_be_visible()
+        page.locator("tr.hp-row").first.click()  # a miner's card: its strategy, the NPVs it compared, why
+        expect(page.locator(".hp-card")).to_contain_text("Value compared (NPV)", timeout=TIMEOUT_MS)
+        expect(page.locator(".hp-card .hp-decision")).to_contain_text("Last decision")
+        page.wait_for_timeout(500)
         (tmp_path / "map.png").write_bytes(page.locator(".hp-chart-regions").screenshot())
         if target := os.environ.get(SCREENSHOT_ENV):
             Path(target).parent.mkdir(parents=True, exist_ok=True)

@@ -103,7 +103,7 @@ def _date_x(start: dt.date | None) -> alt.X:
     window = alt.Scale(
         type="utc", domain=alt.DomainUnionWith(unionWith=[_utc(start), _utc(start + dt.timedelta(MIN_WINDOW_DAYS))])
     )
-    return alt.X("date:T", title=None, scale=window, axis=alt.Axis(labelOverlap=True))
+    return alt.X("date:T", title=None, scale=window, axis=alt.Axis(labelOverlap=True, tickCount=8))
 
 
 def _date_tooltip() -> alt.Tooltip:

@@ -2,10 +2,11 @@
 
 After every step Mesa bumps its ``update_counter``, and every listener of it is rendered on its own.
 So only the status view (light: a few lines of text) listens to it. The other views read ``redraws``,
-which ``_redraw`` bumps for a new day at most every ``REDRAW_PERIOD_S``: from the status view when
-the last redraw is that old, else from a catch-up thread, so a paused page always ends up showing
-its last day. The cost of the charts per second is then the same on day 30 and day 3,000, however
-fast Mesa plays. No view is a plain function: Mesa wraps those in a listener of its own.
+which ``_redraw`` bumps when they should show a new day: at once when days come by hand (Step),
+and while playing from a catch-up thread every ``REDRAW_PERIOD_S``, so their redraws overlap Mesa's
+pause between days instead of lengthening it, and a paused page always ends up showing its last day.
+The views then cost the same per second on day 30 and day 3,000, however fast Mesa plays. No view
+is a plain function: Mesa wraps those in a listener of its own.
 
 Why renders must stay short: Mesa's Play asks for the next day while a render is still running, and
 a render that keeps being asked for more passes gives up after 100 ("Too many renders").
@@ -39,7 +40,9 @@ from hashpivot.model.tools.ui.views import (
 )
 
 REDRAW_PERIOD_S = 0.3
-"""The views other than the status redraw at most this often while the days go by (0: every day)."""
+"""While playing, the views other than the status redraw this often (0: after every day, at once)."""
+BY_HAND_S = 0.5
+"""A day that comes this long after the one before was asked for by hand: the views redraw at once."""
 redraws = solara.reactive(0)
 """Bumped by ``_redraw`` when the views should show a new day (per browser session)."""
 selected_miner = solara.reactive(None)
@@ -65,6 +68,14 @@ def _redraw(model: UiModel, now_s: float, wait_s: float) -> bool:
     model.ui_drawn = (model.day, now_s)
     redraws.set(redraws.peek() + 1)
     return True
+
+
+def _new_day(model: UiModel, now_s: float) -> None:
+    """The status view drew a new day: redraw the views now if it came by hand, else let ``_catch_up`` do it."""
+    previous = getattr(model, "ui_status_at", -math.inf)
+    model.ui_status_at = now_s
+    if REDRAW_PERIOD_S == 0 or now_s - previous >= BY_HAND_S:
+        _redraw(model, now_s, 0.0)
 
 
 def _catch_up(model: UiModel) -> None:
@@ -100,12 +111,12 @@ def StatusView(model: UiModel):  # noqa: N802 - a component
     """Date and horizon, scenario and seed, headline numbers, the settings in force, and what to do next.
 
     It listens to Mesa's ``update_counter``, so it is drawn after every step; it then tells the other
-    views to redraw (``_redraw``), now or, while days go by faster than ``REDRAW_PERIOD_S``, soon.
+    views to redraw (``_new_day``): now after a Step, every ``REDRAW_PERIOD_S`` while playing.
     """
     update_counter.get()
 
     def new_day() -> None:  # an effect returns its cleanup or None, nothing else
-        _redraw(model, time.monotonic(), REDRAW_PERIOD_S)
+        _new_day(model, time.monotonic())
 
     solara.use_effect(new_day, [model, model.day])
     solara.use_thread(lambda: _catch_up(model), [model])
