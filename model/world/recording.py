@@ -101,10 +101,10 @@ class IdleWatch:
         sites = np.flatnonzero(mining_site)
         paying = np.zeros(n, dtype=bool)
         if sites.size:
-            allowed = np.array([m.grid.mining_allowed(int(i)) for i in sites])
+            banned = np.array([go.mining_banned for go in m.grid.operators])
             cost = m.technology.cost_usd_per_mw(m.technology.newest(m.date).j_per_th)
-            gain = np.array([m.valuations.site_new_npv_per_mw(int(i)) for i in sites]) - cost
-            paying[sites] = (gain > 0) & allowed
+            gain = m.valuations.site_new_npv_per_mw_all()[sites] - cost
+            paying[sites] = (gain > 0) & ~banned[s.region[sites]]
         self.days[:n] = np.where(paying, self.days[:n] + 1, 0)
         pending = m.fleet.pending_mw(n, m.day)
         unused = np.maximum(s.idle_mw() - pending, 0.0) + s.hibernating_mw[:n]

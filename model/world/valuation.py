@@ -245,6 +245,11 @@ class Valuations:
         sites = np.asarray(sites, dtype=np.int64)
         return self._site_npv(sites, j_per_th, np.full(sites.size, owner), rate_extra)
 
+    def site_new_npv_per_mw_all(self) -> np.ndarray:
+        """NPV per MW of the newest generation at every site, to each site's owner (this week's plan)."""
+        self._fresh()
+        return self.site_new_npv
+
     def site_new_npv_for(self, site: int, owner: int) -> float:
         """NPV per MW of the newest generation at ``site`` to firm ``owner`` (all firms valued at once, daily)."""
         m = self.model
