@@ -30,6 +30,7 @@ from hashpivot.model.markets.leasing import (
     miner_reservation_rent,
 )
 from hashpivot.model.world.finance import annuity_pv
+from hashpivot.model.world.liquidity import reserve_usd
 from hashpivot.model.world.sites import Owner
 
 if TYPE_CHECKING:
@@ -164,13 +165,10 @@ class Miner(FleetDecisions, mesa.Agent):
             self.issue_equity(shortfall)
 
     def cash_reserve_usd(self) -> float:
-        """Liquidity buffer: months of mining opex and power at today's machine MW.
-
-        Power is costed at a typical ~45 $/MWh (calibration.md, delivered cost median).
-        """
+        """Liquidity buffer: months of running cost at today's machine MW and of debt service (liquidity.py)."""
         m = self.model
-        monthly = m.assets.machine_mw_by_miner()[self.idx] * (m.config.mining.opex_usd_per_mw_day + 24 * 45.0) * 30.4
-        return m.config.finance.cash_reserve_months * monthly
+        machine_mw = float(m.assets.machine_mw_by_miner()[self.idx])
+        return reserve_usd(machine_mw, float(m.accounts.debt_usd[self.idx]), m.config.finance, m.config.mining)
 
     def strategy_view(self) -> StrategyView:
         """Assemble the numbers the strategy rule compares (see ``StrategyView``)."""
@@ -335,16 +333,23 @@ class Miner(FleetDecisions, mesa.Agent):
         return bids
 
     def leave_mining(self) -> None:
-        """Exit: put every site without a contract up for sale, as a going concern; give up every other machine.
+        """Exit: put every site up for sale, as a going concern; give up every other machine.
 
-        Machines at a site for sale keep running until it is sold (a mining buyer takes them over); machines
-        behind AI tenants and machines still on order go to the used market.
+        A site with contracts keeps them (the firm stays their landlord) and its uncontracted MW are carved
+        out as a parcel of their own and sold with their machines: otherwise they would sit idle under an
+        owner that no longer mines. Machines at a site for sale keep running until it is sold (a mining buyer
+        takes them over); machines still on order go to the used market.
         """
         m = self.model
         f, s = m.fleet, m.sites
         for site in self.sites:
-            if s.converting_mw[site] + s.ai_mw[site] <= 0:
-                m.site_market.list_for_sale(int(site))
+            if s.converting_mw[site] + s.ai_mw[site] > 0:
+                parcel = s.carve_out(int(site))
+                if parcel is None:
+                    continue
+                f.site[: f.n][f.site[: f.n] == site] = parcel
+                site = parcel
+            m.site_market.list_for_sale(int(site))
         selling = s.for_sale[f.site[: f.n]]
         mine = (f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0) & ~f.removed[: f.n]
         for i in np.flatnonzero(mine & ~(selling & f.installed(m.day))):
@@ -356,7 +361,10 @@ class Miner(FleetDecisions, mesa.Agent):
         if self.strategy == "exit" or not self.model.grid.mining_allowed(site):
             return None
         value = self.value_site_for_mining(site)
-        budget = self.free_equity_usd()  # cash promised to conversions is not there to spend
+        # Cash promised to conversions is not there to spend, and the site must still be equipped: the bid
+        # leaves the equity (and buffer) its machines need, or the firm would win a site it cannot run.
+        m = self.model
+        budget = self.free_equity_usd() - m.entry.entrant_equity_usd(m.entry.equip_capex_usd(site))
         value = min(value, budget)
         return SiteBid(self.unique_id, value) if value > 0 else None
 

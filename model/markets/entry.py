@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hashpivot.model.world.interconnection import Purpose, Request
+from hashpivot.model.world.liquidity import DAYS_PER_MONTH, reserve_usd
 from hashpivot.model.world.sites import Cooling, Owner
 
 if TYPE_CHECKING:
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 DEVELOPERS = -2  # requester id of the developer pool (no agent yet: the entrant is created on approval)
 SITE_POWER_ADDER_USD_PER_MWH = 5.0  # a new site's delivery cost over the regional price (as released parcels)
 ENTRANT_ARCHETYPE = "entrant"
-ENTRANT_RESERVE_SHARE = 0.1  # assumption: entrants raise 10% more than the equity they need, as a cash buffer
 
 
 @dataclass(frozen=True)
@@ -142,16 +142,35 @@ class Entry:
         """A new mining firm, funded with the site's price and the equity share of its build-out.
 
         The capital market funds ``1 - finance.loan_to_cost_mining`` of the capex as equity (the rest is
-        ASIC-backed debt, drawn when machines are ordered), plus a cash reserve of ``ENTRANT_RESERVE_SHARE``.
+        ASIC-backed debt, drawn when machines are ordered), plus the liquidity buffer (``entrant_equity_usd``).
         """
         m = self.model
-        equity = site_price_usd + capex_usd * (1.0 - m.config.finance.loan_to_cost_mining) * (1 + ENTRANT_RESERVE_SHARE)
+        equity = site_price_usd + self.entrant_equity_usd(capex_usd)
         miner = m.add_miner(ENTRANT_ARCHETYPE, j_per_th=m.technology.newest(m.date).j_per_th)
         m.accounts.post(miner.idx, "equity_raised", equity)
         if commit:
             self.committed.append((m.day, site_price_usd + capex_usd))
         self.entered_total += 1
         return miner
+
+    def entrant_equity_usd(self, capex_usd: float) -> float:
+        """Equity a new firm raises for ``capex_usd`` of build-out: the equity share and its liquidity buffer.
+
+        The buffer (model/world/liquidity.py) covers the debt it will draw, through the machines' delivery
+        (no revenue yet) and the reserve months after, and the running cost of the machines it buys.
+        """
+        m = self.model
+        fin, mining = m.config.finance, m.config.mining
+        debt = capex_usd * fin.loan_to_cost_mining
+        machine_mw = capex_usd / (self._capex_per_mw())
+        buffer = reserve_usd(machine_mw, debt, fin, mining, extra_months=mining.delivery_days / DAYS_PER_MONTH)
+        return capex_usd * (1.0 - fin.loan_to_cost_mining) + buffer
+
+    def _capex_per_mw(self) -> float:
+        """Build and newest-machine capex per MW today."""
+        m = self.model
+        gen = m.technology.newest(m.date)
+        return m.technology.cost_usd_per_mw(gen.j_per_th) + m.config.mining.build_capex_usd_per_mw
 
     def pending_mw(self) -> float:
         """MW of new mining sites waiting in queues."""
@@ -169,7 +188,9 @@ class Entry:
         if ask is None:
             return
         if ask.requester == DEVELOPERS:
-            miner = self.create_entrant(0.0, ask.capex_usd, commit=False)  # committed when it was requested
+            # Funded at today's machine prices (ASIC prices move while the request waits); the capital
+            # limit was charged when it was requested.
+            miner = self.create_entrant(0.0, ask.mw * self._capex_per_mw(), commit=False)
         else:
             miner = m.agent_by_uid(ask.requester)
         conv = float(m.regions.column("convertible_share")[ask.region]) * ask.mw

@@ -111,6 +111,37 @@ class SiteBook:
         self.version += 1
         return i
 
+    def carve_out(self, site: int) -> int | None:
+        """Split a contracted site's uncontracted MW off as a parcel of its own; return it (None if no MW).
+
+        A landlord whose tenants hold part of a site can still sell the rest: the contracts stay on ``site``
+        (which keeps the MW converting and leased), the new parcel takes the remaining capacity, unbuilt
+        and convertible MW, on the same interconnection (same region, delivery adder, cooling). Machines are
+        moved by the caller (they sit on the uncontracted MW by construction).
+        """
+        contracted = float(self.converting_mw[site] + self.ai_mw[site])
+        free = float(self.capacity_mw[site]) - contracted
+        if free < MW_DUST:
+            return None
+        j = self.add(
+            region=int(self.region[site]),
+            capacity_mw=free,
+            owner_kind=Owner(int(self.owner_kind[site])),
+            owner=int(self.owner[site]),
+            energised=bool(self.energised[site]),
+            power_adder_usd_per_mwh=float(self.power_adder_usd_per_mwh[site]),
+            cooling=Cooling(int(self.cooling[site])),
+            convertible_mw=max(float(self.convertible_mw[site]) - contracted, 0.0),
+            capex_multiplier=float(self.capex_multiplier[site]),
+        )
+        self.unbuilt_mw[j] = self.unbuilt_mw[site]
+        self.machine_mw[j], self.hibernating_mw[j] = self.machine_mw[site], self.hibernating_mw[site]
+        self.curtailed_share[j] = self.curtailed_share[site]
+        self.capacity_mw[site] = contracted
+        self.convertible_mw[site] = min(float(self.convertible_mw[site]), contracted)
+        self.unbuilt_mw[site] = self.machine_mw[site] = self.hibernating_mw[site] = 0.0
+        return j
+
     def set_owner(self, site: int, kind: Owner, owner: int) -> None:
         """Transfer a site (the only way ownership changes, so the owner index stays valid)."""
         self.owner_kind[site], self.owner[site] = kind, owner
