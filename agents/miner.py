@@ -32,6 +32,7 @@ from hashpivot.model.markets.leasing import (
 from hashpivot.model.world.finance import annuity_pv
 from hashpivot.model.world.liquidity import reserve_usd
 from hashpivot.model.world.sites import Owner
+from hashpivot.model.world.solvency import liquidate
 
 if TYPE_CHECKING:
     from hashpivot.model.simulation import HashpivotModel
@@ -77,6 +78,7 @@ class Miner(FleetDecisions, mesa.Agent):
         self.last_choice: StrategyChoice | None = None
         self.last_view: StrategyView | None = None
         self.exit_day = -1
+        self.status = "active"  # active, exited (wound down, paid out) or defaulted
         self.first_lease_day = -1
         self.first_move_day = -1  # first day it left "hold" (for hybrid or exit)
         self.equity_issued: list[tuple[int, float]] = []
@@ -101,6 +103,8 @@ class Miner(FleetDecisions, mesa.Agent):
     def decide(self) -> None:
         """Re-decide: treasury first (liquidity), then strategy, then fleet (nothing, once it has left)."""
         if self.has_left():
+            if self.status == "active":
+                self.wind_down()
             return
         self.manage_treasury()
         view = self.strategy_view()
@@ -119,6 +123,14 @@ class Miner(FleetDecisions, mesa.Agent):
         else:
             self.manage_fleet()
             self._exit_if_no_longer_mining()
+
+    def wind_down(self) -> None:
+        """It holds nothing any more: liquidate (model/world/solvency.py) and record how it ended."""
+        m = self.model
+        result = liquidate(m.accounts, self.idx, m.btc_price_usd)
+        self.status = "defaulted" if result.defaulted else "exited"
+        m.solvency.record(result)
+        m.log_event(self, "default" if result.defaulted else "wind_down", result.describe())
 
     def has_left(self) -> bool:
         """An exited firm with no sites, no machines and no contracts: it is out of the industry."""

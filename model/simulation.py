@@ -46,6 +46,7 @@ from hashpivot.model.world.recording import COLUMNS, PANEL_INTERVAL_DAYS, IdleWa
 from hashpivot.model.world.regions import RegionTable, load_regions
 from hashpivot.model.world.settlement import DayResult, implied_hashprice, settle_day
 from hashpivot.model.world.sites import SiteBook
+from hashpivot.model.world.solvency import SolvencyTotals
 from hashpivot.model.world.technology import Technology
 from hashpivot.model.world.valuation import Valuations
 
@@ -103,6 +104,7 @@ class HashpivotModel(mesa.Model):
         self.site_market = SiteMarket(self)
         self.machine_market = MachineMarket(self)
         self.entry = Entry(self)
+        self.solvency = SolvencyTotals()
         self.events: list[dict] = []
         self.agent_panel: list[dict] = []
         self.ev_usd = np.zeros(n_miners)

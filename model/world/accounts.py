@@ -29,6 +29,8 @@ FLOWS = (
     "site_purchases",
     "btc_sales",
     "penalties",  # late-delivery penalties paid
+    "payouts",  # cash returned to shareholders when a firm is wound down (model/world/solvency.py)
+    "write_offs",  # payables a defaulted firm's creditors absorb (model/world/solvency.py)
 )
 FLOW_INDEX = {name: i for i, name in enumerate(FLOWS)}
 

@@ -74,6 +74,10 @@ COLUMNS = (
     "used_asic_th_scrapped_total",
     "mw_relocated_total",
     "mw_idle_profitable_90d",
+    "miners_defaulted_total",
+    "miners_wound_down_total",
+    "payouts_usd_total",
+    "debt_written_off_usd_total",
 )
 """The daily columns, in order (units in the names); ``daily_row`` fills them."""
 
@@ -167,6 +171,10 @@ def _supply(m, states, pivot) -> dict[str, float]:
         "used_asic_th_scrapped_total": market.th_scrapped_total,
         "mw_relocated_total": market.mw_relocated_total,
         "mw_idle_profitable_90d": m.idle_watch.update(m),
+        "miners_defaulted_total": m.solvency.defaulted_total,
+        "miners_wound_down_total": m.solvency.wound_down_total,
+        "payouts_usd_total": m.solvency.payouts_usd_total,
+        "debt_written_off_usd_total": m.solvency.debt_written_off_usd_total,
     }
 
 
@@ -272,6 +280,7 @@ def agent_rows(m) -> list[dict]:
                 "archetype": miner.archetype,
                 "region": m.regions.ids[main] if main >= 0 else "",
                 "strategy": miner.strategy,
+                "status": miner.status,
                 "converting": bool(per["converting"][i] > 0),
                 **{f"mw_{k}": float(v[i]) for k, v in per.items()},
                 "cash_usd": float(acc.cash_usd[i]),

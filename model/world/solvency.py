@@ -1,0 +1,90 @@
+"""Winding a firm down once it holds nothing: creditors are paid first, shareholders get the rest.
+
+A firm that has sold its sites and machines and has no contracts left (``Miner.has_left``) is liquidated in
+the order of the absolute-priority rule (Bankruptcy Code s. 507/726; the order every miner bankruptcy of
+2022-23 followed, e.g. Core Scientific, Celsius Mining): its BTC treasury is sold, its debt is repaid from
+cash, and
+
+* if cash is left, it is paid out to shareholders (``payouts``) and the firm is wound down (status
+  ``exited``);
+* if it is not, the firm **defaults**: lenders take what there is and write the rest of the debt off, and
+  payables it cannot meet (negative cash) are written off by its creditors too (status ``defaulted``).
+
+Before this, an exited firm kept its debt and paid interest with no revenue for years (issue "Firms that can
+fail": ``exiter_under_losses`` ended at -111 M$ of cash). A distressed firm reaches this point through exit:
+its sites are auctioned and its machines go to the used-machine market first (``Miner.leave_mining``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hashpivot.model.world.accounts import Accounts
+
+
+@dataclass(frozen=True)
+class Liquidation:
+    """What winding one firm down did (USD)."""
+
+    btc_sold_usd: float
+    debt_repaid_usd: float
+    debt_written_off_usd: float
+    payables_written_off_usd: float
+    paid_out_usd: float
+
+    @property
+    def defaulted(self) -> bool:
+        """Creditors lost money: some debt or payables were not paid."""
+        return self.debt_written_off_usd > 0 or self.payables_written_off_usd > 0
+
+    def describe(self) -> str:
+        """One line for the events table."""
+        parts = [f"BTC sold {self.btc_sold_usd / 1e6:,.1f} M$", f"debt repaid {self.debt_repaid_usd / 1e6:,.1f} M$"]
+        if self.defaulted:
+            parts.append(f"debt written off {self.debt_written_off_usd / 1e6:,.1f} M$")
+            parts.append(f"payables written off {abs(self.payables_written_off_usd) / 1e6:,.1f} M$")
+        else:
+            parts.append(f"paid out {self.paid_out_usd / 1e6:,.1f} M$")
+        return ", ".join(parts)
+
+
+def liquidate(acc: Accounts, firm: int, btc_price_usd: float) -> Liquidation:
+    """Sell the treasury, repay debt, then pay out the rest or write off what cannot be paid."""
+    btc_usd = float(acc.btc[firm]) * btc_price_usd
+    if acc.btc[firm] > 0:
+        acc.sell_btc(firm, float(acc.btc[firm]), btc_price_usd)
+    repaid = min(max(float(acc.cash_usd[firm]), 0.0), float(acc.debt_usd[firm]))
+    if repaid > 0:
+        acc.debt_usd[firm] -= repaid
+        acc.post(firm, "principal", -repaid)
+    written_off = float(acc.debt_usd[firm])
+    acc.debt_usd[firm] = 0.0
+    cash = float(acc.cash_usd[firm])
+    payables = max(-cash, 0.0)
+    if payables > 0:
+        acc.post(firm, "write_offs", payables)
+    paid = max(cash, 0.0)
+    if paid > 0:
+        acc.post(firm, "payouts", -paid)
+    return Liquidation(btc_usd, repaid, written_off, payables, paid)
+
+
+class SolvencyTotals:
+    """Running totals of wind-downs for the daily columns (``model.solvency``)."""
+
+    def __init__(self) -> None:
+        self.defaulted_total = 0
+        self.wound_down_total = 0
+        self.payouts_usd_total = 0.0
+        self.debt_written_off_usd_total = 0.0
+
+    def record(self, result: Liquidation) -> None:
+        """Count one liquidation."""
+        if result.defaulted:
+            self.defaulted_total += 1
+        else:
+            self.wound_down_total += 1
+        self.payouts_usd_total += result.paid_out_usd
+        self.debt_written_off_usd_total += result.debt_written_off_usd + result.payables_written_off_usd
