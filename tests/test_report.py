@@ -443,6 +443,87 @@ def test_sweep_report_includes_the_sensitivity_analysis(work: Path, tmp_path: Pa
         assert float(shown[row["parameter"]]["ST"]) == row["ST"]
 
 
+ENTRY_DAYS = "400"  # long enough for the baseline to see an entrant, scrapped machines and relocations
+ENTRY_FIGURES = {
+    "entry": ("mw_mining_capacity", "mw_hibernating", "mw_mining_queue_pending", "mw_entered_total", "miners_active"),
+    "asic_market": ("asic_price_usd_per_th_new", "asic_price_usd_per_th_used", "used_asic_th_sold_total"),
+}
+ENTRY_ROWS = {  # key result -> its scale from the daily column (each is positive at the 400-day run's end)
+    "mw_entered_total": 1.0,
+    "miners_entered_total": 1.0,
+    "used_asic_th_sold_total": 1e-6,
+    "used_asic_th_scrapped_total": 1e-6,
+    "mw_relocated_total": 1.0,
+}
+
+
+def test_report_shows_entry_and_the_used_machine_market(work: Path, tmp_path: Path, monkeypatch):
+    """The "Entry and mining capacity" and "ASIC market" figures and the entry rows, from a 400-day baseline."""
+    import csv
+
+    from hashpivot.model.tools.report import figures as figures_module
+
+    run = work / "run-400"
+    assert cli("run", "--days", ENTRY_DAYS, "--out", str(run)) == 0
+    drawn = {}
+    real = figures_module.save_figure
+
+    def keep(fig, folder, name, *args, **kwargs):
+        drawn[name] = fig
+        return real(fig, folder, name, *args, **kwargs)
+
+    monkeypatch.setattr(figures_module, "save_figure", keep)
+    out = tmp_path / "entry"
+    assert cli("report", str(run), "--no-svg", "--out", str(out)) == 0
+    specs = {f.name: f for f in FIGURES}
+    assert specs["entry"].title == "Entry and mining capacity" and specs["asic_market"].title == "ASIC market"
+    text = (out / "report.md").read_text(encoding="utf-8")
+    series = np.genfromtxt(run / "timeseries.csv", delimiter=",", names=True)
+    assert series["mw_mining_capacity"][-1] > 0 and series["asic_price_usd_per_th_new"][-1] > 0
+    for name, columns in ENTRY_FIGURES.items():
+        assert f"### {specs[name].title}" in text and (out / "figures" / f"{name}.png").stat().st_size > 1000
+        # Every line the spec states is drawn, from its column, in the panel's unit.
+        lines = {ln.get_label(): ln for ax in drawn[name].axes for ln in ax.get_lines()}
+        assert [ax.get_ylabel() for ax in drawn[name].axes] == [p.ylabel for p in specs[name].panels]
+        assert len(lines) == sum(len(p.lines) for p in specs[name].panels)
+        for line in (x for p in specs[name].panels for x in p.lines):
+            y = np.asarray(lines[line.label].get_ydata(), float)
+            np.testing.assert_allclose(y, series[line.column] * line.scale, err_msg=line.column)
+        for column in columns:
+            assert np.nanmax(series[column]) > 0 or column == "mw_hibernating", column
+    with (out / "tables" / "key_results.csv").open() as handle:
+        rows = {(r["column"], r["date"]): r for r in csv.DictReader(handle)}
+    last = str(np.datetime64("2024-04-20", "D") + np.timedelta64(int(ENTRY_DAYS) - 1, "D"))
+    for column, scale in ENTRY_ROWS.items():
+        row = rows[(column, last)]
+        assert float(row["mean"]) == pytest.approx(series[column][-1] * scale), column
+        assert float(row["mean"]) > 0, column
+    assert rows[("used_asic_th_sold_total", last)]["unit"] == "EH/s"
+    shown = (out / "tables" / "key_results.md").read_text(encoding="utf-8")
+    assert "| entrant firms (cumulative) | firms |" in shown and "| used machines sold (cumulative) | EH/s |" in shown
+
+
+def test_report_of_a_run_without_the_entry_columns_leaves_them_out(run_dir: Path, tmp_path: Path):
+    """Older runs recorded no entry or used-machine columns: their figures and rows are left out, the rest stays."""
+    import shutil
+
+    old = tmp_path / "old-run"
+    shutil.copytree(run_dir, old, ignore=shutil.ignore_patterns("report", "timeseries.parquet"))
+    dropped = {c for columns in ENTRY_FIGURES.values() for c in columns} | set(ENTRY_ROWS)
+    dropped |= {"asic_j_per_th_new", "used_asic_mw_on_offer", "used_asic_th_scrapped_total"}
+    lines = (run_dir / "timeseries.csv").read_text(encoding="utf-8").splitlines()
+    keep = [i for i, name in enumerate(lines[0].split(",")) if name not in dropped]
+    assert len(keep) < len(lines[0].split(","))
+    text = "\n".join(",".join(line.split(",")[i] for i in keep) for line in lines) + "\n"
+    (old / "timeseries.csv").write_text(text, encoding="utf-8")
+    out = tmp_path / "old-report"
+    assert cli("report", str(old), "--no-svg", "--out", str(out)) == 0
+    figures = sorted(p.stem for p in (out / "figures").glob("*.png"))
+    assert figures == sorted(f.name for f in FIGURES if f.name not in ENTRY_FIGURES)
+    table = (out / "tables" / "key_results.csv").read_text(encoding="utf-8")
+    assert "network_hashrate_ehs" in table and not [c for c in ENTRY_ROWS if c in table]
+
+
 def test_png_only_report_links_no_svg(run_dir: Path, tmp_path: Path):
     out = tmp_path / "png"
     assert cli("report", str(run_dir), "--no-svg", "--out", str(out)) == 0

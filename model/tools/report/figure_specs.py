@@ -131,4 +131,53 @@ FIGURES = (
             Panel("rent, USD/kW-month", (Line("lease_rent_usd_per_kw_month_mean", "mean rent"),)),
         ),
     ),
+    FigureSpec(
+        "entry",
+        "Entry and mining capacity",
+        "Mining capacity (MW of machines installed: running or hibernating), MW of them hibernating, MW of "
+        "new mining sites (entrants' and incumbents') waiting in interconnection queues, and MW entered: new "
+        "mining sites connected plus sites entrants bought (cumulative); firms with machines installed, and "
+        "entrant firms (cumulative).",
+        (
+            Panel(
+                "capacity, MW",
+                (Line("mw_mining_capacity", "mining capacity"), Line("mw_hibernating", "hibernating")),
+            ),
+            Panel(
+                "entry, MW",
+                (
+                    Line("mw_mining_queue_pending", "queued for connection"),
+                    Line("mw_entered_total", "entered (cumulative)"),
+                ),
+            ),
+            Panel(
+                "firms",
+                (
+                    Line("miners_active", "with machines installed"),
+                    Line("miners_entered_total", "entrants (cumulative)"),
+                ),
+            ),
+        ),
+    ),
+    FigureSpec(
+        "asic_market",
+        "ASIC market",
+        "Price of the newest ASIC generation and the used-machine price (TH-weighted mean of the last 30 "
+        "days' trades; gaps: nothing traded), in USD per TH/s; used machines sold and machines scrapped "
+        "unsold (cumulative, EH/s of hashrate); MW of machines moved to another region by a sale (cumulative).",
+        (
+            Panel(
+                "ASIC price, USD/TH",
+                (Line("asic_price_usd_per_th_new", "new"), Line("asic_price_usd_per_th_used", "used")),
+            ),
+            Panel(
+                "machines, EH/s (cumulative)",
+                (
+                    Line("used_asic_th_sold_total", "used, sold", 1e-6),
+                    Line("used_asic_th_scrapped_total", "scrapped unsold", 1e-6),
+                ),
+            ),
+            Panel("MW relocated (cumulative)", (Line("mw_relocated_total", "relocated"),)),
+        ),
+    ),
 )
