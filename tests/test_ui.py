@@ -226,6 +226,49 @@ def test_series_come_from_the_recorder(stepped):
     assert folded[charts.series_key(0)] == pytest.approx(stepped.recorder.last("mw_mining") / 1e3, rel=1e-4)
 
 
+ENTRY_DAYS = 400  # long enough for the baseline to see an entrant and machines scrapped
+
+
+@pytest.fixture(scope="module")
+def entry_run():
+    model = ui.UiModel()
+    for _ in range(ENTRY_DAYS):
+        model.step()
+    return model
+
+
+def test_entry_and_used_machine_views_show_the_recorders_columns(entry_run):
+    """The "Entry & used machines" charts: capacity, hibernating, queued and entered MW and miners; ASIC prices."""
+    assert {c.name for c in panels.COMPONENTS} >= {"EntryChart", "MachinesChart"}
+    rec, n = entry_run.recorder, entry_run.recorder.n
+    stride = views.bin_days(n)
+    last_bin = slice((math.ceil(n / stride) - 1) * stride, n)
+    machine_divisors = (1.0, 1.0, 1e6, 1e6)  # USD/TH as recorded; TH sold and scrapped shown in EH/s
+    for name, columns, divisors in (
+        ("entry", charts.ENTRY_COLUMNS, (1.0,) * len(charts.ENTRY_COLUMNS)),
+        ("machines", charts.MACHINE_COLUMNS, machine_divisors),
+    ):
+        rows = charts.CHARTS[name].data(entry_run)["series"]
+        assert len(rows) == math.ceil(n / stride) and rows[-1]["date"] < entry_run.date.isoformat()
+        for i, (column, divisor) in enumerate(zip(columns, divisors, strict=True)):
+            expected = np.nanmean(rec.column(column)[last_bin]) / divisor
+            assert rows[-1][charts.series_key(i)] == pytest.approx(expected, rel=1e-4, abs=1e-9), column
+        spec = charts.chart_spec(name, entry_run)
+        assert spec["resolve"]["scale"]["y"] == "independent"
+        assert spec["layer"][1]["encoding"]["y"]["axis"]["orient"] == "right"
+
+    def last_row(name: str, columns: tuple[str, ...]) -> dict[str, float]:
+        row = charts.CHARTS[name].data(entry_run)["series"][-1]
+        return {c: row[charts.series_key(i)] for i, c in enumerate(columns)}
+
+    entry = last_row("entry", charts.ENTRY_COLUMNS)
+    assert entry["mw_mining_capacity"] > 0 and entry["mw_entered_total"] > 0 and entry["miners_active"] > 0
+    used = last_row("machines", charts.MACHINE_COLUMNS)
+    assert used["asic_price_usd_per_th_new"] > used["asic_price_usd_per_th_used"] > 0
+    assert used["used_asic_th_sold_total"] > 0 and used["used_asic_th_scrapped_total"] > 0
+    assert "USD/TH" in charts.CHARTS["machines"].caption and "EH/s" in charts.CHARTS["machines"].caption
+
+
 def test_long_runs_are_binned_into_a_fixed_number_of_points():
     assert [views.bin_days(n) for n in (1, views.MAX_POINTS, views.MAX_POINTS + 1, 10 * views.MAX_POINTS)] == [
         1,

@@ -206,7 +206,7 @@ def test_served_page_runs_offline_with_its_map(served, page_session: Page, tmp_p
     page.on("request", note)
     page.on("console", console)
     try:
-        page.set_viewport_size({"width": 1600, "height": 2900})  # room for every view
+        page.set_viewport_size({"width": 1600, "height": 3300})  # room for every view
         with page.expect_response(lambda r: r.url.endswith(charts.BASE_MAP), timeout=60_000) as base_map:
             page.goto(served)
             open_controls(page)

@@ -1,6 +1,6 @@
 """The charts: an Altair template per chart, compiled once; each day only its data sets change.
 
-Building and compiling Altair charts costs 10-60 ms each, so doing it every step for nine charts
+Building and compiling Altair charts costs 10-60 ms each, so doing it every step for eleven charts
 would blow the budget of a step. A template reads named data sets ("series", "edges", ...);
 ``chart_data`` computes the model's current rows for them and ``compiled_template`` is the spec
 the browser embeds once (``vega.VegaChart``). Each chart carries a one-line caption saying what
@@ -80,6 +80,37 @@ VALUATION_COLUMNS = (
     "valuation_usd_per_mw_ai_focused",
     "valuation_usd_per_mw_btc_focused",
 )
+ENTRY_COLORS = {
+    "Mining capacity": "#f2a900",
+    "Hibernating": "#bab0ac",
+    "Queued for connection": "#72b7b2",
+    "Entered (cumulative)": "#54a24b",
+    "Miners with machines": "#333333",
+}
+ENTRY_COLUMNS = (
+    "mw_mining_capacity",
+    "mw_hibernating",
+    "mw_mining_queue_pending",
+    "mw_entered_total",
+    "miners_active",
+)
+ENTRY_MW = 4  # the first four are MW (left axis); miners are counted on the right
+
+MACHINE_COLORS = {
+    "New ASIC price": "#4c78a8",
+    "Used ASIC price": "#f58518",
+    "Used sold (cumulative)": "#e45756",
+    "Scrapped unsold (cumulative)": "#9d755d",
+}
+MACHINE_COLUMNS = (
+    "asic_price_usd_per_th_new",
+    "asic_price_usd_per_th_used",
+    "used_asic_th_sold_total",
+    "used_asic_th_scrapped_total",
+)
+MACHINE_PRICES = 2  # the first two are USD/TH (left axis); the TH totals are shown in EH/s on the right
+TH_PER_EH = 1e6
+
 HASHRATE_COLOR = "#f2a900"
 AI_COLOR = "#2b6cb0"
 
@@ -120,14 +151,20 @@ def series_key(index: int) -> str:
 
 
 def _folded_marks(
-    start: dt.date | None, colors: dict[str, str], y_title: str, stacked: bool, names: Sequence[str] | None = None
+    start: dt.date | None,
+    colors: dict[str, str],
+    y_title: str,
+    stacked: bool,
+    names: Sequence[str] | None = None,
+    orient: str = "left",
 ) -> alt.Chart:
     """Several series of one unit, stacked areas or lines, from wide rows (``_wide_series``).
 
     Rows travel wide with short keys -- one row a day, not one a day and series, which made the data
     five times bigger -- and are folded in the browser; the fold and a lookup of each key's name and
     position are transforms, not Vega expressions. The colour scale lists every series of ``colors``
-    in order, so layers drawing different series (``names``) share one scale and legend.
+    in order, so layers drawing different series (``names``) share one scale and legend; a layer with
+    ``orient="right"`` puts its y axis on the right (``_two_axes``).
     """
     domain = list(colors)
     names = domain if names is None else list(names)
@@ -148,7 +185,9 @@ def _folded_marks(
     mark = base.mark_area(opacity=0.85) if stacked else base.mark_line()
     return mark.encode(
         x=_date_x(start),
-        y=alt.Y("value:Q", title=y_title, stack="zero" if stacked else None),
+        y=alt.Y("value:Q", title=y_title, stack="zero" if stacked else None)
+        if orient == "left"
+        else alt.Y("value:Q", axis=alt.Axis(title=y_title, orient=orient, format="~s"), stack=None),
         color=color,
         order=alt.Order("order:Q"),
         tooltip=[_date_tooltip(), alt.Tooltip("series:N", title="Series"), alt.Tooltip("value:Q", format=",.3~f")],
@@ -158,6 +197,19 @@ def _folded_marks(
 def _wide_series(model: HashpivotModel, columns: Sequence[str], divisor: float) -> dict[str, list]:
     """The ``series`` data set of a ``_folded_marks`` chart: recorder ``columns`` / ``divisor`` under ``series_key``."""
     return {"series": series_rows(model, {series_key(i): (c, divisor) for i, c in enumerate(columns)})}
+
+
+def _two_axes(
+    start: dt.date, title: str, colors: dict[str, str], split: int, left_title: str, right_title: str
+) -> alt.LayerChart:
+    """Lines of two units: the first ``split`` series of ``colors`` on the left axis, the rest on the right.
+
+    One legend (the layers share the colour scale), two y scales.
+    """
+    names = list(colors)
+    left = _folded_marks(start, colors, left_title, False, names[:split])
+    right = _folded_marks(None, colors, right_title, False, names[split:], orient="right")
+    return _titled(alt.layer(left, right).resolve_scale(y="independent"), title)
 
 
 def _dual(start: dt.date, title: str, left: tuple[str, str, str], right: tuple[str, str, str]) -> alt.LayerChart:
@@ -274,6 +326,30 @@ def valuation_template(start: dt.date) -> alt.TopLevelMixin:
 def valuation_data(model: HashpivotModel) -> dict[str, list]:
     """Rows for ``valuation_template`` (USD per MW shown in M$ per MW)."""
     return _wide_series(model, VALUATION_COLUMNS, 1e6)
+
+
+def entry_template(start: dt.date) -> alt.TopLevelMixin:
+    """Mining capacity, hibernating, queued and entered MW (left axis), and miners with machines (right)."""
+    return _two_axes(start, "Entry: mining capacity and firms", ENTRY_COLORS, ENTRY_MW, "MW", "Miners (count)")
+
+
+def entry_data(model: HashpivotModel) -> dict[str, list]:
+    """Rows for ``entry_template``."""
+    return _wide_series(model, ENTRY_COLUMNS, 1.0)
+
+
+def machines_template(start: dt.date) -> alt.TopLevelMixin:
+    """New and used ASIC prices (USD/TH, left axis), used machines sold and scrapped (EH/s cumulative, right)."""
+    return _two_axes(
+        start, "Used machines: ASIC prices and sales", MACHINE_COLORS, MACHINE_PRICES, "USD/TH", "EH/s (cumulative)"
+    )
+
+
+def machines_data(model: HashpivotModel) -> dict[str, list]:
+    """Rows for ``machines_template`` (TH totals shown in EH/s)."""
+    divisors = [1.0] * MACHINE_PRICES + [TH_PER_EH] * (len(MACHINE_COLUMNS) - MACHINE_PRICES)
+    columns = {series_key(i): (c, d) for i, (c, d) in enumerate(zip(MACHINE_COLUMNS, divisors, strict=True))}
+    return {"series": series_rows(model, columns)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -451,6 +527,19 @@ CHARTS: dict[str, ChartDef] = {
         concentration_data,
         "Concentration over regions (0-1): Herfindahl index of hashrate, and US and Texas shares of hashrate "
         "and of AI MW.",
+    ),
+    "entry": ChartDef(
+        entry_template,
+        entry_data,
+        "Entry & used machines. Left (MW): mining capacity (machines installed, running or hibernating), "
+        "hibernating, new mining sites queued for connection, MW entered (cumulative). Right: miners with "
+        "machines installed.",
+    ),
+    "machines": ChartDef(
+        machines_template,
+        machines_data,
+        "Entry & used machines. Left (USD/TH): newest ASICs and used machines (the last 30 days' trades; gaps: "
+        "none traded). Right (EH/s, cumulative): used machines sold, and scrapped unsold.",
     ),
     "regions": ChartDef(
         region_template,
