@@ -245,11 +245,5 @@ class FleetDecisions:
         return bids, rooms, budget if bids else 0.0
 
     def value_site_for_mining(self, site: int) -> float:
-        """What a site is worth to it for mining with new machines, net of machine and build capex."""
-        m, sc = self.model, self.model.config
-        s = m.sites
-        gen = m.technology.newest(m.date)
-        npv = m.valuations.site_new_npv_for(site, self.idx)
-        machines = m.technology.cost_usd_per_mw(gen.j_per_th)
-        # Already-built MW need only machines; unbuilt MW also need the build.
-        return (npv - machines) * s.capacity_mw[site] - sc.mining.build_capex_usd_per_mw * s.unbuilt_mw[site]
+        """What a site is worth to it for mining: its running machines as a going concern, new ones on the rest."""
+        return self.model.entry.site_mining_value_usd(site, self.idx)

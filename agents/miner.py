@@ -376,7 +376,7 @@ class Miner(FleetDecisions, mesa.Agent):
         # Cash promised to conversions is not there to spend, and the site must still be equipped: the bid
         # leaves the equity (and buffer) its machines need, or the firm would win a site it cannot run.
         m = self.model
-        budget = self.free_equity_usd() - m.entry.entrant_equity_usd(m.entry.equip_capex_usd(site))
+        budget = self.free_equity_usd() - m.entry.takeover_equity_usd(site)
         value = min(value, budget)
         return SiteBid(self.unique_id, value) if value > 0 else None
 

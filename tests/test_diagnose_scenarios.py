@@ -3,8 +3,9 @@
 Each scenario runs two years through the command line (as a user would) and is diagnosed. The checks this
 issue is responsible for must pass: no idle capacity where mining has paid for 90+ days, and no site sold
 for nothing while mining there pays. Hashrate swings above 15% outside shocks are bounded (a day of
-curtailment at thin margins can cross the line; lockstep decisions no longer do). Firms with negative cash
-are reported but not asserted: nothing defaults yet (the "Firms that can fail" issue adds default).
+curtailment at thin margins can cross the line; lockstep decisions no longer do). No firm keeps negative
+cash: the liquidity buffer covers debt service, and a firm that has sold everything is wound down or
+defaults (model/world/solvency.py).
 """
 
 from __future__ import annotations
@@ -50,5 +51,6 @@ def test_supply_side_artefact_checks_pass(name, tmp_path):
     results = {r.name: r for r in diagnose.diagnose(diagnose.load_run(out))}
     assert results[diagnose.IDLE_WHILE_PROFITABLE].status == "pass", results[diagnose.IDLE_WHILE_PROFITABLE]
     assert results[diagnose.FREE_SALES].status == "pass", results[diagnose.FREE_SALES]
+    assert results[diagnose.NEGATIVE_CASH].status == "pass", results[diagnose.NEGATIVE_CASH]
     swings = results[diagnose.HASHRATE_SWINGS]
     assert swings.status == "pass" or len(swings.details) <= 2, swings

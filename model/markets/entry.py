@@ -69,36 +69,67 @@ class Entry:
         return (npv - capex) / (1.0 + rate) ** delay_years
 
     def site_value_usd(self, site: int) -> float:
-        """What an energised site is worth to mining entrants: new machines there at the entrants' hurdle.
+        """What an energised site is worth to mining entrants (``site_mining_value_usd`` at their hurdle).
 
-        No wait (it is energised); net of machines and of building its unbuilt MW; 0 where mining is banned
-        or the capital market has nothing left for new capacity this year.
+        0 where mining is banned or the capital market has nothing left for new capacity this year.
         """
         m = self.model
         if not m.config.entry.enabled or not m.grid.mining_allowed(site):
             return 0.0
-        s = m.sites
-        gen = m.technology.newest(m.date)
-        npv = float(
-            m.valuations.new_npv_per_mw_for(
-                np.array([site]), gen.j_per_th, m.beliefs.n_firms, m.config.entry.hurdle_premium
-            )[0]
-        )
-        value = (npv - m.technology.cost_usd_per_mw(gen.j_per_th)) * float(s.capacity_mw[site])
-        value -= m.config.mining.build_capex_usd_per_mw * float(s.unbuilt_mw[site])
         if self.equip_capex_usd(site) > self.capital_left_usd():
             return 0.0
-        return max(value, 0.0)
+        return max(self.site_mining_value_usd(site, m.beliefs.n_firms, m.config.entry.hurdle_premium), 0.0)
+
+    def site_mining_value_usd(self, site: int, owner_row: int, rate_extra: float = 0.0) -> float:
+        """What a site is worth for mining to ``owner_row``'s beliefs: a going concern plus new machines.
+
+        Machines installed there pass to a mining buyer at their second-hand price (``_transfer``), so they
+        count at their NPV to the buyer (remaining life, the site's power) less that price: a site whose
+        machines still earn is worth more to a miner than to a land developer, and it is not sold off the
+        network (before, a buyer valued every MW with new machines, so an exiting firm's running fleet went
+        to developers and left the network at once: -27% hashrate in a day, seed 2, 2028-04-02). Its other
+        MW are valued with the newest machines net of their price, and unbuilt MW net of the build.
+        """
+        m = self.model
+        s, f = m.sites, m.fleet
+        gen = m.technology.newest(m.date)
+        here = np.array([site])
+        new_net = float(m.valuations.new_npv_per_mw_for(here, gen.j_per_th, owner_row, rate_extra)[0])
+        new_net -= m.technology.cost_usd_per_mw(gen.j_per_th)
+        rows = np.flatnonzero((f.site[: f.n] == site) & f.installed(m.day))
+        installed_mw, going = float(f.mw[rows].sum()), 0.0
+        if rows.size:
+            life = np.maximum(m.config.mining.machine_life_years - f.age_years(rows, m.day), 0.5)
+            npv = m.valuations.npv_in_regions(
+                np.full(rows.size, s.region[site]), np.full(rows.size, s.power_adder_usd_per_mwh[site]),
+                f.j_per_th[rows], owner_row, life, rate_extra,
+            )  # fmt: skip
+            going = float((npv * f.mw[rows]).sum()) - m.machine_market.installed_value_usd(site)
+        free_mw = float(s.capacity_mw[site] - s.converting_mw[site] - s.ai_mw[site]) - installed_mw
+        return going + new_net * free_mw - m.config.mining.build_capex_usd_per_mw * float(s.unbuilt_mw[site])
 
     def equip_capex_usd(self, site: int) -> float:
-        """Capex to build out and equip a whole site with the newest machines (what an entrant must raise)."""
+        """Capex to take a site over and fill it (what an entrant must raise, beyond the site's price).
+
+        The machines installed there at their second-hand price (they pass with the site), the newest
+        machines on its other MW, and the build of its unbuilt MW.
+        """
         m = self.model
         gen = m.technology.newest(m.date)
         s = m.sites
-        machines = m.technology.cost_usd_per_mw(gen.j_per_th) * float(
-            s.capacity_mw[site] - s.converting_mw[site] - s.ai_mw[site]
-        )
-        return machines + m.config.mining.build_capex_usd_per_mw * float(s.unbuilt_mw[site])
+        free_mw = float(s.capacity_mw[site] - s.converting_mw[site] - s.ai_mw[site] - s.machine_mw[site])
+        machines = m.technology.cost_usd_per_mw(gen.j_per_th) * max(free_mw, 0.0)
+        rigs = m.machine_market.installed_value_usd(site)
+        return rigs + machines + m.config.mining.build_capex_usd_per_mw * float(s.unbuilt_mw[site])
+
+    def takeover_equity_usd(self, site: int) -> float:
+        """Cash a buyer needs beyond the site's price.
+
+        The installed machines (paid in cash at their second-hand price) and the equity and buffer for
+        filling the rest (``entrant_equity_usd``).
+        """
+        rigs = self.model.machine_market.installed_value_usd(site)
+        return rigs + self.entrant_equity_usd(self.equip_capex_usd(site) - rigs)
 
     def capital_left_usd(self) -> float:
         """Capex the capital market will still fund for new capacity in the trailing year.

@@ -118,7 +118,10 @@ class SiteMarket:
             reserve = self.developer_bid_usd(site)
             mining_value = m.entry.site_value_usd(site)
             if mining_value > 0:  # outside mining capital bids too: energised MW do not go for nothing
-                bids.append(SiteBid(ENTRANTS, mining_value))
+                # Entrants are a competitive fringe (free entry, economics.md): many outside firms value the
+                # site alike, so when they win they pay their value, not a lone bidder's reserve. Two equal
+                # bids stand for that competition in any registered mechanism.
+                bids += [SiteBid(ENTRANTS, mining_value)] * 2
             sale = mechanism(site, bids + [SiteBid(DEVELOPER, reserve)], reserve)
             if sale is not None:  # None: no bid met the reserve (first price shades even the
                 self._transfer(site, sale)  # fringe's); the site stays for sale next week
@@ -133,7 +136,8 @@ class SiteMarket:
             acc.post(seller, "site_sales", sale.price_usd)
         rigs_usd = m.machine_market.installed_value_usd(site)
         if sale.winner == ENTRANTS:
-            buyer = m.entry.create_entrant(sale.price_usd + rigs_usd, m.entry.equip_capex_usd(site), commit=True)
+            capex = m.entry.equip_capex_usd(site) - rigs_usd  # the rigs are paid in cash, with the price
+            buyer = m.entry.create_entrant(sale.price_usd + rigs_usd, capex, commit=True)
             kind = "entrant"
         elif sale.winner == DEVELOPER:
             buyer, kind = None, "developer"
