@@ -25,9 +25,9 @@ DAYS = 730
 
 # Known gaps, with the economic reason (strict: the test fails when they are fixed, so the entry comes out).
 KNOWN_GAPS = {
-    "btc_bear": "in a falling market firms without funds leave MW idle where new machines would pay (NPV > cost): "
-    "they can neither finance them nor sell part of a site; selling firms and sites is the 'Firms that can "
-    "fail, merge and pay out' issue (measured: 79 of 730 days above 5%, at most 8.8%, seed 0)",
+    "btc_bear": "a distressed firm defaults only once every site is sold, so one that cannot sell fast runs "
+    "negative cash for months (seed 0: firm 66, 8 snapshots 2025-08 to 2026-03, minimum -44.8 M$, default "
+    "2026-03-31); default at distress, with creditors taking the assets, is the 'Firms that can fail' issue",
 }
 
 
