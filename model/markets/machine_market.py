@@ -162,6 +162,16 @@ class MachineMarket:
             for i in np.flatnonzero(f.on_market[: f.n] & (f.mw[: f.n] > 0))
         ]
 
+    def best_lots(self, k: int) -> list[UsedLot]:
+        """The ``k`` most efficient lots on offer, ordered by (J/TH, batch) as ``sorted(self.lots())`` would be."""
+        f = self.model.fleet
+        idx = np.flatnonzero(f.on_market[: f.n] & (f.mw[: f.n] > 0))
+        top = idx[np.argsort(f.j_per_th[idx], kind="stable")[:k]]  # idx ascending: ties stay in batch order
+        return [
+            UsedLot(int(i), int(f.owner[i]), float(f.mw[i]), float(f.j_per_th[i]), float(f.reserve_usd_per_th[i]))
+            for i in top
+        ]
+
     def lot_mw_on_offer(self) -> float:
         """MW of machines given up and waiting for a buyer (off their sites)."""
         f = self.model.fleet
@@ -173,20 +183,19 @@ class MachineMarket:
         m = self.model
         if m.day % CLEARING_INTERVAL_DAYS:
             return
-        lots = self.lots()
-        if lots:
+        # Each buyer looks at the most efficient lots first; beyond ``LOTS_PER_BUYER`` the rest would
+        # rarely fit its room, and valuing them all is the market's cost, not the buyers'. Only shown lots
+        # get bids, so only they can trade: the others are not even built as ``UsedLot``s.
+        shown = self.best_lots(LOTS_PER_BUYER)
+        if shown:
             bids, room, budget = [], {}, {}
-            # Each buyer looks at the most efficient lots first; beyond ``LOTS_PER_BUYER`` the rest would
-            # rarely fit its room, and valuing them all is the market's cost, not the buyers'.
-            lots = sorted(lots, key=lambda x: (x.j_per_th, x.lot))
-            shown = lots[:LOTS_PER_BUYER]
             for miner in self._buyers():
                 b, r, money = miner.used_machine_bids(shown)
                 if b:
                     bids += b
                     room.update(r)
                     budget[miner.idx] = money
-            for trade in clear_used_machines(lots, bids, room, budget):
+            for trade in clear_used_machines(shown, bids, room, budget):
                 self._transfer(trade)
         self._recycle_stale()
 
