@@ -18,10 +18,13 @@ check-python:
 $(PY): | check-python
 	$(PYTHON) -m venv $(VENV)
 
-# Re-install only when the project metadata changed: `make setup` is a no-op otherwise.
-$(STAMP): pyproject.toml | $(PY)
+# Re-install only when the project metadata changed: `make setup` is a no-op otherwise. constraints.txt pins
+# every package to the versions the byte-identity digests were taken with (tests/test_output_identity.py): a
+# new numpy or scipy release may change the last bit of a float and so every output. Refresh it on purpose with
+# `.venv/bin/pip freeze --exclude-editable > constraints.txt`, and re-pin the digests in the same commit.
+$(STAMP): pyproject.toml constraints.txt | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $@
 
 # Solara's front-end assets, served from a local cache so the UI works offline (docs/ui.md).

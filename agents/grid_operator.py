@@ -39,19 +39,38 @@ class GridOperator(mesa.Agent):
 
     # --- prices ---------------------------------------------------------------------------------------------
     @staticmethod
-    def hourly_prices(rng: np.random.Generator, mean, sigma_log, scarcity_share, scarcity_price):
-        """Draw one day of hourly prices for every region at once: (regions, 24) prices and called hours.
+    def hourly_prices(
+        rng: np.random.Generator,
+        mean,
+        sigma_log,
+        scarcity_share,
+        scarcity_price,
+        day_state=None,
+        persistence: float = 0.0,
+    ):
+        """Draw one day of hourly prices for every region at once: (regions, 24) prices, called hours, day state.
 
-        Hours are lognormal around the region's mean (log-sd ``sigma_log``) times a common daily shock
-        (weather, outages); with probability ``scarcity_share`` an hour is a scarcity hour at the scarcity
+        Hours are lognormal around the region's mean (log-sd ``sigma_log``) times a daily shock per region
+        (weather, outages, fuel); with probability ``scarcity_share`` an hour is a scarcity hour at the scarcity
         price, and the operator calls demand response in it (economics.md, "Curtailment threshold").
+
+        The daily shock is a stationary AR(1) in its standard-normal state: ``z = persistence * z_yesterday +
+        sqrt(1 - persistence**2) * e``. Weather and fuel prices last for days, so daily spot prices are strongly
+        autocorrelated (Weron 2006, *Modeling and Forecasting Electricity Loads and Prices*, ch. 2); with
+        independent days, a fleet at thin margins switched on and off with each day's draw, which no grid shows.
+        The state has unit variance whatever the persistence, so the price distribution a day sees -- and every
+        valuation (``finance.expected_run_margin_usd_per_mw_day``) -- is unchanged. ``day_state`` is yesterday's
+        state (None on the first day); the new one is returned for tomorrow.
         """
         r = mean.size
-        day = np.exp(DAY_SHOCK_SIGMA_LOG * rng.standard_normal(r) - 0.5 * DAY_SHOCK_SIGMA_LOG**2)
+        z = rng.standard_normal(r)
+        if day_state is not None:
+            z = persistence * day_state + np.sqrt(1.0 - persistence**2) * z
+        day = np.exp(DAY_SHOCK_SIGMA_LOG * z - 0.5 * DAY_SHOCK_SIGMA_LOG**2)
         hours = np.exp(sigma_log[:, None] * rng.standard_normal((r, 24)) - 0.5 * sigma_log[:, None] ** 2)
         prices = mean[:, None] * day[:, None] * hours
         called = rng.random((r, 24)) < scarcity_share[:, None]
-        return np.where(called, scarcity_price[:, None], prices), called
+        return np.where(called, scarcity_price[:, None], prices), called, z
 
     # --- interconnection -----------------------------------------------------------------------------------
     def study_days(self, mw: float, firm: bool) -> float:

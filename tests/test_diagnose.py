@@ -204,6 +204,37 @@ def test_a_power_price_shock_also_excludes_thirty_days_from_its_end(run_dir):
     assert result(run_dir, dg.HASHRATE_SWINGS).status == "fail"
 
 
+def test_a_swing_with_the_same_machines_switched_on_is_tagged_dispatch(run_dir):
+    # Same switched-on MW, fewer hours run: the fleet answered that day's power prices (still a failing swing).
+    def swing_by_curtailment(columns):
+        jump(20, 0.7)(columns)
+        on = columns["mw_mining"] + columns["mw_curtailed"]
+        columns["mw_mining"], columns["mw_curtailed"] = 0.5 * on, 0.5 * on
+
+    edit_timeseries(run_dir, swing_by_curtailment)
+    r = result(run_dir, dg.HASHRATE_SWINGS)
+    assert r.status == "fail" and "1 of them dispatch" in r.measured and r.details[0].endswith(" dispatch")
+    edit_timeseries(run_dir, lambda c: c["mw_mining"].__setitem__(slice(20, None), 0.0))  # machines switched off
+    r = result(run_dir, dg.HASHRATE_SWINGS)
+    assert "0 of them dispatch" in r.measured and not r.details[0].endswith(" dispatch")
+
+
+def test_a_halving_excludes_a_jump_for_thirty_days_from_the_day_it_is_crossed(run_dir):
+    # The subsidy halves overnight by protocol: the fleet's answer is the economics, as after a scenario shock.
+    def halving_on(day: int) -> Callable[[dict[str, np.ndarray]], None]:
+        def edit(columns: dict[str, np.ndarray]) -> None:
+            columns["block_height"] = 1_050_000.0 - 144.0 * (day - np.arange(columns["day"].size))
+
+        return edit
+
+    edit_timeseries(run_dir, jump(40))
+    edit_timeseries(run_dir, halving_on(11))  # height 1,050,000 reached on day 11: window days 11-40
+    r = result(run_dir, dg.HASHRATE_SWINGS)
+    assert r.status == "pass" and f"halving on {date_of(11)}" in r.measured
+    edit_timeseries(run_dir, halving_on(10))  # window days 10-39
+    assert result(run_dir, dg.HASHRATE_SWINGS).status == "fail"
+
+
 # --------------------------------------------------------------------------------------------
 # 2. Idle capacity while mining pays
 # --------------------------------------------------------------------------------------------

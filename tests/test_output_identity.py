@@ -3,11 +3,12 @@
 The digests below are the sha256 of the six tables ``hashpivot run baseline --seed S --days 730`` writes. They
 were taken before the architecture refactor and held for every commit of it; the supply-side issue (entry,
 hibernation, the used-ASIC market, ASIC prices, per-firm beliefs) changed behaviour by design and re-pinned
-them, and so did its liquidity, wind-down and going-concern site-valuation fixes. Only a change that is *meant* to change behaviour (a new mechanism, a fixed defect) may update them,
+them, and so did its liquidity, wind-down and going-concern site-valuation fixes, and the persistent daily power-price
+shock (``grid.day_shock_persistence``) with the package versions pinned in constraints.txt. Only a change that is *meant* to change behaviour (a new mechanism, a fixed defect) may update them,
 and its commit says so.
 
 The digests depend on floating-point results, so they are pinned for the project's own set-up (the versions
-in ``pyproject.toml`` on Linux x86-64, as in CI); the test runs the installed command line, as a user would.
+in ``constraints.txt``, which ``make setup`` installs, on Linux x86-64, as in CI); the test runs the installed command line, as a user would.
 """
 
 from __future__ import annotations
@@ -23,20 +24,20 @@ TABLES = ("timeseries.csv", "agents.csv", "leases.csv", "sites.csv", "sales.csv"
 
 PINNED = {
     0: {
-        "timeseries.csv": "fd23cfa9bfb8879c81da03273efc5eb9858a25c4afd971406ee4519810b01b47",
-        "agents.csv": "236c76bda18edc6c104185d73cfb61d0972a59cff8fbac9698076a67bb726429",
-        "leases.csv": "f621d8b459a48890e30d411739e137e45633606b7605f841f8e5837aae016ddf",
-        "sites.csv": "fc67cbe85ba98906a117c89943d83861669d806abd8f5034995b36a030ea5caf",
-        "sales.csv": "68350b0edf01cab742b892a2aab317a6d908e5e2a2dd417e84010f8b6f69c82b",
-        "events.csv": "1c88954fb1966570315f5720b7d50edf5482bac65b561db246e5a5779b3a9d13",
+        "timeseries.csv": "8666785e80136bdb432b8b47c0e3f2ee0d056449303b3f9a14bfb28185429b11",
+        "agents.csv": "004ae0dfb25306dff603804ef97f30493fbf61846cb5ca0210427a6784f24c40",
+        "leases.csv": "ae60d33e072081ee7e6a70ca217576f7ecdfe773fef3c7224b397d6bb772a5a3",
+        "sites.csv": "def7464d4991c3d28f1c74397aeb6454df429a0aeefd4fc1582966e30f842433",
+        "sales.csv": "03f2b3ca9197488c61ab976f98ef4ace8a636595f3cd7c5b6570677402cf2a53",
+        "events.csv": "ede118bd11ad9f249265f00b81194ab1d6079185312efdc8c9fb87489aec1d60",
     },
     1: {
-        "timeseries.csv": "cdeb69d4f8140ec05ceeef4f7cf0ff222d416c26c8a4ebf471c3bccb0a86e043",
-        "agents.csv": "1d4bd83fbb7a8fc3daf06548c7c5d28525eb8727d4caa84606b90d3903d05270",
-        "leases.csv": "55117cc5d34c18fdce4ccab9067589806446608e02a995c772c2151e078621ca",
-        "sites.csv": "0b3d505be1040b61ee9a7d3168baca209ed1854724d8313fb99eca7bf932ce70",
-        "sales.csv": "fdcdd840acfbbdb9b07ca9c0c506e6cbcfe53a6a9bdf8984d6563a8a23777839",
-        "events.csv": "62276921f1f556dbfe8afa96696841dad216175372d7e24681bdaf110010060b",
+        "timeseries.csv": "4baa70bff54ee3c8ec998f4ac81ced868bf7fb15f049f7d946241af86df48e98",
+        "agents.csv": "f8657f656609037e251dcf2a28090fa40708beb3c0f060dce8eafb7c793e9108",
+        "leases.csv": "494aa3b01f1a8e2efaead37cedd0ec6195c306f3618bb01ff99dfafa1b6331dc",
+        "sites.csv": "f7027ddb871b7805046bd083a23b8ef7de0cc7990e565d9d2677ab5f6934e51f",
+        "sales.csv": "f217285ed20dbc47562468ef34ec9ea5b10eefa574a8bb34d0f04d3c7382521c",
+        "events.csv": "6c62a90ffb04a31f9e56341bfffbeb1e420732ed37dc30da8b64cc8dc27f59ae",
     },
 }
 

@@ -406,6 +406,14 @@ class GridSection(Section):
     study_capacity_mw_per_month: float = P(
         400.0, "MW/month per region", "assumption: studies completed per month; backlog forms beyond", ge=1, le=1e6
     )
+    day_shock_persistence: float = P(
+        0.8,
+        "AR(1) coefficient per day",
+        "assumption: daily power-price shocks persist (weather, fuel; Weron 2006 ch. 2: daily spot prices are "
+        "strongly autocorrelated); 0 = independent days; not estimated here, a sweep candidate",
+        ge=0,
+        le=0.99,
+    )
     flexible_headroom_credit: float = P(
         0.8, "share", "econ: Grid -- curtailable load needs little peak headroom", ge=0, le=1
     )

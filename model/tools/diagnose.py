@@ -43,7 +43,14 @@ Outside shocks, the real network rarely moves more than ~10% a day on a 7-day av
 day to the next is an artefact of miners deciding in lockstep, not of the economics."""
 SHOCK_WINDOW_DAYS = 30
 """Days after a shock's start (and a power-price shock's end) in which large swings are the response, not an
-artefact: after China's ban (2021) the network took about two months to fall by half."""
+artefact: after China's ban (2021) the network took about two months to fall by half. A halving counts as a
+shock too: the subsidy halves overnight by protocol, and the fleet's response to it is the economics (the network
+fell from ~650 to ~580 EH/s in the month after the April 2024 halving, calibration.md)."""
+HALVING_INTERVAL_BLOCKS = 210_000  # blocks between halvings (calibration.md, "subsidy")
+DISPATCH_TOLERANCE = 0.02
+"""A swing day is tagged *dispatch* when the switched-on MW (``mw_mining + mw_curtailed``) moved by at most this share:
+the machines were the same and only the hours they ran changed, against that day's power prices. A fleet that runs
+only in the cheapest hours swings that way by itself; a swing in switched-on MW is a decision (lockstep)."""
 WARMUP_DAYS = 7
 """First days of a run left out of the swing check: the fleet settles from its initial state."""
 
@@ -314,6 +321,19 @@ def shock_windows(scenario: Mapping, start_date: np.datetime64) -> list[tuple[np
     return [w for w in out if w[1] > start_date]
 
 
+def halving_windows(dates: np.ndarray, block_height: np.ndarray) -> list[tuple[np.datetime64, np.datetime64, str]]:
+    """The ``SHOCK_WINDOW_DAYS`` from each day on which the chain crossed a halving height, with a label.
+
+    Args:
+        dates: The run's days.
+        block_height: The chain's height at the end of each day.
+    """
+    era = np.floor_divide(np.asarray(block_height, dtype=float), HALVING_INTERVAL_BLOCKS)
+    crossed = np.flatnonzero(np.diff(era) > 0) + 1
+    window = np.timedelta64(SHOCK_WINDOW_DAYS, "D")
+    return [(dates[i], dates[i] + window, f"halving on {dates[i]}") for i in crossed]
+
+
 def hashrate_swings(run: RunData) -> CheckResult:
     """Days whose change of ``network_hashrate_ehs`` exceeds ``MAX_DAILY_HASHRATE_CHANGE``, outside shocks.
 
@@ -325,7 +345,7 @@ def hashrate_swings(run: RunData) -> CheckResult:
     """
     threshold = (
         f"|daily change| <= {_pct(MAX_DAILY_HASHRATE_CHANGE)} on every day, except the first {WARMUP_DAYS} and "
-        f"{SHOCK_WINDOW_DAYS} days from each shock's start (and a power-price shock's end)"
+        f"{SHOCK_WINDOW_DAYS} days from each shock's start (and a power-price shock's end) and each halving"
     )
     ts = run.timeseries
     if missing := _missing(ts, ["date", "network_hashrate_ehs"]):
@@ -336,6 +356,8 @@ def hashrate_swings(run: RunData) -> CheckResult:
         change[1:] = hashrate[1:] / hashrate[:-1] - 1.0
     checked = np.arange(hashrate.size) >= WARMUP_DAYS
     windows = shock_windows(run.scenario, run.start_date)
+    if "block_height" in ts:
+        windows += halving_windows(dates, ts["block_height"])
     for first, last, _ in windows:
         checked &= ~((dates >= first) & (dates < last))
     swing = np.abs(change)
@@ -345,12 +367,28 @@ def hashrate_swings(run: RunData) -> CheckResult:
         f"; largest {_pct(change[i], True)} on {dates[i]}" if (i := _argmax(swing, candidates)) is not None else ""
     )
     excluded = f" (left out: {SHOCK_WINDOW_DAYS} days from {', '.join(w[2] for w in windows)})" if windows else ""
+    dispatch = _dispatch_days(ts, bad)
+    tagged = f"; {int(dispatch.sum())} of them dispatch (switched-on MW within {_pct(DISPATCH_TOLERANCE)})"
     measured = f"{_count_days(int(bad.sum()))} of {int(checked.sum())} checked{excluded}{largest}"
+    measured += tagged if bad.any() and "mw_curtailed" in ts else ""
     order = np.flatnonzero(bad)[np.argsort(-swing[bad], kind="stable")]
     details = tuple(
-        f"{dates[i]}: {_pct(change[i], True)} ({hashrate[i - 1]:,.1f} -> {hashrate[i]:,.1f} EH/s)" for i in order
+        f"{dates[i]}: {_pct(change[i], True)} ({hashrate[i - 1]:,.1f} -> {hashrate[i]:,.1f} EH/s)"
+        + (" dispatch" if dispatch[i] else "")
+        for i in order
     )
     return CheckResult(HASHRATE_SWINGS, FAIL if bad.any() else PASS, measured, threshold, details)
+
+
+def _dispatch_days(ts: Mapping[str, np.ndarray], days: np.ndarray) -> np.ndarray:
+    """Which of ``days`` (a mask) kept their switched-on MW within ``DISPATCH_TOLERANCE`` of the day before."""
+    if _missing(ts, ["mw_mining", "mw_curtailed"]):
+        return np.zeros(days.shape, dtype=bool)
+    on = ts["mw_mining"] + ts["mw_curtailed"]
+    moved = np.full(on.shape, np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        moved[1:] = np.abs(on[1:] / on[:-1] - 1.0)
+    return days & (moved <= DISPATCH_TOLERANCE)
 
 
 def _argmax(values: np.ndarray, among: np.ndarray) -> int | None:
