@@ -3,12 +3,14 @@
 The digests below are the sha256 of the six tables ``hashpivot run baseline --seed S --days 730`` writes. They
 were taken before the architecture refactor and held for every commit of it; the supply-side issue (entry,
 hibernation, the used-ASIC market, ASIC prices, per-firm beliefs) changed behaviour by design and re-pinned
-them, and so did its liquidity, wind-down and going-concern site-valuation fixes, and the persistent daily power-price
-shock (``grid.day_shock_persistence``) with the package versions pinned in constraints.txt. Only a change that is *meant* to change behaviour (a new mechanism, a fixed defect) may update them,
-and its commit says so.
+them, and so did its liquidity, wind-down and going-concern site-valuation fixes, and the persistent daily
+power-price shock (``grid.day_shock_persistence``) with the package versions pinned in constraints.txt. Only a
+change that is *meant* to change behaviour (a new mechanism, a fixed defect) may update them, and its commit
+says so.
 
-The digests depend on floating-point results, so they are pinned for the project's own set-up (the versions
-in ``constraints.txt``, which ``make setup`` installs, on Linux x86-64, as in CI); the test runs the installed command line, as a user would.
+The digests depend on floating-point results, so they are pinned for the project's own set-up (the versions in
+``constraints.txt``, which ``make setup`` installs, on Linux x86-64, as in CI); the test runs the installed
+command line, as a user would.
 """
 
 from __future__ import annotations
