@@ -54,6 +54,7 @@ class MachineMarket:
         self.mw_relocated_total = 0.0
         self.th_scrapped_total = 0.0
         self.sales: list[MachineSale] = []
+        self._price: tuple[int, float] | None = None  # (day, used price): asked ~100k times a run, trades change weekly
 
     # --- listing ----------------------------------------------------------------------------------------------
     def list_batch(self, i: int, mw: float | None = None, reserve_usd_per_th: float | None = None) -> int:
@@ -149,10 +150,12 @@ class MachineMarket:
     def used_price_usd_per_th(self) -> float:
         """TH-weighted mean price of the last month's trades (NaN when nothing traded)."""
         day = self.model.day
-        while self.trades and day - self.trades[0][0] >= PRICE_WINDOW_DAYS:
-            self.trades.popleft()
-        th = sum(x for _, x, _ in self.trades)
-        return sum(x * p for _, x, p in self.trades) / th if th > 0 else float("nan")
+        if self._price is None or self._price[0] != day:
+            while self.trades and day - self.trades[0][0] >= PRICE_WINDOW_DAYS:
+                self.trades.popleft()
+            th = sum(x for _, x, _ in self.trades)
+            self._price = (day, sum(x * p for _, x, p in self.trades) / th if th > 0 else float("nan"))
+        return self._price[1]
 
     def lots(self) -> list[UsedLot]:
         """What is on offer now."""
@@ -235,6 +238,7 @@ class MachineMarket:
         self._refresh_site(old_site)
         self._refresh_site(trade.site)
         self.trades.append((m.day, th, trade.usd_per_th))
+        self._price = None
         self.th_sold_total += th
         ids = m.regions.ids
         sale = MachineSale(
