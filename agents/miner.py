@@ -359,7 +359,7 @@ class Miner(FleetDecisions, mesa.Agent):
                 parcel = s.carve_out(int(site))
                 if parcel is None:
                     continue
-                f.site[: f.n][f.site[: f.n] == site] = parcel
+                f.move_site(int(site), parcel)
                 site = parcel
             m.site_market.list_for_sale(int(site))
         selling = s.for_sale[f.site[: f.n]]

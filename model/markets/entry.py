@@ -96,7 +96,7 @@ class Entry:
         here = np.array([site])
         new_net = float(m.valuations.new_npv_per_mw_for(here, gen.j_per_th, owner_row, rate_extra)[0])
         new_net -= m.technology.cost_usd_per_mw(gen.j_per_th)
-        rows = np.flatnonzero((f.site[: f.n] == site) & f.installed(m.day))
+        rows = f.installed_at(site, m.day)
         installed_mw, going = float(f.mw[rows].sum()), 0.0
         if rows.size:
             life = np.maximum(m.config.mining.machine_life_years - f.age_years(rows, m.day), 0.5)

@@ -81,7 +81,7 @@ class MachineMarket:
         """Second-hand value of the machines installed at a site (recent used price, else recycling value)."""
         m = self.model
         f = m.fleet
-        rows = np.flatnonzero((f.site[: f.n] == site) & f.installed(m.day))
+        rows = f.installed_at(site, m.day)
         price = self.used_price_usd_per_th()
         price = price if np.isfinite(price) else m.config.mining.scrap_usd_per_th
         return float((f.mw[rows] * 1e6 / f.j_per_th[rows]).sum() * price)
