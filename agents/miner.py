@@ -370,14 +370,19 @@ class Miner(FleetDecisions, mesa.Agent):
     # --- site market ----------------------------------------------------------------------------------------
     def value_site(self, site: int) -> SiteBid | None:
         """Bid for a site at its mining NPV with new machines, net of build and machine capex, within budget."""
-        if self.strategy == "exit" or not self.model.grid.mining_allowed(site):
+        if not self.bids_for_site(site):
             return None
-        value = self.value_site_for_mining(site)
+        return self.site_bid(self.value_site_for_mining(site), self.model.entry.takeover_equity_usd(site))
+
+    def bids_for_site(self, site: int) -> bool:
+        """Whether it bids for a site at all: it still mines, and mining is allowed there."""
+        return self.strategy != "exit" and self.model.grid.mining_allowed(site)
+
+    def site_bid(self, mining_value_usd: float, takeover_equity_usd: float) -> SiteBid | None:
+        """Its bid for a site worth ``mining_value_usd`` to it, within what it can pay beyond the takeover."""
         # Cash promised to conversions is not there to spend, and the site must still be equipped: the bid
         # leaves the equity (and buffer) its machines need, or the firm would win a site it cannot run.
-        m = self.model
-        budget = self.free_equity_usd() - m.entry.takeover_equity_usd(site)
-        value = min(value, budget)
+        value = min(mining_value_usd, self.free_equity_usd() - takeover_equity_usd)
         return SiteBid(self.unique_id, value) if value > 0 else None
 
     def owns_site(self, site: int) -> bool:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hashpivot.model.world.finance import sum_columns_as_calls
 from hashpivot.model.world.interconnection import Purpose, Request
 from hashpivot.model.world.liquidity import DAYS_PER_MONTH, reserve_usd
 from hashpivot.model.world.sites import Cooling, Owner
@@ -90,23 +91,36 @@ class Entry:
         to developers and left the network at once: -27% hashrate in a day, seed 2, 2028-04-02). Its other
         MW are valued with the newest machines net of their price, and unbuilt MW net of the build.
         """
+        return float(self.site_mining_values_usd(site, np.array([owner_row]), rate_extra)[0])
+
+    def site_mining_values_usd(self, site: int, owner_rows: np.ndarray, rate_extra: float = 0.0) -> np.ndarray:
+        """``site_mining_value_usd`` to each of ``owner_rows`` (an auction's bidders), in two vectorised valuations.
+
+        Each owner's NPVs are summed as their own call would sum them (``finance.sum_columns_as_calls``), so
+        the values are bit-identical to valuing owner by owner.
+        """
         m = self.model
-        s, f = m.sites, m.fleet
-        gen = m.technology.newest(m.date)
-        here = np.array([site])
-        new_net = float(m.valuations.new_npv_per_mw_for(here, gen.j_per_th, owner_row, rate_extra)[0])
-        new_net -= m.technology.cost_usd_per_mw(gen.j_per_th)
+        s, f, v = m.sites, m.fleet, m.valuations
+        gen, life_new = m.technology.newest(m.date), m.config.mining.machine_life_years
+        k = owner_rows.size
+        region, adder = s.region[site], s.power_adder_usd_per_mwh[site]
+        new = v.npv_terms(np.full(k, region), np.full(k, adder), gen.j_per_th, owner_rows, life_new, rate_extra)
+        new_cost = m.technology.cost_usd_per_mw(gen.j_per_th)
+        new_net = [float(npv[0]) - new_cost for npv in sum_columns_as_calls(new, [1] * k)]
         rows = f.installed_at(site, m.day)
-        installed_mw, going = float(f.mw[rows].sum()), 0.0
+        installed_mw, going = float(f.mw[rows].sum()), [0.0] * k
         if rows.size:
-            life = np.maximum(m.config.mining.machine_life_years - f.age_years(rows, m.day), 0.5)
-            npv = m.valuations.npv_in_regions(
-                np.full(rows.size, s.region[site]), np.full(rows.size, s.power_adder_usd_per_mwh[site]),
-                f.j_per_th[rows], owner_row, life, rate_extra,
+            n = rows.size
+            life = np.maximum(life_new - f.age_years(rows, m.day), 0.5)
+            terms = v.npv_terms(
+                np.full(k * n, region), np.full(k * n, adder), np.tile(f.j_per_th[rows], k),
+                np.repeat(owner_rows, n), np.tile(life, k), rate_extra,
             )  # fmt: skip
-            going = float((npv * f.mw[rows]).sum()) - m.machine_market.installed_value_usd(site)
+            rigs_usd = m.machine_market.installed_value_usd(site)
+            going = [float((npv * f.mw[rows]).sum()) - rigs_usd for npv in sum_columns_as_calls(terms, [n] * k)]
         free_mw = float(s.capacity_mw[site] - s.converting_mw[site] - s.ai_mw[site]) - installed_mw
-        return going + new_net * free_mw - m.config.mining.build_capex_usd_per_mw * float(s.unbuilt_mw[site])
+        build_usd = m.config.mining.build_capex_usd_per_mw * float(s.unbuilt_mw[site])
+        return np.array([g + net * free_mw - build_usd for g, net in zip(going, new_net, strict=True)])
 
     def equip_capex_usd(self, site: int) -> float:
         """Capex to take a site over and fill it (what an entrant must raise, beyond the site's price).

@@ -108,13 +108,15 @@ class SiteMarket:
             return
         s = m.sites
         mechanism = AUCTIONS[m.config.rules.auction]
-        bidders = (*m.miners, *m.hyperscalers)
+        # The round's bidders are those present when it opens: a firm entering by winning a site bids next week.
+        miners, hyperscalers = list(m.miners), list(m.hyperscalers)
         for site in np.flatnonzero(s.for_sale[: s.n]):
             site = int(site)
             if s.converting_mw[site] + s.ai_mw[site] > 0:  # a contract binds the land: not for sale after all
                 s.for_sale[site] = False
                 continue
-            bids = [b for a in bidders if (b := a.value_site(site)) is not None and not a.owns_site(site)]
+            offers = self._agent_bids(site, miners, hyperscalers)
+            bids = [b for a, b in offers if b is not None and not a.owns_site(site)]
             reserve = self.developer_bid_usd(site)
             mining_value = m.entry.site_value_usd(site)
             if mining_value > 0:  # outside mining capital bids too: energised MW do not go for nothing
@@ -125,6 +127,20 @@ class SiteMarket:
             sale = mechanism(site, bids + [SiteBid(DEVELOPER, reserve)], reserve)
             if sale is not None:  # None: no bid met the reserve (first price shades even the
                 self._transfer(site, sale)  # fringe's); the site stays for sale next week
+
+    def _agent_bids(self, site: int, miners: list[Miner], hyperscalers: list[Hyperscaler]) -> list[tuple]:
+        """(bidder, bid or None) of each miner, then each hyperscaler: their ``value_site`` bids, in that order.
+
+        The miners' mining values are computed in one batched valuation, and the takeover equity once: both
+        are the numbers ``Miner.value_site`` would compute bidder by bidder, bit for bit.
+        """
+        m = self.model
+        bidding, bids = [a for a in miners if a.bids_for_site(site)], {}
+        if bidding:
+            values = m.entry.site_mining_values_usd(site, np.array([a.idx for a in bidding]))
+            takeover_usd = m.entry.takeover_equity_usd(site)
+            bids = {a.idx: a.site_bid(float(v), takeover_usd) for a, v in zip(bidding, values, strict=True)}
+        return [(a, bids.get(a.idx)) for a in miners] + [(h, h.value_site(site)) for h in hyperscalers]
 
     def _transfer(self, site: int, sale: Sale) -> None:
         m = self.model

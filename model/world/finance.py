@@ -104,6 +104,42 @@ def mining_npv_usd_per_mw(
 ):
     """NPV of 1 MW of machines over the path, with the option to switch them off (Dixit & Pindyck 1994).
 
+    The sum over years of ``mining_npv_terms`` (which documents the arguments).
+    """
+    return mining_npv_terms(
+        hp_path,
+        path_years,
+        j_per_th,
+        price_mean,
+        price_sigma_log,
+        adder,
+        scarcity_share,
+        opex_usd_per_mw_day,
+        rate_per_year,
+        dr_usd_per_mw_day,
+        life_years,
+        failure_rate_per_year,
+        idle_cost_usd_per_mw_day,
+    ).sum(axis=0)
+
+
+def mining_npv_terms(
+    hp_path,
+    path_years,
+    j_per_th,
+    price_mean,
+    price_sigma_log,
+    adder,
+    scarcity_share,
+    opex_usd_per_mw_day,
+    rate_per_year,
+    dr_usd_per_mw_day=0.0,
+    life_years=np.inf,
+    failure_rate_per_year=0.0,
+    idle_cost_usd_per_mw_day=0.0,
+):
+    """Discounted value of each year of 1 MW of machines (years x machines): ``mining_npv_usd_per_mw`` per year.
+
     Each year is valued at the expected hashprice of that year. A year whose expected margin is negative is
     spent hibernating: the machines earn nothing and cost ``idle_cost_usd_per_mw_day`` (storage, insurance)
     instead of power and opex -- the value of the option to restart later. Only years before the machines'
@@ -135,4 +171,15 @@ def mining_npv_usd_per_mw(
     dt_years = np.diff(np.concatenate([[0.0], years[:, 0]]))[:, None]
     alive = (years < np.asarray(life_years)) * (1.0 - failure_rate_per_year) ** years
     discount = (1.0 + np.asarray(rate_per_year)) ** -years
-    return (margin * dt_years * alive * discount).sum(axis=0)
+    return margin * dt_years * alive * discount
+
+
+def sum_columns_as_calls(terms: np.ndarray, widths) -> list[np.ndarray]:
+    """Column sums of consecutive groups of ``widths`` columns, each group summed as if it were its own array.
+
+    numpy sums a lone column pairwise but several columns row after row, so an NPV's last bit depends on how
+    many machines were valued with it. Summing each group apart lets a caller value many groups in one
+    ``mining_npv_terms`` call and still get exactly what one ``mining_npv_usd_per_mw`` call per group gives.
+    """
+    ends = np.cumsum(widths)
+    return [terms[:, end - width : end].sum(axis=0) for width, end in zip(widths, ends, strict=True)]

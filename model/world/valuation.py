@@ -173,14 +173,24 @@ class Valuations:
 
         The rate is the owner's hurdle rate plus the region's regulatory risk premium plus ``rate_extra``.
         """
+        if np.size(regions) == 0:
+            return np.zeros(0)
+        return self.npv_terms(regions, adders, j_per_th, owners, life_years, rate_extra).sum(axis=0)
+
+    def npv_terms(
+        self, regions: np.ndarray, adders: np.ndarray, j_per_th, owners: np.ndarray, life_years, rate_extra=0.0
+    ) -> np.ndarray:
+        """The yearly terms (years x machines) whose column sums are ``npv_in_regions``.
+
+        For valuing several groups of machines in one call: ``finance.sum_columns_as_calls`` sums each group
+        exactly as its own ``npv_in_regions`` call would.
+        """
         m = self.model
         sc = m.config
         regions = np.asarray(regions, dtype=np.int64)
-        if regions.size == 0:
-            return np.zeros(0)
         owners = np.broadcast_to(owners, regions.shape)
         rate = m.beliefs.rate_mining[owners] + m.regions.column("regulatory_risk_premium")[regions]
-        return finance.mining_npv_usd_per_mw(
+        return finance.mining_npv_terms(
             self.hashprice_paths()[owners].T,
             self.path_years,
             np.broadcast_to(j_per_th, regions.shape),
