@@ -7,11 +7,13 @@ Each is taken at the firm's decision point, with its own expectations (model/wor
   switched off: no power, no opex, a small holding cost. It is switched back on when the margin turns positive.
 * **Sell** only when the machines are worth less to the firm -- including the option to restart -- than
   second-hand (the used market's recent price, or the recycling value when nothing trades).
-* **Upgrade** the least efficient batch when the newest generation's extra margin repays its cost within the
-  payback the firm accepts; the old batch keeps running until the new one is delivered, then goes to the used
-  market (it does not leave the network on the order day).
-* **Expand** idle and unbuilt MW with new machines on the same payback rule, and **buy used** machines for idle
-  MW when they are worth more per dollar than new ones (``used_machine_bids``).
+* **Upgrade** batches, least efficient first, when the newest generation's NPV at the site, less what the old
+  machines are still worth there, exceeds its cost (the firm's hurdle rate and beliefs); the old batch keeps
+  running until the new one is delivered, then goes to the used market (it does not leave the network on the
+  order day).
+* **Expand** idle and unbuilt MW with new machines when their NPV exceeds their cost -- the test entrants and
+  site requests use -- and **buy used** machines for idle MW when they are worth more per dollar than new ones
+  (``used_machine_bids``).
 * **Seek a new site** through the grid's queue when its own sites are full and a new one pays.
 """
 
@@ -97,55 +99,69 @@ class FleetDecisions:
             m.machine_market.list_batch(int(i), reserve_usd_per_th=float(reserve))
 
     def _upgrade(self) -> None:
-        """Replace the least efficient batch when the newest generation pays back fast enough."""
-        m, sc = self.model, self.model.config
-        f = m.fleet
+        """Replace inefficient batches, least efficient first, where the newest generation's NPV gain pays its cost.
+
+        Every batch that passes the payback test is replaced on the decision day, as far as the budget goes: a firm
+        does not wait a month per batch, and one batch at a site where new machines do not pay does not hold up the
+        others (it did: only the firm's least efficient batch was ever considered, and old machines stood
+        hibernating for years on MW where new ones paid).
+        """
+        f = self.model.fleet
         b = self.batches()
         b = b[f.retire_day[b] < 0]
-        if not b.size:
-            return
-        worst = int(b[np.argmax(f.j_per_th[b])])
+        for worst in b[np.argsort(-f.j_per_th[b], kind="stable")]:
+            if not self._upgrade_batch(int(worst)):
+                return
+
+    def _upgrade_batch(self, worst: int) -> bool:
+        """Replace batch ``worst`` if it pays; False once nothing further can be upgraded (efficiency or budget)."""
+        m, sc = self.model, self.model.config
+        f = m.fleet
         gen = m.technology.newest(m.date)
         if gen.j_per_th >= f.j_per_th[worst] * UPGRADE_MIN_GAIN:
-            return
+            return False  # batches come most inefficient first: none after this one gains enough either
         site, mw = int(f.site[worst]), float(f.mw[worst])
-        old_margin = float(m.valuations.batch_margin_per_mw_day(np.array([worst]))[0])
-        gain = (m.valuations.site_new_margin_per_mw_day(site) - max(old_margin, 0.0)) * 365.0
+        # The expansion test, net of what the old machines would still earn here (never below 0: they can idle).
+        old_npv = float(m.valuations.batch_npv_per_mw(np.array([worst]))[0])
+        gain = m.valuations.site_new_npv_per_mw(site) - max(old_npv, 0.0)
         cost = m.technology.cost_usd_per_mw(gen.j_per_th)
-        if gain <= 0 or cost / gain >= sc.mining.expansion_payback_years:
-            return
+        if gain <= cost:
+            return True  # not here; a batch at another site may still pay
         equity_share = 1.0 - sc.finance.loan_to_cost_mining
         mw = min(mw, self.investable_usd() / (cost * equity_share))
         if mw < MIN_ORDER_MW:
-            return
+            return False
         self.fund(cost * mw * equity_share)
         old = worst if mw >= f.mw[worst] * (1 - 1e-9) else f.split(worst, mw)
         new = m.assets.build_and_equip(self.idx, site, mw, 0.0, gen)
         f.retire_day[old] = f.online_day[new]
         if f.online_day[new] <= m.day:
             m.machine_market.list_batch(old)
+        return True
 
     def _expand(self, site: int) -> None:
-        """Fill idle MW with the newest machines, and build unbuilt MW, when simple payback is short enough."""
+        """Fill idle MW with the newest machines, and build unbuilt MW, where that pays to the firm's beliefs.
+
+        The test is the one entrants and site requests use (``finance.mining_npv_usd_per_mw`` at the firm's hurdle
+        rate and beliefs): the newest machines' NPV per MW at this site must exceed what they cost (and the build
+        capex, for unbuilt MW). With a simple-payback rule here instead, a firm left its own energised MW idle
+        while the same numbers made it ask the grid for a new site.
+        """
         m, sc = self.model, self.model.config
         s = m.sites
         if not m.grid.mining_allowed(site):
             return
         gen = m.technology.newest(m.date)
         cost_per_mw = m.technology.cost_usd_per_mw(gen.j_per_th)
-        annual = m.valuations.site_new_margin_per_mw_day(site) * 365.0
-        if annual <= 0:
+        npv_per_mw = m.valuations.site_new_npv_per_mw(site)
+        if npv_per_mw <= cost_per_mw:
             return
         idle = max(0.0, self.room_mw(site))
         built = 0.0
-        if (
-            s.energised[site]
-            and s.unbuilt_mw[site] > 0
-            and (cost_per_mw + sc.mining.build_capex_usd_per_mw) / annual < sc.mining.expansion_payback_years
-        ):
+        if s.energised[site] and s.unbuilt_mw[site] > 0 and npv_per_mw > cost_per_mw + sc.mining.build_capex_usd_per_mw:
             built = s.unbuilt_mw[site]
         mw = idle + built
-        if mw <= 0 or cost_per_mw / annual >= sc.mining.expansion_payback_years:
+        if mw <= 0:
             return
         unit = cost_per_mw + (sc.mining.build_capex_usd_per_mw if built > 0 else 0.0) * built / mw
         equity_share = 1.0 - sc.finance.loan_to_cost_mining

@@ -263,7 +263,7 @@ class Miner(FleetDecisions, mesa.Agent):
     def investable_usd(self) -> float:
         """What it can put into machines now: free cash plus the equity it could still issue this year.
 
-        Capital markets fund miners whose investments pay back (the payback rule decides that); issuance is
+        Capital markets fund miners whose investments pay (the NPV tests decide that); issuance is
         capped at a share of the firm's enterprise value per year.
         """
         m = self.model

@@ -24,11 +24,10 @@ DAYS = 730
 
 
 # Known gaps, with the economic reason (strict: the test fails when they are fixed, so the entry comes out).
-KNOWN_GAPS = {
-    "btc_bear": "a distressed firm defaults only once every site is sold, so one that cannot sell fast runs "
-    "negative cash for months (seed 0: firm 66, 8 snapshots 2025-08 to 2026-03, minimum -44.8 M$, default "
-    "2026-03-31); default at distress, with creditors taking the assets, is the 'Firms that can fail' issue",
-}
+KNOWN_GAPS: dict[str, str] = {}
+# btc_bear was one (a distressed firm ran negative cash for 8 snapshots before it could sell its sites); it passes
+# since firms expand and upgrade on the NPV test (seed 0: 0 firms over 3 snapshots). Default at distress, with
+# creditors taking the assets, is still the "Firms that can fail" issue.
 
 
 @pytest.mark.parametrize(

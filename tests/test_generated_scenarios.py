@@ -131,7 +131,6 @@ def scenarios(draw) -> Scenario:
             "delivery_days": draw(st.integers(0, 200)),
             "hashprice_memory_days": draw(_floats(2.0, 365.0)),
             "unbuilt_share": draw(_floats(0.0, 0.9)),
-            "expansion_payback_years": draw(_floats(0.2, 10.0)),
         },
         "finance": {
             "rate_mining": draw(_floats(0.01, 1.0)),

@@ -4,7 +4,8 @@ The digests below are the sha256 of the six tables ``hashpivot run baseline --se
 were taken before the architecture refactor and held for every commit of it; the supply-side issue (entry,
 hibernation, the used-ASIC market, ASIC prices, per-firm beliefs) changed behaviour by design and re-pinned
 them, and so did its liquidity, wind-down and going-concern site-valuation fixes, and the persistent daily
-power-price shock (``grid.day_shock_persistence``) with the package versions pinned in constraints.txt. Only a
+power-price shock (``grid.day_shock_persistence``) with the package versions pinned in constraints.txt, and
+expansion and upgrades on the NPV test. Only a
 change that is *meant* to change behaviour (a new mechanism, a fixed defect) may update them, and its commit
 says so.
 
@@ -26,20 +27,20 @@ TABLES = ("timeseries.csv", "agents.csv", "leases.csv", "sites.csv", "sales.csv"
 
 PINNED = {
     0: {
-        "timeseries.csv": "8666785e80136bdb432b8b47c0e3f2ee0d056449303b3f9a14bfb28185429b11",
-        "agents.csv": "004ae0dfb25306dff603804ef97f30493fbf61846cb5ca0210427a6784f24c40",
-        "leases.csv": "ae60d33e072081ee7e6a70ca217576f7ecdfe773fef3c7224b397d6bb772a5a3",
-        "sites.csv": "def7464d4991c3d28f1c74397aeb6454df429a0aeefd4fc1582966e30f842433",
-        "sales.csv": "03f2b3ca9197488c61ab976f98ef4ace8a636595f3cd7c5b6570677402cf2a53",
-        "events.csv": "ede118bd11ad9f249265f00b81194ab1d6079185312efdc8c9fb87489aec1d60",
+        "timeseries.csv": "4b1422f18395b2256d8338f2d07118ceb71d71c0f2b0f9ef68b442e842d81720",
+        "agents.csv": "7c68f6667bbc1cbef57b972c85dc190ede94d9577fbd46bbf8168a8c4bf5e11a",
+        "leases.csv": "59e85b3ad7ed3b0e674ee976e7f519ad3b9b40d05281d1fea1e613a022bd55d9",
+        "sites.csv": "fa2e3933474895a2cdff200caaf9e177b1362eb3cf47f2d35abeb1d01e9c074f",
+        "sales.csv": "271f994765f53bd62b59af838e18ae811d80431b29252b34d6bcdd2135be0fc2",
+        "events.csv": "f2a447f4f478bbc51db2bc148b1b434d60cf971c1a8a1c2c874ed79a9e391836",
     },
     1: {
-        "timeseries.csv": "4baa70bff54ee3c8ec998f4ac81ced868bf7fb15f049f7d946241af86df48e98",
-        "agents.csv": "f8657f656609037e251dcf2a28090fa40708beb3c0f060dce8eafb7c793e9108",
-        "leases.csv": "494aa3b01f1a8e2efaead37cedd0ec6195c306f3618bb01ff99dfafa1b6331dc",
-        "sites.csv": "f7027ddb871b7805046bd083a23b8ef7de0cc7990e565d9d2677ab5f6934e51f",
-        "sales.csv": "f217285ed20dbc47562468ef34ec9ea5b10eefa574a8bb34d0f04d3c7382521c",
-        "events.csv": "6c62a90ffb04a31f9e56341bfffbeb1e420732ed37dc30da8b64cc8dc27f59ae",
+        "timeseries.csv": "02714c4d7f1ca196209e6951f468805aabdb6e3eb893538d64acd6a71c8c5f19",
+        "agents.csv": "5e6c0d018ef0d13b29f28d5ce365ffa28f2082b730e11f14c12f916f4f388fd1",
+        "leases.csv": "1d1599a68386f6aded3c3ea546f5b806caa1c484e05a0e132bc6f2339d67e17b",
+        "sites.csv": "5403f283283c0fdce6773d01f82120c1c9a3dd5dc43256ee9db9361238ba0534",
+        "sales.csv": "b0cab40ead4220ebe710940733e36ccd67b485e19398438d815a4932816c596d",
+        "events.csv": "54ff6075f1f2eb36b82bdeb5b5526ed8e65e074e090c2789abbccb0cfcbfec31",
     },
 }
 

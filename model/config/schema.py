@@ -210,14 +210,6 @@ class MiningSection(Section):
     unbuilt_share: float = P(
         0.2, "share of site capacity", "assumption: expansion room at existing sites (2024 pipelines)", ge=0, lt=1
     )
-    expansion_payback_years: float = P(
-        2.5,
-        "years",
-        "assumption: S21 at ~15 $/TH and ~50 $/PH/day paid back in ~1.5-2.5 years and sold "
-        "(2024-25); buyers accept up to this",
-        gt=0,
-        le=10,
-    )
 
 
 class FinanceSection(Section):
