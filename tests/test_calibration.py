@@ -19,9 +19,9 @@ pytestmark = pytest.mark.slow
 SEEDS = [0, 1, 2, 3]
 # Rows known to fail, with the reason (xfail strict: fixing one makes the test fail until it is removed here).
 KNOWN_GAPS: dict[str, str] = {
-    "SF-3": "fails since the supply side (30 seeds: 0.259 vs <= 0.20, a value in 25): the pivoter's mining "
+    "SF-3": "fails since the supply side (30 seeds: 0.388 vs <= 0.20, a value in 29): the pivoter's mining "
     "behind its tenants keeps earning; docs/calibration-notes.md, 'Rows that fail'",
-    "SF-4": "fails since the liquidity and going-concern fixes (30 seeds: 1.26 [0.84, 1.82] vs 1.5-2.5): "
+    "SF-4": "fails since the liquidity and going-concern fixes (30 seeds: 1.16 [0.63, 2.24] vs 1.5-2.5): "
     "BTC-focused firms' running fleets count as going concerns; docs/calibration-notes.md, 'Rows that fail'",
 }
 
@@ -62,18 +62,16 @@ def test_mass_exit_difficulty_follows_within_one_retarget(runs):
 
 def test_backtest_within_aim_on_average(runs):
     # Issue 4 aims for <= 15% error against calibration.md's reported hashrate levels: the mean absolute error
-    # over the four points stays below 15%.
+    # over the four points stays below 15% on these four seeds (on 30 seeds it is 15.5% since expansion follows
+    # the NPV test: docs/calibration.md).
     results, _ = runs
     errors = np.array([abs(r["error"]) for r in cal.backtest_table(results["backtest"])])
     assert errors.mean() < 0.15
 
 
-@pytest.mark.xfail(
-    reason="2024-Q4 reads -26.8% on 30 seeds since the liquidity buffer: the post-halving "
-    "rebound is slower than observed; docs/calibration-notes.md, 'Rows that fail'",
-    strict=True,
-)
 def test_backtest_every_point_within_25_percent(runs):
+    # On these four seeds every point is within 25%; on 30 seeds 2024-Q4 is not (-28.4%, docs/calibration.md):
+    # the post-halving rebound is slower than observed (docs/calibration-notes.md, 'Rows that fail').
     results, _ = runs
     errors = np.array([abs(r["error"]) for r in cal.backtest_table(results["backtest"])])
     assert errors.max() < 0.25
