@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hashpivot.model.markets.machine_market import SAME_REGION_MOVE_SHARE
+from hashpivot.model.markets.machine_market import SAME_REGION_MOVE_SHARE, ShownLots
 from hashpivot.model.markets.machines import MachineBid, UsedLot
 
 if TYPE_CHECKING:
@@ -208,11 +208,21 @@ class FleetDecisions:
         A lot is worth the NPV of its machines at the site (the firm's beliefs, the machines' remaining life),
         less the move (``mining.relocation_cost_usd_per_mw``) and discounted over the move's days. If new
         machines are worth more per dollar than they cost, a used lot must be at least as good per dollar:
-        the bid is its value divided by the new machines' NPV per dollar.
+        the bid is its value divided by the new machines' NPV per dollar. (The market values every buyer's
+        lots in one pass with the steps below: rooms, valuations, bids.)
         """
-        m, sc = self.model, self.model.config
-        if self.strategy == "exit":
+        rooms, budget = self.used_machine_rooms()
+        if not rooms:
             return [], {}, 0.0
+        shown = ShownLots.of(self.model, lots)
+        npv, new_npv = self.model.valuations.npv_in_regions_many(self.used_lot_valuations(shown, rooms))
+        return self.bids_for_lots(shown, rooms, budget, npv, new_npv)
+
+    def used_machine_rooms(self) -> tuple[dict, float]:
+        """Its room for used machines, MW by ``(idx, site)``, and its budget; no room if it cannot buy."""
+        m = self.model
+        if self.strategy == "exit":
+            return {}, 0.0
         # Room: idle MW, and unbuilt MW it would build out for the machines (energised sites only).
         s = m.sites
         rooms = {
@@ -224,21 +234,38 @@ class FleetDecisions:
         }
         budget = self.investable_usd()
         if not rooms or budget <= 0:
-            return [], {}, 0.0
-        f = m.fleet
-        lot_ids = np.array([x.lot for x in lots])
-        j = np.array([x.j_per_th for x in lots])
-        reserve = np.array([x.reserve_usd_per_th for x in lots])
-        mine = np.array([x.seller == self.idx for x in lots])
-        life = np.maximum(sc.mining.machine_life_years - f.age_years(lot_ids, m.day), 0.5)
-        from_region = m.sites.region[f.site[lot_ids]]
+            return {}, 0.0
+        return rooms, budget
+
+    def used_lot_valuations(self, shown: ShownLots, rooms: dict) -> list[tuple]:
+        """The two ``npv_in_regions`` calls its bids need: every lot at every site with room, new machines there."""
+        m = self.model
+        s = m.sites
         sites = np.array([site for _, site in rooms])
-        k, n = sites.size, j.size
-        # One vectorised valuation: every lot at every site with room (rows = sites x lots).
-        regions = np.repeat(m.sites.region[sites], n)
-        adders = np.repeat(m.sites.power_adder_usd_per_mwh[sites], n)
-        npv = m.valuations.npv_in_regions(regions, adders, np.tile(j, k), self.idx, np.tile(life, k)).reshape(k, n)
-        move = np.where(from_region[None, :] == m.sites.region[sites][:, None], SAME_REGION_MOVE_SHARE, 1.0)
+        k, n = sites.size, shown.j_per_th.size
+        lots_everywhere = (
+            np.repeat(s.region[sites], n),
+            np.repeat(s.power_adder_usd_per_mwh[sites], n),
+            np.tile(shown.j_per_th, k),
+            self.idx,
+            np.tile(shown.life_years, k),
+        )
+        newest = m.technology.newest(m.date).j_per_th
+        life = m.config.mining.machine_life_years
+        new_here = (s.region[sites], s.power_adder_usd_per_mwh[sites], newest, np.full(k, self.idx), life)
+        return [lots_everywhere, new_here]
+
+    def bids_for_lots(
+        self, shown: ShownLots, rooms: dict, budget: float, npv: np.ndarray, new_npv: np.ndarray
+    ) -> tuple[list[MachineBid], dict, float]:
+        """Its bids given the NPVs of ``used_lot_valuations`` (lots at sites, row-major; new machines by site)."""
+        m, sc = self.model, self.model.config
+        s = m.sites
+        sites = np.array([site for _, site in rooms])
+        k, n = sites.size, shown.j_per_th.size
+        j = shown.j_per_th
+        npv = npv.reshape(k, n)
+        move = np.where(shown.region[None, :] == s.region[sites][:, None], SAME_REGION_MOVE_SHARE, 1.0)
         rate = m.beliefs.rate_mining[self.idx]
         delay = (1.0 + rate) ** -(sc.mining.relocation_days * move / 365.0)
         # Where the room is unbuilt the buyer also pays the build, on average over the site's room.
@@ -246,18 +273,17 @@ class FleetDecisions:
         build = np.minimum(unbuilt_share, 1.0)[:, None] * sc.mining.build_capex_usd_per_mw
         value_per_th = (npv * delay - sc.mining.relocation_cost_usd_per_mw * move - build) / (1e6 / j)[None, :]
         gen = m.technology.newest(m.date)
-        new_npv = m.valuations.new_npv_per_mw_for(sites, gen.j_per_th, self.idx)
         per_dollar_new = new_npv / m.technology.cost_usd_per_mw(gen.j_per_th)
         value_per_th /= np.maximum(per_dollar_new, 1.0)[:, None]
         bids = []
-        lot_mw = np.array([x.mw for x in lots])
+        mine = shown.seller == self.idx
         for row, site in enumerate(sites):
-            ok = np.flatnonzero((value_per_th[row] > reserve) & ~mine)
+            ok = np.flatnonzero((value_per_th[row] > shown.reserve_usd_per_th) & ~mine)
             # Bid on the lots worth most here, up to twice the room (the rest would not fit anyway).
             ok = ok[np.argsort(-value_per_th[row, ok], kind="stable")]
-            fits = np.cumsum(lot_mw[ok]) <= 2.0 * rooms[(self.idx, int(site))] + lot_mw[ok]
+            fits = np.cumsum(shown.mw[ok]) <= 2.0 * rooms[(self.idx, int(site))] + shown.mw[ok]
             for col in ok[fits]:
-                bids.append(MachineBid(self.idx, int(site), int(lot_ids[col]), float(value_per_th[row, col])))
+                bids.append(MachineBid(self.idx, int(site), int(shown.batch[col]), float(value_per_th[row, col])))
         return bids, rooms, budget if bids else 0.0
 
     def value_site_for_mining(self, site: int) -> float:

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hashpivot.model.world.finance import sum_columns_as_calls
 from hashpivot.model.world.interconnection import Purpose, Request
 from hashpivot.model.world.liquidity import DAYS_PER_MONTH, reserve_usd
 from hashpivot.model.world.sites import Cooling, Owner
@@ -94,32 +93,25 @@ class Entry:
         return float(self.site_mining_values_usd(site, np.array([owner_row]), rate_extra)[0])
 
     def site_mining_values_usd(self, site: int, owner_rows: np.ndarray, rate_extra: float = 0.0) -> np.ndarray:
-        """``site_mining_value_usd`` to each of ``owner_rows`` (an auction's bidders), in two vectorised valuations.
-
-        Each owner's NPVs are summed as their own call would sum them (``finance.sum_columns_as_calls``), so
-        the values are bit-identical to valuing owner by owner.
-        """
+        """``site_mining_value_usd`` to each of ``owner_rows`` (an auction's bidders), in one vectorised valuation."""
         m = self.model
-        s, f, v = m.sites, m.fleet, m.valuations
+        s, f = m.sites, m.fleet
         gen, life_new = m.technology.newest(m.date), m.config.mining.machine_life_years
-        k = owner_rows.size
         region, adder = s.region[site], s.power_adder_usd_per_mwh[site]
-        new = v.npv_terms(np.full(k, region), np.full(k, adder), gen.j_per_th, owner_rows, life_new, rate_extra)
-        new_cost = m.technology.cost_usd_per_mw(gen.j_per_th)
-        new_net = [float(npv[0]) - new_cost for npv in sum_columns_as_calls(new, [1] * k)]
         rows = f.installed_at(site, m.day)
-        installed_mw, going = float(f.mw[rows].sum()), [0.0] * k
+        life = np.maximum(life_new - f.age_years(rows, m.day), 0.5)
+        new_calls = [(region, adder, gen.j_per_th, r, life_new, rate_extra) for r in owner_rows]
+        here = np.full(rows.size, region)
+        installed_calls = [(here, adder, f.j_per_th[rows], r, life, rate_extra) for r in owner_rows]
+        npvs = m.valuations.npv_in_regions_many(new_calls + installed_calls)
+        new_cost = m.technology.cost_usd_per_mw(gen.j_per_th)
+        installed_mw, going = float(f.mw[rows].sum()), [0.0] * owner_rows.size
         if rows.size:
-            n = rows.size
-            life = np.maximum(life_new - f.age_years(rows, m.day), 0.5)
-            terms = v.npv_terms(
-                np.full(k * n, region), np.full(k * n, adder), np.tile(f.j_per_th[rows], k),
-                np.repeat(owner_rows, n), np.tile(life, k), rate_extra,
-            )  # fmt: skip
             rigs_usd = m.machine_market.installed_value_usd(site)
-            going = [float((npv * f.mw[rows]).sum()) - rigs_usd for npv in sum_columns_as_calls(terms, [n] * k)]
+            going = [float((npv * f.mw[rows]).sum()) - rigs_usd for npv in npvs[owner_rows.size :]]
         free_mw = float(s.capacity_mw[site] - s.converting_mw[site] - s.ai_mw[site]) - installed_mw
         build_usd = m.config.mining.build_capex_usd_per_mw * float(s.unbuilt_mw[site])
+        new_net = [float(npv[0]) - new_cost for npv in npvs[: owner_rows.size]]
         return np.array([g + net * free_mw - build_usd for g, net in zip(going, new_net, strict=True)])
 
     def equip_capex_usd(self, site: int) -> float:

@@ -44,6 +44,34 @@ class MachineSale:
     to_region: str
 
 
+@dataclass(frozen=True)
+class ShownLots:
+    """The lots shown to buyers in one clearing, as arrays (built once, read by every buyer)."""
+
+    batch: np.ndarray
+    seller: np.ndarray
+    mw: np.ndarray
+    j_per_th: np.ndarray
+    reserve_usd_per_th: np.ndarray
+    life_years: np.ndarray  # remaining life of the machines
+    region: np.ndarray  # where they are now
+
+    @classmethod
+    def of(cls, model: HashpivotModel, lots: list[UsedLot]) -> ShownLots:
+        """The arrays of ``lots`` today."""
+        f, life = model.fleet, model.config.mining.machine_life_years
+        batch = np.array([x.lot for x in lots])
+        return cls(
+            batch=batch,
+            seller=np.array([x.seller for x in lots]),
+            mw=np.array([x.mw for x in lots]),
+            j_per_th=np.array([x.j_per_th for x in lots]),
+            reserve_usd_per_th=np.array([x.reserve_usd_per_th for x in lots]),
+            life_years=np.maximum(life - f.age_years(batch, model.day), 0.5),
+            region=model.sites.region[f.site[batch]],
+        )
+
+
 class MachineMarket:
     """Listings, weekly clearing, transfers and recycling of used machines (``model.machine_market``)."""
 
@@ -192,8 +220,7 @@ class MachineMarket:
         shown = self.best_lots(LOTS_PER_BUYER)
         if shown:
             bids, room, budget = [], {}, {}
-            for miner in self._buyers():
-                b, r, money = miner.used_machine_bids(shown)
+            for miner, b, r, money in self._bids(ShownLots.of(m, shown)):
                 if b:
                     bids += b
                     room.update(r)
@@ -201,6 +228,17 @@ class MachineMarket:
             for trade in clear_used_machines(shown, bids, room, budget):
                 self._transfer(trade)
         self._recycle_stale()
+
+    def _bids(self, shown: ShownLots) -> list[tuple]:
+        """(buyer, bids, rooms, budget) of every buyer: ``Miner.used_machine_bids``, all valued in one pass."""
+        buyers = [(miner, *miner.used_machine_rooms()) for miner in self._buyers()]
+        buyers = [(miner, rooms, budget) for miner, rooms, budget in buyers if rooms]
+        calls = [call for miner, rooms, _ in buyers for call in miner.used_lot_valuations(shown, rooms)]
+        npvs = self.model.valuations.npv_in_regions_many(calls)
+        return [
+            (miner, *miner.bids_for_lots(shown, rooms, budget, npvs[2 * i], npvs[2 * i + 1]))
+            for i, (miner, rooms, budget) in enumerate(buyers)
+        ]
 
     def _buyers(self) -> list:
         """Miners with energised room somewhere (idle or unbuilt MW), the only ones that can buy."""

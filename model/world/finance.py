@@ -174,12 +174,20 @@ def mining_npv_terms(
     return margin * dt_years * alive * discount
 
 
+# numpy lays out the terms of a call with more than 32,768 of them by column (and then sums each column
+# pairwise), smaller ones by row (summed row after row): only calls well below that are batched.
+BATCHABLE_TERMS = 16_384
+
+
 def sum_columns_as_calls(terms: np.ndarray, widths) -> list[np.ndarray]:
     """Column sums of consecutive groups of ``widths`` columns, each group summed as if it were its own array.
 
-    numpy sums a lone column pairwise but several columns row after row, so an NPV's last bit depends on how
-    many machines were valued with it. Summing each group apart lets a caller value many groups in one
-    ``mining_npv_terms`` call and still get exactly what one ``mining_npv_usd_per_mw`` call per group gives.
+    numpy's sum order depends on the array's shape and memory layout (a lone column is summed pairwise,
+    several row after row), so an NPV's last bit depends on how it was valued. Each group is copied to the
+    layout its own ``mining_npv_terms`` call has (row by row, for calls of at most ``BATCHABLE_TERMS``
+    terms) and summed alone: exactly what one ``mining_npv_usd_per_mw`` call per group gives.
     """
     ends = np.cumsum(widths)
-    return [terms[:, end - width : end].sum(axis=0) for width, end in zip(widths, ends, strict=True)]
+    return [
+        np.ascontiguousarray(terms[:, end - width : end]).sum(axis=0) for width, end in zip(widths, ends, strict=True)
+    ]

@@ -177,6 +177,35 @@ class Valuations:
             return np.zeros(0)
         return self.npv_terms(regions, adders, j_per_th, owners, life_years, rate_extra).sum(axis=0)
 
+    def npv_in_regions_many(self, calls: list[tuple]) -> list[np.ndarray]:
+        """``npv_in_regions(*call)`` for each call, the small ones valued together in one vectorised pass.
+
+        Each call is ``(regions, adders, j_per_th, owners, life_years[, rate_extra])``, scalars broadcast over
+        its regions. Bit-identical to one call each (``finance.sum_columns_as_calls``): batching only saves
+        the fixed cost of a numpy call, which dominates small valuations. A call of more than
+        ``finance.BATCHABLE_TERMS`` terms is valued alone (numpy would sum it in another order).
+        """
+        sizes = [np.size(call[0]) for call in calls]
+        small = [n * self.path_years.size <= finance.BATCHABLE_TERMS for n in sizes]
+        batched = [(c, n) for c, n, ok in zip(calls, sizes, small, strict=True) if ok]
+        npvs = iter(self._npv_batch([c for c, _ in batched], [n for _, n in batched]))
+        return [next(npvs) if ok else self._npv_alone(c, n) for c, n, ok in zip(calls, sizes, small, strict=True)]
+
+    def _npv_alone(self, call: tuple, n: int) -> np.ndarray:
+        regions, adders = (np.full(n, x) if np.ndim(x) == 0 else x for x in call[:2])
+        return self.npv_in_regions(regions, adders, *call[2:])
+
+    def _npv_batch(self, calls: list[tuple], sizes: list[int]) -> list[np.ndarray]:
+        if sum(sizes) == 0:
+            return [np.zeros(0) for _ in calls]
+
+        def joined(arg: int) -> np.ndarray:
+            parts = [np.broadcast_to(c[arg] if arg < len(c) else 0.0, (n,)) for c, n in zip(calls, sizes, strict=True)]
+            return np.concatenate(parts)
+
+        terms = self.npv_terms(joined(0), joined(1), joined(2), joined(3), joined(4), joined(5))
+        return finance.sum_columns_as_calls(terms, sizes)
+
     def npv_terms(
         self, regions: np.ndarray, adders: np.ndarray, j_per_th, owners: np.ndarray, life_years, rate_extra=0.0
     ) -> np.ndarray:
