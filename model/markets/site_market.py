@@ -8,6 +8,7 @@ model: it bids the powered-land value of a site's convertible MW where data-cent
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,7 @@ class SiteMarket:
     def __init__(self, model: HashpivotModel):
         self.model = model
         self.sales: list[SiteSale] = []
+        self._recent: tuple = (None, {})  # (day, sales so far) -> recent sales by region
 
     # --- listings ---------------------------------------------------------------------------------------------
     def list_for_sale(self, site: int) -> None:
@@ -91,14 +93,26 @@ class SiteMarket:
         m = self.model
         floor = self.developer_bid_usd(site)
         conv = float(m.sites.convertible_mw[site])
-        region = m.regions.ids[m.sites.region[site]]
-        recent = [x for x in self.sales if x.region == region and m.day - x.day <= 365 and x.convertible_mw > 0]
+        recent = self._recent_sales().get(m.regions.ids[m.sites.region[site]], [])
         to_ai = [x.price_usd / x.convertible_mw for x in recent if x.buyer_kind == "hyperscaler"]
         if not to_ai or not hyperscaler_appetite_mw(m) >= m.config.ai.min_block_mw:
             return floor
         # The premium counts only as often as hyperscalers actually won the region's recent auctions.
         chance = len(to_ai) / len(recent)
         return floor + chance * max(0.0, float(np.median(to_ai)) * conv - floor)
+
+    def _recent_sales(self) -> dict[str, list[SiteSale]]:
+        """Sales of sites with convertible MW in the last year, by region in order (once a day and per sale)."""
+        m = self.model
+        key = (m.day, len(self.sales))
+        if self._recent[0] != key:
+            by_region: dict[str, list[SiteSale]] = {}
+            year_ago = bisect.bisect_left(self.sales, m.day - 365, key=lambda x: x.day)  # sales are in day order
+            for x in self.sales[year_ago:]:
+                if x.convertible_mw > 0:
+                    by_region.setdefault(x.region, []).append(x)
+            self._recent = (key, by_region)
+        return self._recent[1]
 
     # --- auctions ---------------------------------------------------------------------------------------------
     def run_auctions(self) -> None:

@@ -200,8 +200,10 @@ class Valuations:
             return [np.zeros(0) for _ in calls]
 
         def joined(arg: int) -> np.ndarray:
-            parts = [np.broadcast_to(c[arg] if arg < len(c) else 0.0, (n,)) for c, n in zip(calls, sizes, strict=True)]
-            return np.concatenate(parts)
+            parts = [c[arg] if arg < len(c) else 0.0 for c in calls]
+            if all(np.ndim(x) == 0 for x in parts):  # the common case, one numpy call instead of one per call
+                return np.repeat(np.array(parts), sizes)
+            return np.concatenate([np.full(n, x) if np.ndim(x) == 0 else x for x, n in zip(parts, sizes, strict=True)])
 
         terms = self.npv_terms(joined(0), joined(1), joined(2), joined(3), joined(4), joined(5))
         return finance.sum_columns_as_calls(terms, sizes)
@@ -267,12 +269,19 @@ class Valuations:
         f = m.fleet
         day, margins = self._batch_margins
         if day != m.day:
-            margins = self.margin_per_mw_day(f.site[: f.n], f.j_per_th[: f.n])
+            margins = self._margins_of(np.arange(f.n))
         elif margins.size < f.n:
-            new = np.arange(margins.size, f.n)
-            margins = np.concatenate([margins, self.margin_per_mw_day(f.site[new], f.j_per_th[new])])
+            margins = np.concatenate([margins, self._margins_of(np.arange(margins.size, f.n))])
         self._batch_margins = (m.day, margins)
         return margins[batches]
+
+    def _margins_of(self, batches: np.ndarray) -> np.ndarray:
+        """Today's margin of each batch; NaN for retired ones (0 MW for good: their rows stay, most of the fleet)."""
+        f = self.model.fleet
+        out = np.full(batches.size, np.nan)
+        alive = f.mw[batches] > 0
+        out[alive] = self.margin_per_mw_day(f.site[batches[alive]], f.j_per_th[batches[alive]])
+        return out
 
     def site_new_npv_per_mw(self, site: int) -> float:
         """NPV per MW of the newest generation at a site, to its owner."""
