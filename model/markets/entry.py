@@ -101,8 +101,8 @@ class Entry:
         rows = f.installed_at(site, m.day)
         life = np.maximum(life_new - f.age_years(rows, m.day), 0.5)
         new_calls = [(region, adder, gen.j_per_th, r, life_new, rate_extra) for r in owner_rows]
-        here = np.full(rows.size, region)
-        installed_calls = [(here, adder, f.j_per_th[rows], r, life, rate_extra) for r in owner_rows]
+        here, j_here = np.full(rows.size, region), f.j_per_th[rows]
+        installed_calls = [(here, adder, j_here, r, life, rate_extra) for r in owner_rows]
         npvs = m.valuations.npv_in_regions_many(new_calls + installed_calls)
         new_cost = m.technology.cost_usd_per_mw(gen.j_per_th)
         installed_mw, going = float(f.mw[rows].sum()), [0.0] * owner_rows.size

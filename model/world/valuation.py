@@ -21,6 +21,7 @@ vectorised calls, and serves lookups after that (model/world/finance.py holds th
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,6 +36,25 @@ PRIOR_HASHRATE_GROWTH = 0.3  # per year, until the run has its own history (2023
 GROWTH_BOUNDS = (-0.3, 1.0)  # per year: what miners will extrapolate at the most
 REVISE_EVERY_DAYS = 7  # miners revise their plans weekly, not on every day's noise
 MIN_LIFE_YEARS = 0.5  # an old machine that still runs is valued over at least half a year
+
+
+def _joined(parts: list, sizes: list[int]) -> np.ndarray:
+    """One argument of many calls as one array: each scalar repeated over its call's size, arrays appended.
+
+    Runs of scalars take one ``np.repeat`` and runs of the same array one ``np.tile`` (an auction values one
+    site for every bidder): a numpy call per call would cost what batching saves.
+    """
+    chunks = []
+    runs = itertools.groupby(zip(parts, sizes, strict=True), key=lambda p: isinstance(p[0], np.ndarray) and p[0].ndim)
+    for is_array, run in runs:
+        values, lengths = zip(*run, strict=True)
+        if not is_array:
+            chunks.append(np.repeat(np.array(values), lengths))
+        elif all(v is values[0] for v in values):
+            chunks.append(np.tile(values[0], len(values)))
+        else:
+            chunks.append(np.concatenate(values))
+    return np.concatenate(chunks)
 
 
 def path_years(horizon_years: float) -> np.ndarray:
@@ -199,14 +219,8 @@ class Valuations:
         if sum(sizes) == 0:
             return [np.zeros(0) for _ in calls]
 
-        def joined(arg: int) -> np.ndarray:
-            parts = [c[arg] if arg < len(c) else 0.0 for c in calls]
-            if all(np.ndim(x) == 0 for x in parts):  # the common case, one numpy call instead of one per call
-                return np.repeat(np.array(parts), sizes)
-            return np.concatenate([np.full(n, x) if np.ndim(x) == 0 else x for x, n in zip(parts, sizes, strict=True)])
-
-        terms = self.npv_terms(joined(0), joined(1), joined(2), joined(3), joined(4), joined(5))
-        return finance.sum_columns_as_calls(terms, sizes)
+        args = [_joined([c[i] if i < len(c) else 0.0 for c in calls], sizes) for i in range(6)]
+        return finance.sum_columns_as_calls(self.npv_terms(*args), sizes)
 
     def npv_terms(
         self, regions: np.ndarray, adders: np.ndarray, j_per_th, owners: np.ndarray, life_years, rate_extra=0.0
