@@ -225,12 +225,12 @@ class FleetDecisions:
             return {}, 0.0
         # Room: idle MW, and unbuilt MW it would build out for the machines (energised sites only).
         s = m.sites
+        free = s.idle_mw() - m.fleet.pending_mw(s.n, m.day)  # ``room_mw`` of every site, computed once
         rooms = {
             (self.idx, int(site)): r
             for site in self.sites
             if m.grid.mining_allowed(int(site))
-            and (r := max(self.room_mw(int(site)), 0.0) + (s.unbuilt_mw[site] if s.energised[site] else 0.0))
-            >= MIN_ORDER_MW
+            and (r := max(float(free[site]), 0.0) + (s.unbuilt_mw[site] if s.energised[site] else 0.0)) >= MIN_ORDER_MW
         }
         budget = self.investable_usd()
         if not rooms or budget <= 0:

@@ -172,13 +172,10 @@ class Fleet:
         yet arrived; with ``hibernating=True`` only the hibernating ones.
         """
         n = self.n
-        base = (self.mw[:n] > 0) & ~self.removed[:n]
         if pending:
-            mask = base & (self.online_day[:n] > day)
+            mask = (self.mw[:n] > 0) & ~self.removed[:n] & (self.online_day[:n] > day)
         else:
-            mask = base & (self.online_day[:n] <= day)
-            if hibernating:
-                mask &= self.hibernating[:n]
+            mask = self.installed(day) & self.hibernating[:n] if hibernating else self.installed(day)
         return np.bincount(self.site[:n][mask], weights=self.mw[:n][mask], minlength=n_sites)
 
     def age_years(self, batches: np.ndarray, day: int) -> np.ndarray:
