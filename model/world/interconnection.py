@@ -55,7 +55,9 @@ class InterconnectionQueue:
     headroom_mw: float
     study_capacity_mw_per_day: float
     study_free_day: float = 0.0
-    pending: list[Request] = field(default_factory=list)
+    pending: list[Request] = field(default_factory=list)  # changed only by ``submit`` and ``admit``
+    # (MW, headroom MW) summed over ``pending``: quoted ~30 times a day per region, changed far less often.
+    _sums: tuple[float, float] | None = field(default=None, init=False, repr=False, compare=False)
 
     def submit(self, request: Request, day: int, study_days: float) -> Request:
         """Queue a request; its study ends after the study time and after every earlier study."""
@@ -63,10 +65,13 @@ class InterconnectionQueue:
         self.study_free_day = start + request.mw / self.study_capacity_mw_per_day
         request.study_done_day = max(day + study_days, self.study_free_day)
         self.pending.append(request)
+        self._sums = None
         return request
 
     def admit(self, day: int) -> list[Request]:
         """Admit studied requests in order while headroom lasts; return those approved today."""
+        if not self.pending:
+            return []
         approved, waiting = [], []
         for req in self.pending:
             if req.study_done_day <= day and req.headroom_mw <= self.headroom_mw + 1e-9:
@@ -75,12 +80,19 @@ class InterconnectionQueue:
                 approved.append(req)
             else:
                 waiting.append(req)
-        self.pending = waiting
+        if approved:
+            self.pending, self._sums = waiting, None
         return approved
 
     def pending_mw(self) -> float:
         """MW waiting for a study or for headroom."""
-        return sum(r.mw for r in self.pending)
+        return self._pending_sums()[0]
+
+    def _pending_sums(self) -> tuple[float, float]:
+        """(MW, headroom MW) of the pending requests, summed in queue order once per change of the queue."""
+        if self._sums is None:
+            self._sums = (sum(r.mw for r in self.pending), sum(r.headroom_mw for r in self.pending))
+        return self._sums
 
     def expected_wait_days(
         self,
@@ -94,7 +106,7 @@ class InterconnectionQueue:
         """What a new request would expect to wait: study backlog, then headroom shortfall over its growth."""
         study_end = max(day + study_days, max(float(day), self.study_free_day) + mw / self.study_capacity_mw_per_day)
         need = mw if firm else mw * (1.0 - flexible_credit)
-        ahead = sum(r.headroom_mw for r in self.pending)
+        ahead = self._pending_sums()[1]
         shortfall = max(0.0, ahead + need - self.headroom_mw)
         headroom_wait = shortfall / max(headroom_growth_mw_per_day, 1e-9)
         # Beyond a century a wait means "never"; the cap keeps the day arithmetic built on it (ready days,
