@@ -179,7 +179,7 @@ class FleetDecisions:
         m = self.model
         s = m.sites
         on_way = m.fleet.pending_mw(s.n, m.day)[site]  # ordered, relocating or replacing
-        return float(s.idle_mw()[site] - on_way)
+        return float(s.idle_mw_at(site) - on_way)
 
     def equip_new_site(self, site: int) -> None:
         """A new site of its own is energised: build it out and order machines, if that pays."""

@@ -169,6 +169,12 @@ class SiteBook:
             self.capacity_mw[:n] - self.unbuilt_mw[:n] - self.converting_mw[:n] - self.ai_mw[:n] - self.machine_mw[:n]
         )
 
+    def idle_mw_at(self, site: int) -> float:
+        """``idle_mw()[site]`` without computing every site's (asked ~90k times a run, one site at a time)."""
+        return (
+            self.capacity_mw[site] - self.unbuilt_mw[site] - self.converting_mw[site] - self.ai_mw[site]
+        ) - self.machine_mw[site]
+
     def state_mw(self) -> dict[str, np.ndarray]:
         """MW of every site in each state of ``STATES``; rows sum to the capacity."""
         n = self.n
