@@ -153,12 +153,12 @@ def _supply(m, states, pivot) -> dict[str, float]:
     """Entry, the fleet's states, and the markets for new and used machines."""
     f = m.fleet
     installed = f.installed(m.day)
-    active = np.unique(f.owner[: f.n][installed])
+    miners_active = np.count_nonzero(np.bincount(f.owner[: f.n][installed]))  # owners with MW, without a sort
     gen = m.technology.newest(m.date)
     market = m.machine_market
     return {
         "hashprice_expected_usd_per_ph_day": m.hashprice_expected,
-        "miners_active": int(active.size),
+        "miners_active": int(miners_active),
         "miners_entered_total": m.entry.entered_total,
         "mw_entered_total": m.entry.mw_entered_total,
         "mw_mining_capacity": float(f.mw[: f.n][installed].sum()),
