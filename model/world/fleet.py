@@ -56,6 +56,10 @@ class Fleet:
     _pending: tuple = (None, None)
     _installed: tuple = (None, None)  # (key, read-only mask): asked ~200k times a run, the fleet changes less
     _installed_at: tuple = (None, None)  # (key, {site: batches}) for the same key
+    # Cohort numbering (``cohorts``): (site, J/TH) -> number, and each row's number with the site and J/TH
+    # it was given for (a row whose site changes is renumbered).
+    _cohort_numbers: dict = field(default_factory=dict)
+    _row_cohort: tuple = (np.zeros(0, np.intp), np.zeros(0, np.int32), np.ones(0))
 
     _ARRAYS = (
         "site",
@@ -161,6 +165,36 @@ class Fleet:
         self.site[: self.n][self.site[: self.n] == old] = new
         self.touch()
 
+    def cohorts(self, batches: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Group ``batches`` by site and J/TH: ``(first, cohort)``.
+
+        ``first`` holds one member of each cohort (positions in ``batches``) and ``cohort[b]`` is the cohort
+        of ``batches[b]``, so ``site[batches][first][cohort] == site[batches]``. Batches of a cohort see the
+        same hourly prices and breakeven, so they run in the same hours: ``mine_day`` decides each cohort once
+        (~3,000 live batches fall in ~500 cohorts). The numbering is kept across days, so grouping is a
+        lookup rather than a sort of the day's batches.
+        """
+        number = self._cohort_number()[batches]
+        k = len(self._cohort_numbers)
+        member = np.full(k, -1, np.intp)
+        member[number] = np.arange(number.size)  # any member will do: they share site and J/TH
+        present = member >= 0
+        return member[present], (np.cumsum(present) - 1)[number]
+
+    def _cohort_number(self) -> np.ndarray:
+        """Each row's cohort number; rows added since the last call or whose site or J/TH changed get theirs."""
+        n = self.n
+        number, site, j = self._row_cohort
+        old = number.size
+        changed = np.flatnonzero((self.site[:old] != site) | (self.j_per_th[:old] != j))
+        if old < n or changed.size:
+            number = np.concatenate([number, np.zeros(n - old, np.intp)])
+            for i in np.concatenate([changed, np.arange(old, n)]):
+                key = (int(self.site[i]), float(self.j_per_th[i]))
+                number[i] = self._cohort_numbers.setdefault(key, len(self._cohort_numbers))
+            self._row_cohort = (number, self.site[:n].copy(), self.j_per_th[:n].copy())
+        return number
+
     def live(self, day: int) -> np.ndarray:
         """Boolean mask of batches that run (or curtail hour by hour) on ``day``: installed, not hibernating."""
         return self.installed(day) & ~self.hibernating[: self.n]
@@ -206,21 +240,6 @@ class MiningDay:
     called_curtailed_mwh: np.ndarray  # MWh switched off in hours the grid called
 
 
-def cohorts(site: np.ndarray, j_per_th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group batches that share a site and an efficiency: ``(first, cohort)``.
-
-    ``first`` holds one batch of each cohort (indices into the inputs) and ``cohort[b]`` is batch b's cohort,
-    so ``site[first][cohort] == site``. Batches of a cohort see the same hourly prices and breakeven, so they
-    run in the same hours: ``mine_day`` decides each cohort once (~3,000 live batches fall in ~500 cohorts).
-    """
-    order = np.lexsort((j_per_th, site))
-    starts = np.ones(order.size, bool)
-    starts[1:] = (np.diff(site[order]) != 0) | (np.diff(j_per_th[order]) != 0)
-    cohort = np.empty(order.size, np.intp)
-    cohort[order] = np.cumsum(starts) - 1
-    return order[starts], cohort
-
-
 def mine_day(
     mw: np.ndarray,
     j_per_th: np.ndarray,
@@ -241,8 +260,8 @@ def mine_day(
         dr_event_usd_per_mwh: per row, payment per MWh curtailed in a called hour (0 if not enrolled).
         hashprice_usd_per_ph_day: the hashprice miners expect today (yesterday's, as observed).
         idx: the batches' indices, carried through for the caller.
-        cohort: each batch's row of the hourly arrays when batches share rows (``cohorts``: same site and
-            J/TH, so the same hours); by default row b is batch b. Per-batch results are the same bits.
+        cohort: each batch's row of the hourly arrays when batches share rows (``Fleet.cohorts``: same site
+            and J/TH, so the same hours); by default row b is batch b. Per-batch results are the same bits.
     """
     if cohort is None:
         cohort = np.arange(mw.size)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hashpivot.model.world.bitcoin import ChainDay, block_subsidy_sats
-from hashpivot.model.world.fleet import cohorts, mine_day
+from hashpivot.model.world.fleet import mine_day
 
 if TYPE_CHECKING:
     from hashpivot.model.simulation import HashpivotModel
@@ -79,7 +79,7 @@ def settle_day(model: HashpivotModel, prices: np.ndarray, called: np.ndarray) ->
     region = s.region[site]
     dr_event = m.regions.column("dr_event_usd_per_mwh")[region] * sc.grid.dr_scale
     # Hourly arrays per cohort (site and J/TH), not per batch: a fifth of the rows, the same results.
-    first, cohort = cohorts(site, f.j_per_th[live])
+    first, cohort = f.cohorts(live)
     md = mine_day(
         f.mw[live],
         f.j_per_th[live],
