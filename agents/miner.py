@@ -190,7 +190,9 @@ class Miner(FleetDecisions, mesa.Agent):
         mw = m.fleet.mw[b]
         v_hold = float((npv_per_mw * mw).sum())
         conv_mw, conv_sites = self.convertible_mw()
-        on_conv = np.isin(m.fleet.site[b], conv_sites)
+        is_conv = np.zeros(m.sites.n, bool)  # a lookup table: np.isin costs more for these few sites
+        is_conv[conv_sites] = True
+        on_conv = is_conv[m.fleet.site[b]]
         conv_machine_mw = max(float(mw[on_conv].sum()), 1e-9)
         v_conv_mining = float((npv_per_mw * mw)[on_conv].sum()) * min(1.0, conv_mw / conv_machine_mw)
         terms = sc.ai.colocation
