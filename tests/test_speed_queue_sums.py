@@ -18,3 +18,12 @@ def test_pending_sums_match_the_queue_after_submits_and_admits():
         q.admit(day)
         assert q.pending_mw() == sum(r.mw for r in q.pending)
         assert q._pending_sums()[1] == sum(r.headroom_mw for r in q.pending)
+
+
+def test_admit_skips_only_while_no_study_has_ended():
+    q = InterconnectionQueue(headroom_mw=1e6, study_capacity_mw_per_day=1e6)
+    late = q.submit(_req(1, 10.0, 10.0), day=0, study_days=5)
+    assert q.admit(4) == []
+    early = q.submit(_req(2, 10.0, 10.0), day=1, study_days=1)
+    assert q.admit(2) == [early]
+    assert q.admit(5) == [late]
