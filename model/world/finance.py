@@ -87,40 +87,12 @@ def expected_run_margin_usd_per_mw_day(
     return 24.0 * (1.0 - scarcity_share) * per_mwh - opex_usd_per_mw_day
 
 
-def mining_npv_usd_per_mw(
-    hp_path,
-    path_years,
-    j_per_th,
-    price_mean,
-    price_sigma_log,
-    adder,
-    scarcity_share,
-    opex_usd_per_mw_day,
-    rate_per_year,
-    dr_usd_per_mw_day=0.0,
-    life_years=np.inf,
-    failure_rate_per_year=0.0,
-    idle_cost_usd_per_mw_day=0.0,
-):
+def mining_npv_usd_per_mw(hp_path, path_years, *terms, **named_terms):
     """NPV of 1 MW of machines over the path, with the option to switch them off (Dixit & Pindyck 1994).
 
-    The sum over years of ``mining_npv_terms`` (which documents the arguments).
+    The sum over years of ``mining_npv_terms``, which takes the same arguments and documents them.
     """
-    return mining_npv_terms(
-        hp_path,
-        path_years,
-        j_per_th,
-        price_mean,
-        price_sigma_log,
-        adder,
-        scarcity_share,
-        opex_usd_per_mw_day,
-        rate_per_year,
-        dr_usd_per_mw_day,
-        life_years,
-        failure_rate_per_year,
-        idle_cost_usd_per_mw_day,
-    ).sum(axis=0)
+    return mining_npv_terms(hp_path, path_years, *terms, **named_terms).sum(axis=0)
 
 
 def mining_npv_terms(
