@@ -76,9 +76,11 @@ def _ban_table(base, seeds: list[int]) -> None:
         china = m.regions.index["CHINA"]
         s = m.sites
         before = float(s.machine_mw[: s.n][s.region[: s.n] == china].sum())
+        sold_before_ban = len(m.machine_market.sales)  # relocations out of China before the ban are not its effect
         for _ in range((dt.date(2028, 1, 1) - dt.date(2026, 1, 15)).days):
             m.step()
-        moved = sum(x.mw for x in m.machine_market.sales if x.from_region == "CHINA" and x.to_region != "CHINA")
+        after = m.machine_market.sales[sold_before_ban:]
+        moved = sum(x.mw for x in after if x.from_region == "CHINA" and x.to_region != "CHINA")
         print(f"| {seed} | {before:,.0f} | {moved:,.0f} | {moved / before if before else np.nan:.0%} |")
 
 
