@@ -101,7 +101,7 @@ class FleetDecisions:
     def _upgrade(self) -> None:
         """Replace inefficient batches, least efficient first, where the newest generation's NPV gain pays its cost.
 
-        Every batch that passes the payback test is replaced on the decision day, as far as the budget goes: a firm
+        Every batch that passes the NPV test is replaced on the decision day, as far as the budget goes: a firm
         does not wait a month per batch, and one batch at a site where new machines do not pay does not hold up the
         others (it did: only the firm's least efficient batch was ever considered, and old machines stood
         hibernating for years on MW where new ones paid).

@@ -164,16 +164,16 @@ class SiteBook:
 
     def idle_mw(self) -> np.ndarray:
         """Energised MW with nothing on them: the remainder of the capacity."""
-        n = self.n
-        return (
-            self.capacity_mw[:n] - self.unbuilt_mw[:n] - self.converting_mw[:n] - self.ai_mw[:n] - self.machine_mw[:n]
-        )
+        return self._idle(slice(0, self.n))
 
     def idle_mw_at(self, site: int) -> float:
         """``idle_mw()[site]`` without computing every site's (asked ~90k times a run, one site at a time)."""
-        return (
-            self.capacity_mw[site] - self.unbuilt_mw[site] - self.converting_mw[site] - self.ai_mw[site]
-        ) - self.machine_mw[site]
+        return self._idle(site)
+
+    def _idle(self, ix):
+        """Capacity less every other state, at ``ix`` (a site or a slice of sites): the one idle formula."""
+        s = self
+        return s.capacity_mw[ix] - s.unbuilt_mw[ix] - s.converting_mw[ix] - s.ai_mw[ix] - s.machine_mw[ix]
 
     def state_mw(self) -> dict[str, np.ndarray]:
         """MW of every site in each state of ``STATES``; rows sum to the capacity."""

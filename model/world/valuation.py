@@ -218,7 +218,6 @@ class Valuations:
     def _npv_batch(self, calls: list[tuple], sizes: list[int]) -> list[np.ndarray]:
         if sum(sizes) == 0:
             return [np.zeros(0) for _ in calls]
-
         args = [_joined([c[i] if i < len(c) else 0.0 for c in calls], sizes) for i in range(6)]
         return finance.sum_columns_as_calls(self.npv_terms(*args), sizes)
 
