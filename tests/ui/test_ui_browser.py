@@ -126,6 +126,8 @@ def test_the_page_runs_what_the_command_line_runs_and_exports_it(solara_test, pa
 
     out = tmp_path / "exported"
     type_into(page, EXPORT_FIELD, str(out))
+    # The click must not overtake the typed folder on its way to the kernel (CI once exported to the default).
+    expect(page.locator(".hp-export-target")).to_contain_text(str(out), timeout=TIMEOUT_MS)
     page.get_by_role("button", name="Export run").click()
     expect(page.locator(".hp-export-ok")).to_contain_text(f"Wrote {out}", timeout=TIMEOUT_MS)
     expect(page.locator(".hp-export-ok")).to_contain_text("Same again: hashpivot run no_ai_boom --seed 0 --days 11")
