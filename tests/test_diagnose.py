@@ -219,6 +219,19 @@ def test_a_swing_with_the_same_machines_switched_on_is_tagged_dispatch(run_dir):
     assert "0 of them dispatch" in r.measured and not r.details[0].endswith(" dispatch")
 
 
+def test_machines_taken_off_the_day_before_a_swing_make_it_a_decision_not_dispatch(run_dir):
+    # The MW columns are end-of-day: an exit on day 19 shows in day 19's MW and in day 20's hashrate. The old tag
+    # compared day 20's MW with day 19's only and called the swing dispatch (seed 3's -30.9% on 2027-11-21).
+    def exit_the_day_before(columns):
+        jump(20, 0.7)(columns)
+        for name in ("mw_mining", "mw_curtailed"):
+            columns[name][19:] *= 0.7
+
+    edit_timeseries(run_dir, exit_the_day_before)
+    r = result(run_dir, dg.HASHRATE_SWINGS)
+    assert r.status == "fail" and "0 of them dispatch" in r.measured and not r.details[0].endswith(" dispatch")
+
+
 def test_a_halving_excludes_a_jump_for_thirty_days_from_the_day_it_is_crossed(run_dir):
     # The subsidy halves overnight by protocol: the fleet's answer is the economics, as after a scenario shock.
     def halving_on(day: int) -> Callable[[dict[str, np.ndarray]], None]:

@@ -50,7 +50,11 @@ HALVING_INTERVAL_BLOCKS = 210_000  # blocks between halvings (calibration.md, "s
 DISPATCH_TOLERANCE = 0.02
 """A swing day is tagged *dispatch* when the switched-on MW (``mw_mining + mw_curtailed``) moved by at most this share:
 the machines were the same and only the hours they ran changed, against that day's power prices. A fleet that runs
-only in the cheapest hours swings that way by itself; a swing in switched-on MW is a decision (lockstep)."""
+only in the cheapest hours swings that way by itself; a swing in switched-on MW is a decision (lockstep).
+
+The MW columns are the fleet at the end of the day, after the day's decisions, so machines taken off on day d-1
+first show in day d's hashrate, while machines delivered on day d run that day: both the day's and the day
+before's change must be within the tolerance."""
 WARMUP_DAYS = 7
 """First days of a run left out of the swing check: the fleet settles from its initial state."""
 
@@ -381,14 +385,15 @@ def hashrate_swings(run: RunData) -> CheckResult:
 
 
 def _dispatch_days(ts: Mapping[str, np.ndarray], days: np.ndarray) -> np.ndarray:
-    """Which of ``days`` (a mask) kept their switched-on MW within ``DISPATCH_TOLERANCE`` of the day before."""
+    """Which of ``days`` (a mask) kept their switched-on MW within ``DISPATCH_TOLERANCE`` that day and the day before."""
     if _missing(ts, ["mw_mining", "mw_curtailed"]):
         return np.zeros(days.shape, dtype=bool)
     on = ts["mw_mining"] + ts["mw_curtailed"]
     moved = np.full(on.shape, np.inf)
     with np.errstate(divide="ignore", invalid="ignore"):
         moved[1:] = np.abs(on[1:] / on[:-1] - 1.0)
-    return days & (moved <= DISPATCH_TOLERANCE)
+    before = np.concatenate([[np.inf], moved[:-1]])  # machines taken off yesterday stop hashing today
+    return days & (np.maximum(moved, before) <= DISPATCH_TOLERANCE)
 
 
 def _argmax(values: np.ndarray, among: np.ndarray) -> int | None:
