@@ -271,7 +271,8 @@ class FleetDecisions:
         # Where the room is unbuilt the buyer also pays the build, on average over the site's room.
         unbuilt_share = np.array([s.unbuilt_mw[site] / rooms[(self.idx, int(site))] for site in sites])
         build = np.minimum(unbuilt_share, 1.0)[:, None] * sc.mining.build_capex_usd_per_mw
-        value_per_th = (npv * delay - sc.mining.relocation_cost_usd_per_mw * move - build) / (1e6 / j)[None, :]
+        install = sc.mining.relocation_cost_usd_per_mw * move + build  # USD per MW, paid with the price
+        value_per_th = (npv * delay - install) / (1e6 / j)[None, :]
         gen = m.technology.newest(m.date)
         per_dollar_new = new_npv / m.technology.cost_usd_per_mw(gen.j_per_th)
         value_per_th /= np.maximum(per_dollar_new, 1.0)[:, None]
@@ -283,7 +284,15 @@ class FleetDecisions:
             ok = ok[np.argsort(-value_per_th[row, ok], kind="stable")]
             fits = np.cumsum(shown.mw[ok]) <= 2.0 * rooms[(self.idx, int(site))] + shown.mw[ok]
             for col in ok[fits]:
-                bids.append(MachineBid(self.idx, int(site), int(shown.batch[col]), float(value_per_th[row, col])))
+                bids.append(
+                    MachineBid(
+                        self.idx,
+                        int(site),
+                        int(shown.batch[col]),
+                        float(value_per_th[row, col]),
+                        float(install[row, col]),
+                    )  # fmt: skip
+                )
         return bids, rooms, budget if bids else 0.0
 
     def value_site_for_mining(self, site: int) -> float:

@@ -6,6 +6,8 @@ and releases powered parcels as headroom grows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import mesa
 import numpy as np
 
@@ -14,6 +16,19 @@ from hashpivot.model.world.interconnection import InterconnectionQueue, Purpose,
 
 HOURS_PER_YEAR = 8_760.0
 SLA_HOURS_PER_CURTAILED_HOUR = 10.0  # assumption: an hour an AI load is ordered off costs ~10 hours of value
+
+
+@dataclass(frozen=True)
+class PriceState:
+    """Yesterday's standard-normal price states, carried into today's draw (``GridOperator.hourly_prices``).
+
+    Attributes:
+        day: each region's daily shock state, shape (regions,).
+        hours: each region's deviation per hour of the day, shape (regions, 24).
+    """
+
+    day: np.ndarray
+    hours: np.ndarray
 
 
 class GridOperator(mesa.Agent):
@@ -45,32 +60,43 @@ class GridOperator(mesa.Agent):
         sigma_log,
         scarcity_share,
         scarcity_price,
-        day_state=None,
-        persistence: float = 0.0,
+        state: PriceState | None = None,
+        day_persistence: float = 0.0,
+        hour_persistence: float = 0.0,
     ):
-        """Draw one day of hourly prices for every region at once: (regions, 24) prices, called hours, day state.
+        """Draw one day of hourly prices for every region at once: (regions, 24) prices, called hours, state.
 
         Hours are lognormal around the region's mean (log-sd ``sigma_log``) times a daily shock per region
         (weather, outages, fuel); with probability ``scarcity_share`` an hour is a scarcity hour at the scarcity
         price, and the operator calls demand response in it (economics.md, "Curtailment threshold").
 
-        The daily shock is a stationary AR(1) in its standard-normal state: ``z = persistence * z_yesterday +
-        sqrt(1 - persistence**2) * e``. Weather and fuel prices last for days, so daily spot prices are strongly
-        autocorrelated (Weron 2006, *Modeling and Forecasting Electricity Loads and Prices*, ch. 2); with
-        independent days, a fleet at thin margins switched on and off with each day's draw, which no grid shows.
-        The state has unit variance whatever the persistence, so the price distribution a day sees -- and every
-        valuation (``finance.expected_run_margin_usd_per_mw_day``) -- is unchanged. ``day_state`` is yesterday's
-        state (None on the first day); the new one is returned for tomorrow.
+        Both the daily shock and each hour of the day's deviation are stationary AR(1)s in standard-normal
+        states, ``z = persistence * z_yesterday + sqrt(1 - persistence**2) * e``:
+
+        - The daily shock persists because weather and fuel prices last for days, so daily spot prices are
+          strongly autocorrelated (Weron 2006, *Modeling and Forecasting Electricity Loads and Prices*, ch. 2).
+        - Each hour's deviation persists because the intraday profile (overnight and solar-noon troughs, the
+          evening peak) repeats from one day to the next: hourly prices are most correlated at lags of 24 hours
+          (Weron 2006, ch. 2, daily seasonality). With independent hours a fleet at thin margins ran a fresh
+          random count of cheap hours each day, and network hashrate swung by a fifth overnight in 2032-34 of
+          the 10-year baseline; with a persistent profile it runs much the same cheap hours day after day.
+
+        The states have unit variance whatever the persistence, so the price distribution a single day sees --
+        and every valuation (``finance.expected_run_margin_usd_per_mw_day``) -- is unchanged, and persistence
+        0 gives the independent draws bit for bit. ``state`` is yesterday's (None on the first day); the new one
+        is returned for tomorrow.
         """
         r = mean.size
-        z = rng.standard_normal(r)
-        if day_state is not None:
-            z = persistence * day_state + np.sqrt(1.0 - persistence**2) * z
-        day = np.exp(DAY_SHOCK_SIGMA_LOG * z - 0.5 * DAY_SHOCK_SIGMA_LOG**2)
-        hours = np.exp(sigma_log[:, None] * rng.standard_normal((r, 24)) - 0.5 * sigma_log[:, None] ** 2)
+        z_day = rng.standard_normal(r)
+        z_hours = rng.standard_normal((r, 24))
+        if state is not None:
+            z_day = day_persistence * state.day + np.sqrt(1.0 - day_persistence**2) * z_day
+            z_hours = hour_persistence * state.hours + np.sqrt(1.0 - hour_persistence**2) * z_hours
+        day = np.exp(DAY_SHOCK_SIGMA_LOG * z_day - 0.5 * DAY_SHOCK_SIGMA_LOG**2)
+        hours = np.exp(sigma_log[:, None] * z_hours - 0.5 * sigma_log[:, None] ** 2)
         prices = mean[:, None] * day[:, None] * hours
         called = rng.random((r, 24)) < scarcity_share[:, None]
-        return np.where(called, scarcity_price[:, None], prices), called, z
+        return np.where(called, scarcity_price[:, None], prices), called, PriceState(z_day, z_hours)
 
     # --- interconnection -----------------------------------------------------------------------------------
     def study_days(self, mw: float, firm: bool) -> float:

@@ -72,7 +72,7 @@ class Hyperscaler(mesa.Agent):
         return ai.addressable_share * spend / ai.usd_per_mw_year * self.demand_share
 
     def committed_mw(self, by_day: int | None = None) -> float:
-        """MW it has secured: signed leases, sites it owns, greenfield in the pipeline.
+        """MW it has secured: signed leases, sites it owns or has bought, greenfield in the pipeline.
 
         Greenfield counts only if expected to be live by ``by_day`` (all of it when ``by_day`` is None).
 
@@ -85,7 +85,7 @@ class Hyperscaler(mesa.Agent):
         owned = owned[~m.sites.greenfield[owned]]
         own = float(m.sites.converting_mw[owned].sum() + m.sites.ai_mw[owned].sum())
         greenfield = sum(p.mw for p in self.pipeline if by_day is None or p.ready_day <= by_day)
-        return leased + own + greenfield
+        return leased + own + greenfield + m.site_market.convertible_mw_bought_by(self.unique_id)
 
     # --- procurement ------------------------------------------------------------------------------------------
     def procure(self) -> None:

@@ -133,13 +133,18 @@ class Miner(FleetDecisions, mesa.Agent):
         m.log_event(self, "default" if result.defaulted else "wind_down", result.describe())
 
     def has_left(self) -> bool:
-        """An exited firm with no sites, no machines and no contracts: it is out of the industry."""
+        """An exited firm with no sites, no machines and no contracts: it is out of the industry.
+
+        Machines it gave up (off their site, on the used market) do not hold it back: they are its estate's,
+        sold or recycled later (``MachineMarket._pay_seller``). Waiting for them kept a firm with no revenue
+        and negative cash on the books for the months of the used market's listing period.
+        """
         m = self.model
         f = m.fleet
         return (
             self.strategy == "exit"
             and self.sites.size == 0
-            and not np.any((f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0))
+            and not np.any((f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0) & ~f.removed[: f.n])
             and not m.lease_market.has_contracts(self.unique_id)
         )
 
@@ -364,7 +369,7 @@ class Miner(FleetDecisions, mesa.Agent):
                 f.move_site(int(site), parcel)
                 site = parcel
             m.site_market.list_for_sale(int(site))
-        selling = s.for_sale[f.site[: f.n]]
+        selling = s.for_sale[f.site[: f.n]] | m.site_market.handing_over(f.site[: f.n])
         mine = (f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0) & ~f.removed[: f.n]
         for i in np.flatnonzero(mine & ~(selling & f.installed(m.day))):
             m.machine_market.list_batch(int(i))

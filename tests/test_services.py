@@ -29,7 +29,7 @@ def test_the_valuation_horizon_is_read():
     # It was dead: `--set finance.npv_horizon_years=2` changed nothing. Shorter than the machines' 4-year
     # life, it must change batches' NPVs and cut the fleet's (fewer years of mostly positive margin count;
     # a batch whose later years lose money after the 2028 halving may gain).
-    base, short = _stepped({}, 8), _stepped({"finance": {"npv_horizon_years": 2.0}}, 8)
+    base, short = _stepped({}, 2), _stepped({"finance": {"npv_horizon_years": 2.0}}, 2)
     # Expansion follows the NPV, so the two fleets may differ by a few new batches: compare the shared ones.
     f, g = base.fleet, short.fleet
     n = min(f.n, g.n)

@@ -158,7 +158,9 @@ class MarketMachine(RuleBasedStateMachine):
             # convertible MW, neither of which a sale changes.
             assert sale.price_usd >= m.site_market.developer_bid_usd(site) * (1 - 1e-12) - TOL, sale
             assert not s.for_sale[site]
-            if winner == DEVELOPER:  # the developer fringe: the site leaves the modelled market
+            if site in m.site_market.handovers:  # sold to a non-miner, vacated first: the seller keeps it till then
+                assert m.site_market.handovers[site][1].winner == winner and s.owner_kind[site] == Owner.MINER
+            elif winner == DEVELOPER:  # the developer fringe: the site leaves the modelled market
                 assert s.owner_kind[site] == Owner.NONE
             elif winner == ENTRANTS:  # a new mining firm, created for the site
                 assert s.owner_kind[site] == Owner.MINER and m.miner_at(int(s.owner[site])).archetype == "entrant"

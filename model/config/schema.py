@@ -150,6 +150,14 @@ class MiningSection(Section):
         le=10_000_000,
     )
     relocation_days: int = P(90, "days", "cal: such moves took about 3 months", ge=0, le=730)
+    decommission_days: int = P(
+        84,
+        "days",
+        "cal: taking ~6,000-10,000 rigs down for a move took about 3 months (relocation row); a site sold to a "
+        "non-mining buyer is handed over in weekly tranches over this time, its machines running until taken down",
+        ge=0,
+        le=730,
+    )
     used_listing_days: int = P(
         180, "days", "assumption: machines unsold after six months on the used market are recycled", ge=7, le=3650
     )
@@ -216,6 +224,16 @@ class FinanceSection(Section):
     """Discount rates and financing limits (econ: Decisions as risk-adjusted present values)."""
 
     rate_mining: float = P(0.25, "1/yr", "econ: mining margin discounted at ~20-30%", gt=0, le=1)
+    hashrate_trend_fade_years: float = P(
+        0.5,
+        "years",
+        "assumption: e-folding time over which a firm's recent hashrate trend fades into the network's two-year "
+        "growth (damped trend, Gardner & McKenzie 1985); econ: after China's 2021 ban hashrate was back at its "
+        "peak within 6-7 months, so deviations from trend fade within about a year; 0 = the recent trend holds "
+        "over the whole horizon",
+        ge=0,
+        le=100,
+    )
     rate_contracted: float = P(0.09, "1/yr", "econ: IG-tenant rent discounted at ~8-10%", gt=0, le=1)
     rate_gpu_cloud: float = P(
         0.10,
@@ -403,6 +421,16 @@ class GridSection(Section):
         "AR(1) coefficient per day",
         "assumption: daily power-price shocks persist (weather, fuel; Weron 2006 ch. 2: daily spot prices are "
         "strongly autocorrelated); 0 = independent days; not estimated here, a sweep candidate",
+        ge=0,
+        le=0.99,
+    )
+    hour_shape_persistence: float = P(
+        0.8,
+        "AR(1) coefficient per day",
+        "assumption: each hour of the day's price deviation persists to the same hour tomorrow (the intraday "
+        "profile repeats; Weron 2006 ch. 2: hourly prices are most correlated at 24-hour lags); with "
+        "day_shock_persistence 0.8 the lag-24h correlation of log prices is ~0.8; 0 = independent hours; not "
+        "estimated here, a sweep candidate",
         ge=0,
         le=0.99,
     )

@@ -224,12 +224,13 @@ class Entry:
         ask = self.pending.pop(req.id, None)
         if ask is None:
             return
-        if ask.requester == DEVELOPERS:
-            # Funded at today's machine prices (ASIC prices move while the request waits); the capital
-            # limit was charged when it was requested.
+        miner = None if ask.requester == DEVELOPERS else m.agent_by_uid(ask.requester)
+        if miner is None or miner.strategy == "exit" or miner.status != "active":
+            # A developer's project, or one whose incumbent has since left mining: its queue position is
+            # sold with the project, and a new firm builds it. Funded at today's machine prices (ASIC prices
+            # move while the request waits); the capital limit was charged when it was requested. (An
+            # exited firm used to build the site itself, borrowing after it had been wound down.)
             miner = self.create_entrant(0.0, ask.mw * self._capex_per_mw(), commit=False)
-        else:
-            miner = m.agent_by_uid(ask.requester)
         conv = float(m.regions.column("convertible_share")[ask.region]) * ask.mw
         site = m.sites.add(
             region=ask.region,

@@ -105,6 +105,41 @@ class MachineMarket:
             self._refresh_site(int(f.site[i]))
         return i
 
+    def _pay_seller(self, seller: int, usd: float) -> None:
+        """Book a sale's proceeds to the seller; a seller already wound down passes them to its estate."""
+        m = self.model
+        m.accounts.post(seller, "salvage", usd)
+        status = m.miner_at(seller).status
+        if status != "active":
+            m.solvency.pay_estate(m.accounts, seller, usd, defaulted=status == "defaulted")
+
+    def decommission(self, site: int, owner: int, days: int) -> int:
+        """Take ``owner``'s machines off a sold site in weekly tranches over ``days``; return the last day.
+
+        Running batches are split into equal tranches of the site's MW, one retiring at the end of each week
+        (``receive_arrivals`` offers a retiring batch on the used market that day); they run until then.
+        Hibernating machines and machines still on order are offered now: they would not run here again.
+        """
+        m = self.model
+        f = m.fleet
+        mine = (f.site[: f.n] == site) & (f.owner[: f.n] == owner) & (f.mw[: f.n] > 0) & ~f.removed[: f.n]
+        running = mine & f.installed(m.day) & ~f.hibernating[: f.n]
+        for i in np.flatnonzero(mine & ~running):
+            self.list_batch(int(i))
+        rows = [int(i) for i in np.flatnonzero(running)]
+        tranches = max(1, -(-days // 7))
+        tranche_mw = sum(float(f.mw[i]) for i in rows) / tranches
+        k, room = 1, tranche_mw
+        for i in rows:
+            while f.mw[i] > room * (1 + 1e-9) and k < tranches:  # the batch spans the tranche's end
+                j = f.split(i, room)
+                f.retire_day[j] = m.day + round(days * k / tranches)
+                k, room = k + 1, tranche_mw
+            f.retire_day[i] = m.day + round(days * k / tranches)
+            room -= float(f.mw[i])
+        f.touch()
+        return m.day + days
+
     def installed_value_usd(self, site: int) -> float:
         """Second-hand value of the machines installed at a site (recent used price, else recycling value)."""
         m = self.model
@@ -124,7 +159,7 @@ class MachineMarket:
             return
         m.miner_at(buyer).fund(value)
         m.accounts.post(buyer, "machines", -value)
-        m.accounts.post(seller, "salvage", value)
+        self._pay_seller(seller, value)
         f.owner[rows] = buyer
         f.on_market[rows], f.listed_day[rows], f.retire_day[rows] = False, -1, -1
         f.cost_usd[rows] = (
@@ -257,14 +292,16 @@ class MachineMarket:
         seller, from_region = int(f.owner[i]), int(m.sites.region[f.site[i]])
         to_region = int(m.sites.region[trade.site])
         move_share = 1.0 if to_region != from_region else SAME_REGION_MOVE_SHARE
-        acc.post(seller, "salvage", price_usd)
-        m.miner_at(trade.buyer).fund(price_usd)  # issue equity for what free cash does not cover
-        acc.post(trade.buyer, "machines", -price_usd)
-        acc.post(trade.buyer, "capex", -sc.relocation_cost_usd_per_mw * move_share * float(f.mw[i]))
         # Machines bought for unbuilt MW: the buyer builds out what the idle MW do not cover.
         s = m.sites
         short = float(f.mw[i]) - max(float(s.idle_mw()[trade.site] - f.pending_mw(s.n, m.day)[trade.site]), 0.0)
         build = min(max(short, 0.0), float(s.unbuilt_mw[trade.site]))
+        move_usd = sc.relocation_cost_usd_per_mw * move_share * float(f.mw[i])
+        self._pay_seller(seller, price_usd)
+        # Issue equity for what free cash does not cover: the machines, their move and the build-out.
+        m.miner_at(trade.buyer).fund(price_usd + move_usd + build * sc.build_capex_usd_per_mw)
+        acc.post(trade.buyer, "machines", -price_usd)
+        acc.post(trade.buyer, "capex", -move_usd)
         if build > 0:
             s.unbuilt_mw[trade.site] -= build
             acc.post(trade.buyer, "capex", -build * sc.build_capex_usd_per_mw)
@@ -305,7 +342,7 @@ class MachineMarket:
             if not f.removed[i]:
                 continue
             th = float(f.mw[i]) * th_per_mw(float(f.j_per_th[i]))
-            m.accounts.post(int(f.owner[i]), "salvage", th * sc.scrap_usd_per_th)
+            self._pay_seller(int(f.owner[i]), th * sc.scrap_usd_per_th)
             self.th_scrapped_total += th
             f.mw[i], f.cost_usd[i], f.removed[i] = 0.0, 0.0, False
             f.touch()

@@ -29,12 +29,13 @@ class UsedLot:
 
 @dataclass(frozen=True)
 class MachineBid:
-    """A buyer's value per TH of one lot, installed at one of its sites."""
+    """A buyer's value per TH of one lot, installed at one of its sites, and what installing a MW costs it there."""
 
     buyer: int  # miner index
     site: int
     lot: int
     usd_per_th: float
+    install_usd_per_mw: float = 0.0  # moving the machines and building unbuilt MW for them, paid with the price
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,10 @@ def _clear_lot(
         if left < MIN_TRADE_MW:
             price = max(price, b.usd_per_th)  # the best bid left out sets the price
             break
-        affordable = budget.get(b.buyer, 0.0) / (b.usd_per_th * tph) if b.usd_per_th > 0 else float("inf")
+        # The budget pays the machines and their installation: a buyer that spent it on the price alone had
+        # the move and the build-out still to pay (a firm in btc_bear ran 5 months of negative cash that way).
+        per_mw = b.usd_per_th * tph + b.install_usd_per_mw
+        affordable = budget.get(b.buyer, 0.0) / per_mw if per_mw > 0 else float("inf")
         take = min(left, room.get((b.buyer, b.site), 0.0), affordable)
         if take < MIN_TRADE_MW:
             continue
@@ -102,6 +106,6 @@ def _clear_lot(
     trades = []
     for b, take in fills:
         room[(b.buyer, b.site)] -= take
-        budget[b.buyer] = budget.get(b.buyer, 0.0) - take * tph * price
+        budget[b.buyer] = budget.get(b.buyer, 0.0) - take * (tph * price + b.install_usd_per_mw)
         trades.append(MachineTrade(lot.lot, b.buyer, b.site, take, price))
     return trades

@@ -51,11 +51,26 @@ class SiteMarket:
         self.model = model
         self.sales: list[SiteSale] = []
         self._recent: tuple = (None, {})  # (day, sales so far) -> recent sales by region
+        self.handovers: dict[int, tuple[int, Sale]] = {}  # site -> (handover day, sale): sold, being vacated
+
+    def handing_over(self, sites: np.ndarray) -> np.ndarray:
+        """Which of ``sites`` are sold and being vacated for a non-mining buyer (``_sell_to_non_miner``)."""
+        if not self.handovers:
+            return np.zeros(np.shape(sites), dtype=bool)
+        return np.isin(sites, np.fromiter(self.handovers, dtype=np.int64))
+
+    def convertible_mw_bought_by(self, uid: int) -> float:
+        """Convertible MW of sites a buyer has bought and not yet taken over (they count as secured)."""
+        if not self.handovers:
+            return 0.0
+        s = self.model.sites
+        return float(sum(s.convertible_mw[x] for x, (_, sale) in self.handovers.items() if sale.winner == uid))
 
     # --- listings ---------------------------------------------------------------------------------------------
     def list_for_sale(self, site: int) -> None:
-        """Put a site on the block: it is auctioned at the next weekly round."""
-        self.model.sites.for_sale[site] = True
+        """Put a site on the block: it is auctioned at the next weekly round (unless it is already sold)."""
+        if site not in self.handovers:
+            self.model.sites.for_sale[site] = True
 
     def offer_parcel(self, region: int, mw: float) -> None:
         """A grid operator releases an energised parcel: it joins the site auction."""
@@ -116,8 +131,13 @@ class SiteMarket:
 
     # --- auctions ---------------------------------------------------------------------------------------------
     def run_auctions(self) -> None:
-        """Weekly: every site for sale is auctioned among miners, hyperscalers and the developer fringe."""
+        """Weekly: every site for sale is auctioned among miners, hyperscalers and the developer fringe.
+
+        Daily first: sites whose handover period ends today pass to their buyers.
+        """
         m = self.model
+        for site in [x for x, (day, _) in self.handovers.items() if day <= m.day]:
+            self._transfer(site, self.handovers.pop(site)[1], signed=True)
         if m.day % AUCTION_INTERVAL_DAYS:
             return
         s = m.sites
@@ -139,8 +159,39 @@ class SiteMarket:
                 # bids stand for that competition in any registered mechanism.
                 bids += [SiteBid(ENTRANTS, mining_value)] * 2
             sale = mechanism(site, bids + [SiteBid(DEVELOPER, reserve)], reserve)
-            if sale is not None:  # None: no bid met the reserve (first price shades even the
-                self._transfer(site, sale)  # fringe's); the site stays for sale next week
+            if sale is None:  # no bid met the reserve (first price shades even the fringe's): for sale next week
+                continue
+            if self._vacated_first(site, sale):
+                self._sell_to_non_miner(site, sale)
+            else:
+                self._transfer(site, sale)
+
+    def _vacated_first(self, site: int, sale: Sale) -> bool:
+        """A mining seller's running site sold to a buyer that will not mine it: it must be vacated first."""
+        m = self.model
+        if m.config.mining.decommission_days <= 0 or m.sites.owner_kind[site] != Owner.MINER:
+            return False
+        if self._buyer_kind(sale) not in ("developer", "hyperscaler"):
+            return False
+        return m.fleet.installed_at(site, m.day).size > 0
+
+    def _sell_to_non_miner(self, site: int, sale: Sale) -> None:
+        """Sign the sale now, hand the site over at the end of the decommissioning period.
+
+        The seller is paid at signing and keeps running its machines until they are taken down, in weekly
+        tranches (``MachineMarket.decommission``), each offered on the used market as it comes off; the buyer
+        takes possession when the last is gone. A firm's exit used to take all its machines off the network on
+        the auction day: 4-5 GW in one day when a large firm sold to data-centre developers (seed 3 of the
+        baseline, 2031-04-26: -21% hashrate overnight), where real sites are vacated over months.
+        """
+        m = self.model
+        s = m.sites
+        s.for_sale[site] = False
+        seller = int(s.owner[site])
+        m.accounts.post(seller, "site_sales", sale.price_usd)
+        self.sales.append(self._sale_row(site, sale, self._buyer_kind(sale)))
+        day = m.machine_market.decommission(site, seller, m.config.mining.decommission_days)
+        self.handovers[site] = (day, sale)
 
     def _agent_bids(self, site: int, miners: list[Miner], hyperscalers: list[Hyperscaler]) -> list[tuple]:
         """(bidder, bid or None) of each miner, then each hyperscaler: their ``value_site`` bids, in that order.
@@ -156,13 +207,33 @@ class SiteMarket:
             bids = {a.idx: a.site_bid(float(v), takeover_usd) for a, v in zip(bidding, values, strict=True)}
         return [(a, bids.get(a.idx)) for a in miners] + [(h, h.value_site(site)) for h in hyperscalers]
 
-    def _transfer(self, site: int, sale: Sale) -> None:
+    def _buyer_kind(self, sale: Sale) -> str:
+        if sale.winner in (ENTRANTS, DEVELOPER):
+            return "entrant" if sale.winner == ENTRANTS else "developer"
+        return "miner" if isinstance(self.model.agent_by_uid(sale.winner), Miner) else "hyperscaler"
+
+    def _sale_row(self, site: int, sale: Sale, kind: str) -> SiteSale:
+        m, s = self.model, self.model.sites
+        return SiteSale(
+            day=m.day,
+            site=site,
+            winner=sale.winner,
+            price_usd=sale.price_usd,
+            mw=float(s.capacity_mw[site]),
+            convertible_mw=float(s.convertible_mw[site]),
+            region=m.regions.ids[s.region[site]],
+            buyer_kind=kind,
+            mining_value_usd=max(m.entry.site_value_usd(site), 0.0),
+        )
+
+    def _transfer(self, site: int, sale: Sale, signed: bool = False) -> None:
+        """The buyer takes the site; ``signed``: the sale was booked at signing (``_sell_to_non_miner``)."""
         m = self.model
         s, acc = m.sites, m.accounts
         s.for_sale[site] = False
-        mining_value = max(m.entry.site_value_usd(site), 0.0)
+        row = None if signed else self._sale_row(site, sale, self._buyer_kind(sale))  # valued before the move
         seller = int(s.owner[site]) if s.owner_kind[site] == Owner.MINER else -1
-        if seller >= 0:
+        if seller >= 0 and not signed:
             acc.post(seller, "site_sales", sale.price_usd)
         rigs_usd = m.machine_market.installed_value_usd(site)
         if sale.winner == ENTRANTS:
@@ -180,19 +251,8 @@ class SiteMarket:
             m.machine_market.hand_over_site_machines(site, seller, buyer.idx)
         if seller >= 0:  # whatever the buyer does not take goes to the used market
             m.machine_market.list_site_machines(site, seller)
-        self.sales.append(
-            SiteSale(
-                day=m.day,
-                site=site,
-                winner=sale.winner,
-                price_usd=sale.price_usd,
-                mw=float(s.capacity_mw[site]),
-                convertible_mw=float(s.convertible_mw[site]),
-                region=m.regions.ids[s.region[site]],
-                buyer_kind=kind,
-                mining_value_usd=mining_value,
-            )
-        )
+        if row is not None:
+            self.sales.append(row)
         if buyer is None:  # the developer fringe: the site leaves the modelled market
             s.set_owner(site, Owner.NONE, -1)
         elif isinstance(buyer, Miner):

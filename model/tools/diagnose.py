@@ -385,7 +385,7 @@ def hashrate_swings(run: RunData) -> CheckResult:
 
 
 def _dispatch_days(ts: Mapping[str, np.ndarray], days: np.ndarray) -> np.ndarray:
-    """Which of ``days`` (a mask) kept their switched-on MW within ``DISPATCH_TOLERANCE`` that day and the day before."""
+    """Which of ``days`` (a mask) kept switched-on MW within ``DISPATCH_TOLERANCE`` that day and the day before."""
     if _missing(ts, ["mw_mining", "mw_curtailed"]):
         return np.zeros(days.shape, dtype=bool)
     on = ts["mw_mining"] + ts["mw_curtailed"]

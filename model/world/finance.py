@@ -53,7 +53,14 @@ def reward_factor(tip_height: float, years: np.ndarray, fees_btc_per_block: floa
 
 
 def expected_hashprice_path(
-    hashprice_now, hashrate_growth_per_year, tip_height, fees_btc_per_block, years, btc_growth_per_year=0.0
+    hashprice_now,
+    hashrate_growth_per_year,
+    tip_height,
+    fees_btc_per_block,
+    years,
+    btc_growth_per_year=0.0,
+    long_run_growth_per_year=None,
+    trend_fade_years=None,
 ):
     """Hashprice miners expect at future ``years``.
 
@@ -61,10 +68,22 @@ def expected_hashprice_path(
     height.
 
     Hashrate growth is extrapolated from the network's own recent history (adaptive expectations), not from
-    a scripted forecast; the BTC price growth miners plan with is a scenario parameter.
+    a scripted forecast; the BTC price growth miners plan with is a scenario parameter. With
+    ``trend_fade_years`` the recent trend is damped (Gardner & McKenzie 1985, *Forecasting trends in time
+    series*, Management Science 31: the damped-trend forecast): the log growth rate starts at the recent one
+    and decays towards ``long_run_growth_per_year`` with that e-folding time, so the expected log hashrate
+    after ``t`` years is ``l_long t + (l_recent - l_long) tau (1 - exp(-t / tau))``. Without it the recent
+    rate holds over the whole horizon.
     """
     years = np.asarray(years, dtype=float)
-    dilution = np.exp((np.log1p(btc_growth_per_year) - np.log1p(hashrate_growth_per_year)) * years)
+    recent = np.log1p(hashrate_growth_per_year)
+    if trend_fade_years is None:
+        log_hashrate = recent * years
+    else:
+        long_run = np.log1p(long_run_growth_per_year)
+        tau = trend_fade_years
+        log_hashrate = long_run * years + (recent - long_run) * tau * -np.expm1(-years / tau)
+    dilution = np.exp(np.log1p(btc_growth_per_year) * years - log_hashrate)
     reward = reward_factor(tip_height, years.ravel(), fees_btc_per_block).reshape(years.shape)
     return hashprice_now * dilution * reward
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hashpivot.agents.grid_operator import GridOperator
+from hashpivot.agents.grid_operator import GridOperator, PriceState
 
 if TYPE_CHECKING:
     from hashpivot.model.simulation import HashpivotModel
@@ -26,7 +26,7 @@ class Grid:
         self.rng = rng
         self.price_multiplier = np.ones(len(model.regions.ids))  # power-price shocks in force today
         self.lasting_multiplier = np.ones(len(model.regions.ids))  # of which permanent (what long-run plans use)
-        self.day_shock_state: np.ndarray | None = None  # each region's AR(1) daily price-shock state
+        self.price_state: PriceState | None = None  # each region's AR(1) daily and hour-of-day price states
 
     def operator_at(self, site: int) -> GridOperator:
         """The operator of the region a site is in."""
@@ -63,14 +63,15 @@ class Grid:
         t, g = self.model.regions, self.model.config.grid
         scarcity = np.minimum(t.column("scarcity_hours_per_year") * g.scarcity_scale / 8_760.0, 1.0)
         mean = t.column("price_mean_usd_per_mwh") * g.price_scale * self.price_multiplier
-        prices, called, self.day_shock_state = GridOperator.hourly_prices(
+        prices, called, self.price_state = GridOperator.hourly_prices(
             self.rng,
             mean,
             t.column("price_sigma_log"),
             scarcity,
             t.column("scarcity_price_usd_per_mwh"),
-            self.day_shock_state,
+            self.price_state,
             g.day_shock_persistence,
+            g.hour_shape_persistence,
         )
         return prices, called
 

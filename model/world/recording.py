@@ -102,6 +102,8 @@ class IdleWatch:
         if self.days.size < n:
             self.days = np.concatenate([self.days, np.zeros(n - self.days.size, dtype=np.int64)])
         mining_site = (s.owner_kind[:n] == Owner.MINER) & s.energised[:n] & ~s.greenfield[:n]
+        # A site sold to a non-mining buyer and being vacated is leaving mining: its freed MW are the buyer's.
+        mining_site &= ~m.site_market.handing_over(np.arange(n))
         sites = np.flatnonzero(mining_site)
         paying = np.zeros(n, dtype=bool)
         if sites.size:

@@ -80,6 +80,20 @@ class SolvencyTotals:
         self.payouts_usd_total = 0.0
         self.debt_written_off_usd_total = 0.0
 
+    def pay_estate(self, acc: Accounts, firm: int, usd: float, defaulted: bool) -> None:
+        """A wound-down firm's machines sold after it left: the estate passes the proceeds on at once.
+
+        A firm leaves once it holds no sites, contracts or running machines; machines it gave up may still be
+        on the used market (``Miner.has_left``). What they fetch goes to its creditors if it defaulted (less
+        debt is lost) and to its shareholders if it did not, so the account of a firm that is gone stays at 0.
+        """
+        if defaulted:
+            acc.post(firm, "write_offs", -usd)
+            self.debt_written_off_usd_total -= usd
+        else:
+            acc.post(firm, "payouts", -usd)
+            self.payouts_usd_total += usd
+
     def record(self, result: Liquidation) -> None:
         """Count one liquidation."""
         if result.defaulted:

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 PRIOR_HASHRATE_GROWTH = 0.3  # per year, until the run has its own history (2023-24 growth ~ +50%/yr)
 GROWTH_BOUNDS = (-0.3, 1.0)  # per year: what miners will extrapolate at the most
+MIN_HISTORY_DAYS = 30  # days of the run's own hashrate before firms extrapolate from it (the prior before)
+LONG_MEMORY_DAYS = 730  # the long-run growth recent trends fade into: two years of the network's history
 REVISE_EVERY_DAYS = 7  # miners revise their plans weekly, not on every day's noise
 MIN_LIFE_YEARS = 0.5  # an old machine that still runs is valued over at least half a year
 
@@ -77,24 +79,41 @@ class Valuations:
 
     # --- expectations -----------------------------------------------------------------------------------------
     def hashrate_growth_expected(self) -> np.ndarray:
-        """Annual network hashrate growth each firm extrapolates from its own trailing window (and consensus)."""
-        m = self.model
-        window = np.maximum(m.beliefs.memory_days.astype(int), 1)
-        h = m.recorder.column("network_hashrate_ehs")
+        """Annual network hashrate growth each firm extrapolates from its own trailing window (and consensus).
+
+        Over the history there is when the run is younger than the window (at least ``MIN_HISTORY_DAYS``),
+        the prior before that: a firm does not wait for a full window and then jump from the prior to it.
+        """
+        window = np.maximum(self.model.beliefs.memory_days.astype(int), 1)
+        return self._trailing_growth(window)
+
+    def hashrate_growth_long_run(self) -> float:
+        """The growth firms expect recent trends to fade into: the network's over ``LONG_MEMORY_DAYS``.
+
+        Blended with the prior in proportion to the history there is, so it moves smoothly from the prior.
+        """
+        h = self.model.recorder.column("network_hashrate_ehs")
+        days = min(h.size - 1, LONG_MEMORY_DAYS)
+        weight = max(days, 0) / LONG_MEMORY_DAYS
+        observed = float(self._trailing_growth(np.array([LONG_MEMORY_DAYS]))[0]) if weight > 0 else 0.0
+        return float(np.expm1(weight * np.log1p(observed) + (1.0 - weight) * np.log1p(PRIOR_HASHRATE_GROWTH)))
+
+    def _trailing_growth(self, window: np.ndarray) -> np.ndarray:
+        h = self.model.recorder.column("network_hashrate_ehs")
         growth = np.full(window.size, PRIOR_HASHRATE_GROWTH)
-        known = h.size > window
-        if known.any():
-            # In logs, so that a short window over a steep change cannot overflow before it is bounded.
-            w = window[known]
-            log_g = np.log(h[-1] / h[-1 - w]) * 365.0 / w
-            growth[known] = np.expm1(np.clip(log_g, *np.log1p(GROWTH_BOUNDS)))
-        return growth
+        if h.size <= MIN_HISTORY_DAYS:
+            return growth
+        # In logs, so that a short window over a steep change cannot overflow before it is bounded.
+        w = np.minimum(window, h.size - 1)
+        log_g = np.log(h[-1] / h[-1 - w]) * 365.0 / w
+        return np.expm1(np.clip(log_g, *np.log1p(GROWTH_BOUNDS)))
 
     def hashprice_paths(self) -> np.ndarray:
         """Expected hashprice at ``path_years`` for each firm and the consensus (rows), computed once a day."""
         m = self.model
         key = (m.day, m.beliefs.n_firms)  # a firm entering today needs its own row
         if self._paths is None or self._paths[0] != key:
+            fade = m.config.finance.hashrate_trend_fade_years
             paths = finance.expected_hashprice_path(
                 m.hashprice_expected,
                 self.hashrate_growth_expected()[:, None],
@@ -102,6 +121,8 @@ class Valuations:
                 m.config.bitcoin.fees_btc_per_block,
                 self.path_years[None, :],
                 m.beliefs.btc_growth_per_year[:, None],
+                long_run_growth_per_year=self.hashrate_growth_long_run() if fade > 0 else None,
+                trend_fade_years=fade if fade > 0 else None,
             )
             self._paths = (key, paths)
         return self._paths[1]

@@ -197,7 +197,9 @@ def ExportPanel(model: solara.Reactive[UiModel]):  # noqa: N802 - a component
         # The target is shown before the click, so what the button will do is on the page (and a test can
         # wait for the typed folder to reach the kernel instead of racing it).
         target = folder or str(default_folder(model.value))
-        solara.Text(f"Writes the tables and manifest of `hashpivot run` to {target}.", classes=["hp-hint", "hp-export-target"])
+        solara.Text(
+            f"Writes the tables and manifest of `hashpivot run` to {target}.", classes=["hp-hint", "hp-export-target"]
+        )
         solara.Button("Export run", on_click=export, color="primary", outlined=True, classes=["hp-export-button"])
         if note is not None:
             kind, text = note
