@@ -19,9 +19,9 @@ pytestmark = pytest.mark.slow
 SEEDS = [0, 1, 2, 3]
 # Rows known to fail, with the reason (xfail strict: fixing one makes the test fail until it is removed here).
 KNOWN_GAPS: dict[str, str] = {
-    "SF-3": "fails since the supply side (30 seeds: 0.388 vs <= 0.20, a value in 29): the pivoter's mining "
+    "SF-3": "fails since the supply side (30 seeds: 0.337 vs <= 0.20, a value in 27): the pivoter's mining "
     "behind its tenants keeps earning; docs/calibration-notes.md, 'Rows that fail'",
-    "SF-4": "fails since the liquidity and going-concern fixes (30 seeds: 1.16 [0.63, 2.24] vs 1.5-2.5): "
+    "SF-4": "fails since the liquidity and going-concern fixes (30 seeds: 1.14 [0.651, 1.66] vs 1.5-2.5): "
     "BTC-focused firms' running fleets count as going concerns; docs/calibration-notes.md, 'Rows that fail'",
 }
 
