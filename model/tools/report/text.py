@@ -119,8 +119,13 @@ def methods_paragraph(source: Source, series: Series | None, runs_text: str) -> 
         "region) interact. Every "
         f"{sc['run']['decision_interval_days']} days each miner compares the risk-adjusted net "
         f"present values of hold, hybrid and exit with the `{rules['strategy']}` rule "
-        '(agents/rules.py; economics.md, "Decisions as risk-adjusted present values"), retires '
-        "and buys machines by payback, and sells BTC when cash runs short (agents/miner.py). "
+        '(agents/rules.py; economics.md, "Decisions as risk-adjusted present values"), hibernates, '
+        "sells, upgrades and adds machines where their expected margins and NPVs say so, and sells BTC "
+        "when cash runs short (agents/miner.py, agents/fleet_decisions.py). New firms enter through the "
+        "interconnection queues and site auctions where a new site's NPV is positive, within a "
+        "capital-market limit (model/markets/entry.py); used machines clear weekly in uniform-price "
+        "auctions (model/markets/machines.py); firms that hold nothing are wound down or default "
+        "(model/world/solvency.py). "
         f"Every {ai['rfp_interval_days']} days hyperscalers issue RFPs for the AI capacity their "
         "spending path calls for, score bids against their greenfield outside option and settle "
         f"rents by {NEGOTIATION.get(ai['negotiation'], ai['negotiation'])} "
