@@ -123,7 +123,8 @@ def test_after_the_halving_more_inefficient_fleets_exit_or_convert(halving_moves
 @pytest.mark.xfail(
     reason="since the liquidity and going-concern fixes efficient fleets also move early (likely: exit values "
     "rose as running fleets sell as going concerns; not yet measured firm by firm): "
-    "19 old vs 13 new of 36 moved within 6 months, short of the 9-firm margin (seeds of ensemble())",
+    "17 old vs 18 new of 36 moved within 6 months (19 vs 13 before the damped forecasts), short of the 9-firm "
+    "margin (seeds of ensemble())",
     strict=True,
 )
 def test_after_the_halving_the_old_fleets_lead_by_a_quarter_of_firms(halving_moves):
