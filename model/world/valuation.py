@@ -75,6 +75,7 @@ class Valuations:
         self._paths: tuple[tuple[int, int], np.ndarray] | None = None
         self._new_by_owner: dict[tuple[int, int, int], np.ndarray] = {}
         self._new_margins: tuple = (None, None)
+        # (day, margin per batch, NaN where not asked for yet today): see ``batch_margin_per_mw_day``.
         self._batch_margins: tuple[int | None, np.ndarray] = (None, np.zeros(0))
 
     # --- expectations -----------------------------------------------------------------------------------------
@@ -298,14 +299,27 @@ class Valuations:
         return self.batch_npv[batches]
 
     def batch_margin_per_mw_day(self, batches: np.ndarray) -> np.ndarray:
-        """Expected margin per MW-day of each batch today (every batch computed once a day, new ones added)."""
+        """Expected margin per MW-day of each batch today (each batch computed once a day, when first asked).
+
+        Only the deciding firms' batches are asked for on a day, so only they are computed. A margin depends
+        on the batch's J/TH and its site's region and delivery adder, today's hashprice and today's power
+        shocks: none of them changes between the miners' decisions and the end of the day except a batch's
+        site, and that only to a parcel on the same interconnection (``SiteBook.carve_out``) while the
+        miners decide, so a margin computed later in the day equals one computed at its first request. Each
+        margin is an elementwise function of its own batch's inputs: the same bits whichever batches share
+        its call.
+        """
         m = self.model
         f = m.fleet
         day, margins = self._batch_margins
         if day != m.day:
-            margins = self._margins_of(np.arange(f.n))
+            margins = np.full(f.n, np.nan)
         elif margins.size < f.n:
-            margins = np.concatenate([margins, self._margins_of(np.arange(margins.size, f.n))])
+            margins = np.concatenate([margins, np.full(f.n - margins.size, np.nan)])
+        todo = np.asarray(batches)
+        todo = todo[np.isnan(margins[todo])]  # not asked for yet today (or retired: NaN again, cheap)
+        if todo.size:
+            margins[todo] = self._margins_of(todo)
         self._batch_margins = (m.day, margins)
         return margins[batches]
 
