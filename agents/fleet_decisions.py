@@ -109,9 +109,29 @@ class FleetDecisions:
         f = self.model.fleet
         b = self.batches()
         b = b[f.retire_day[b] < 0]
-        for worst in b[np.argsort(-f.j_per_th[b], kind="stable")]:
+        for worst in self._upgrade_candidates(b[np.argsort(-f.j_per_th[b], kind="stable")]):
             if not self._upgrade_batch(int(worst)):
                 return
+
+    def _upgrade_candidates(self, order: np.ndarray) -> np.ndarray:
+        """The batches of ``order`` that ``_upgrade_batch`` would not pass over, in the same order.
+
+        ``_upgrade_batch``'s two tests, for all batches at once: the efficiency test (the first batch that
+        fails it ends the upgrades) and the NPV test (a batch that fails it is passed over). Neither changes
+        while the firm upgrades: the newest generation and its price are the day's, and an upgrade only
+        appends batches (the split-off part and the new machines), so the values of the batches already there
+        and of their sites stay this week's. The valuations are asked for only if a batch passes the first
+        test, as ``_upgrade_batch`` would (the first ask of a week revises the values).
+        """
+        m = self.model
+        f, v = m.fleet, m.valuations
+        gen = m.technology.newest(m.date)
+        too_close = gen.j_per_th >= f.j_per_th[order] * UPGRADE_MIN_GAIN
+        order = order[: int(np.argmax(too_close)) if too_close.any() else order.size]
+        if not order.size:
+            return order
+        gain = v.site_new_npv_per_mw_all()[f.site[order]] - np.maximum(v.batch_npv_per_mw(order), 0.0)
+        return order[~(gain <= m.technology.cost_usd_per_mw(gen.j_per_th))]
 
     def _upgrade_batch(self, worst: int) -> bool:
         """Replace batch ``worst`` if it pays; False once nothing further can be upgraded (efficiency or budget)."""
