@@ -31,9 +31,21 @@ class LeaseMarket:
         self.model = model
         self.win_rate = LEASE_WIN_RATE_PRIOR
         """Awarded over bid MW, learned from RFP rounds."""
+        # Asked by every deciding firm; keyed on (day, number of leases): a lease's kind, rent, sign day and
+        # miner are fixed at signing, and leases are only ever appended.
+        self._rents: dict[tuple, float] = {}
+        self._with_contracts: tuple[tuple | None, frozenset] = (None, frozenset())
 
     def market_rent_usd_per_kw_month(self, kind: ContractKind) -> float:
         """The going rent: mean of the last year's signed contracts of this kind, else the reference rent."""
+        key = (self.model.day, len(self.model.leases.leases), kind)
+        if key not in self._rents:
+            if next(iter(self._rents), key)[:2] != key[:2]:
+                self._rents.clear()
+            self._rents[key] = self._market_rent(kind)
+        return self._rents[key]
+
+    def _market_rent(self, kind: ContractKind) -> float:
         m = self.model
         recent = [
             x.rent_usd_per_kw_month
@@ -55,8 +67,20 @@ class LeaseMarket:
 
     def has_contracts(self, miner_uid: int) -> bool:
         """True if the miner has signed any AI contract that has not ended."""
+        return miner_uid in self._miners_with_contracts()
+
+    def _miners_with_contracts(self) -> frozenset:
+        """Miners with a contract that has not ended, once a day and per signing.
+
+        A contract's end day is set only when it starts (``ConstructionBook.advance``, before the firms
+        decide, the only ones who ask): within a day, the answer changes only with a new signing.
+        """
         m = self.model
-        return any(x.miner == miner_uid and (x.end_day < 0 or x.end_day > m.day) for x in m.leases.leases)
+        key = (m.day, len(m.leases.leases))
+        if self._with_contracts[0] != key:
+            live = frozenset(x.miner for x in m.leases.leases if x.end_day < 0 or x.end_day > m.day)
+            self._with_contracts = (key, live)
+        return self._with_contracts[1]
 
     def sign(self, award: Award, rfp: RFP, hs: Hyperscaler) -> Lease:
         """Sign a contract: reserve the MW, take the prepayment, schedule the capex, ask for firm service."""
