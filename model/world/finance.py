@@ -128,6 +128,7 @@ def mining_npv_terms(
     life_years=np.inf,
     failure_rate_per_year=0.0,
     idle_cost_usd_per_mw_day=0.0,
+    margin_groups=None,
 ):
     """Discounted value of each year of 1 MW of machines (years x machines): ``mining_npv_usd_per_mw`` per year.
 
@@ -151,18 +152,54 @@ def mining_npv_terms(
         life_years: remaining life of each machine.
         failure_rate_per_year: share of machines lost each year.
         idle_cost_usd_per_mw_day: cost of a hibernating MW-day.
+        margin_groups: optional ``(first, inverse)`` of ``same_rows``: machines whose hashprice path, J/TH and
+            power price (``hp_path`` of shape (years, machines) and arrays per machine) are the same. Their
+            running margin is computed once per group; the result is the same.
     """
     hp = np.asarray(hp_path, dtype=float)
     hp = hp[:, None] if hp.ndim == 1 else hp
     years = np.asarray(path_years, dtype=float)[:, None]
-    margin = expected_run_margin_usd_per_mw_day(
-        hp, np.asarray(j_per_th)[None, :], price_mean, price_sigma_log, adder, scarcity_share, opex_usd_per_mw_day
-    )
+    power = (price_mean, price_sigma_log, adder, scarcity_share)
+    if margin_groups is None:
+        margin = expected_run_margin_usd_per_mw_day(hp, np.asarray(j_per_th)[None, :], *power, opex_usd_per_mw_day)
+    else:
+        margin = _grouped_margin(hp, np.asarray(j_per_th), power, opex_usd_per_mw_day, *margin_groups)
     margin = np.maximum(margin + dr_usd_per_mw_day, -idle_cost_usd_per_mw_day) * DAYS_PER_YEAR
     dt_years = np.diff(np.concatenate([[0.0], years[:, 0]]))[:, None]
     alive = (years < np.asarray(life_years)) * (1.0 - failure_rate_per_year) ** years
     discount = (1.0 + np.asarray(rate_per_year)) ** -years
     return margin * dt_years * alive * discount
+
+
+def _grouped_margin(hp, j_per_th, power, opex_usd_per_mw_day, first, inverse):
+    """``expected_run_margin_usd_per_mw_day`` of each machine (column), computed for one machine of each group.
+
+    The margin is elementwise, so every machine gets its group's bits; it is laid out as the direct call lays
+    it out (as ``hp``), so the arithmetic that follows runs exactly as it would.
+    """
+    compact = expected_run_margin_usd_per_mw_day(
+        hp[:, first], j_per_th[first][None, :], *(x[first] if np.ndim(x) else x for x in power), opex_usd_per_mw_day
+    )
+    margin = np.empty_like(hp)
+    margin[...] = compact[:, inverse]
+    return margin
+
+
+def same_rows(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Groups of equal rows of ``keys`` (arrays of one length): ``(first, inverse)``.
+
+    ``first`` holds one member of each group and ``inverse[i]`` is the group of row ``i``, so that
+    ``key[first][inverse] == key`` for every key.
+    """
+    order = np.lexsort(keys[::-1])
+    new = np.zeros(order.size, bool)
+    new[:1] = True  # the first row in sorted order starts a group
+    for key in keys:
+        k = key[order]
+        new[1:] |= k[1:] != k[:-1]
+    inverse = np.empty(order.size, np.intp)
+    inverse[order] = np.cumsum(new) - 1
+    return order[new], inverse
 
 
 # numpy lays out the terms of a call with more than 32,768 of them by column (and then sums each column

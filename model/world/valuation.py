@@ -146,7 +146,7 @@ class Valuations:
         j_new = m.technology.newest(m.date).j_per_th
         self.site_new_npv = self._scatter(s.n, sites, self._site_npv(sites, j_new, self._site_owner_rows(sites)))
         rows = np.flatnonzero(f.mw[: f.n] > 0)
-        self.batch_npv = self._scatter(f.n, rows, self._batch_npv(rows))
+        self.batch_npv = self._scatter(f.n, rows, self._batch_npv(rows, by_group=True))
         installed = f.installed(m.day)
         w = np.where(installed, f.mw[: f.n], 0.0)
         b_sites = f.site[: f.n]
@@ -244,12 +244,20 @@ class Valuations:
         return finance.sum_columns_as_calls(self.npv_terms(*args), sizes)
 
     def npv_terms(
-        self, regions: np.ndarray, adders: np.ndarray, j_per_th, owners: np.ndarray, life_years, rate_extra=0.0
+        self,
+        regions: np.ndarray,
+        adders: np.ndarray,
+        j_per_th,
+        owners: np.ndarray,
+        life_years,
+        rate_extra=0.0,
+        margin_groups=None,
     ) -> np.ndarray:
         """The yearly terms (years x machines) whose column sums are ``npv_in_regions``.
 
         For valuing several groups of machines in one call: ``finance.sum_columns_as_calls`` sums each group
-        exactly as its own ``npv_in_regions`` call would.
+        exactly as its own ``npv_in_regions`` call would. ``margin_groups`` (``finance.same_rows``) groups
+        machines of the same region, delivery adder, J/TH and owner: their margins are computed once.
         """
         m = self.model
         sc = m.config
@@ -266,15 +274,25 @@ class Valuations:
             life_years=life_years,
             failure_rate_per_year=sc.mining.failure_rate_per_year,
             idle_cost_usd_per_mw_day=sc.mining.hibernation_cost_usd_per_mw_day,
+            margin_groups=margin_groups,
             **self._power(regions, np.asarray(adders, dtype=float), lasting=True),
         )
 
-    def _batch_npv(self, batches: np.ndarray) -> np.ndarray:
-        """Each batch valued by its owner at its site over what is left of its life."""
+    def _batch_npv(self, batches: np.ndarray, by_group: bool = False) -> np.ndarray:
+        """Each batch valued by its owner at its site over what is left of its life.
+
+        With ``by_group`` (the week's revaluation of the whole fleet) the running margin is computed once per
+        site, owner and J/TH: a site's batches are mostly a few vintages of its owner, split and aged apart.
+        """
         m = self.model
-        f = m.fleet
+        f, s = m.fleet, m.sites
+        if batches.size == 0:
+            return np.zeros(0)
         life = np.maximum(m.config.mining.machine_life_years - f.age_years(batches, m.day), MIN_LIFE_YEARS)
-        return self._npv(f.site[batches], f.j_per_th[batches], f.owner[batches], life)
+        sites, j, owners = f.site[batches], f.j_per_th[batches], f.owner[batches]
+        groups = finance.same_rows(sites, owners, j) if by_group else None
+        regions, adders = s.region[sites], s.power_adder_usd_per_mwh[sites]
+        return self.npv_terms(regions, adders, j, owners, life, margin_groups=groups).sum(axis=0)
 
     def _site_npv(self, sites: np.ndarray, j_per_th: float, owners: np.ndarray, rate_extra=0.0) -> np.ndarray:
         return self._npv(sites, j_per_th, owners, self.model.config.mining.machine_life_years, rate_extra)
