@@ -114,14 +114,16 @@ class FleetDecisions:
                 return
 
     def _upgrade_candidates(self, order: np.ndarray) -> np.ndarray:
-        """The batches of ``order`` that ``_upgrade_batch`` would not pass over, in the same order.
+        """The batches of ``order`` (least efficient first) that are worth replacing, in the same order.
 
-        ``_upgrade_batch``'s two tests, for all batches at once: the efficiency test (the first batch that
-        fails it ends the upgrades) and the NPV test (a batch that fails it is passed over). Neither changes
-        while the firm upgrades: the newest generation and its price are the day's, and an upgrade only
-        appends batches (the split-off part and the new machines), so the values of the batches already there
-        and of their sites stay this week's. The valuations are asked for only if a batch passes the first
-        test, as ``_upgrade_batch`` would (the first ask of a week revises the values).
+        Two tests, for all batches at once. Efficiency: the newest generation must use at most
+        ``UPGRADE_MIN_GAIN`` of a batch's J/TH; the first batch that fails ends the list, as none after it gains
+        more. NPV (the expansion test): the newest machines' NPV at the site, less what the old ones would still
+        earn there (never below 0: they can idle), must exceed their cost. Neither changes while the firm
+        upgrades: the newest generation and its price are the day's, and an upgrade only appends batches (the
+        split-off part and the new machines), so the values of the batches already there and of their sites
+        stay this week's. The valuations are asked for only if a batch passes the first test (the first ask
+        of a week revises the values).
         """
         m = self.model
         f, v = m.fleet, m.valuations
@@ -134,19 +136,12 @@ class FleetDecisions:
         return order[~(gain <= m.technology.cost_usd_per_mw(gen.j_per_th))]
 
     def _upgrade_batch(self, worst: int) -> bool:
-        """Replace batch ``worst`` if it pays; False once nothing further can be upgraded (efficiency or budget)."""
+        """Replace batch ``worst`` (it passed ``_upgrade_candidates``); False once the budget is spent."""
         m, sc = self.model, self.model.config
         f = m.fleet
         gen = m.technology.newest(m.date)
-        if gen.j_per_th >= f.j_per_th[worst] * UPGRADE_MIN_GAIN:
-            return False  # batches come most inefficient first: none after this one gains enough either
         site, mw = int(f.site[worst]), float(f.mw[worst])
-        # The expansion test, net of what the old machines would still earn here (never below 0: they can idle).
-        old_npv = float(m.valuations.batch_npv_per_mw(np.array([worst]))[0])
-        gain = m.valuations.site_new_npv_per_mw(site) - max(old_npv, 0.0)
         cost = m.technology.cost_usd_per_mw(gen.j_per_th)
-        if gain <= cost:
-            return True  # not here; a batch at another site may still pay
         equity_share = 1.0 - sc.finance.loan_to_cost_mining
         mw = min(mw, self.investable_usd() / (cost * equity_share))
         if mw < MIN_ORDER_MW:

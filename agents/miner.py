@@ -140,13 +140,17 @@ class Miner(FleetDecisions, mesa.Agent):
         and negative cash on the books for the months of the used market's listing period.
         """
         m = self.model
-        f = m.fleet
         return (
             self.strategy == "exit"
             and self.sites.size == 0
-            and not np.any((f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0) & ~f.removed[: f.n])
+            and not self._holds_machines()
             and not m.lease_market.has_contracts(self.unique_id)
         )
+
+    def _holds_machines(self) -> bool:
+        """Machines of its own, installed or on order (those it gave up to the used market do not count)."""
+        f = self.model.fleet
+        return bool(np.any((f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0) & ~f.removed[: f.n]))
 
     def _exit_if_no_longer_mining(self) -> None:
         """Record an exit when the firm has in fact left mining.
@@ -155,9 +159,7 @@ class Miner(FleetDecisions, mesa.Agent):
         left mining (the Bitfarms path: wind mining down): it is an exit, and it sells what it holds.
         """
         m = self.model
-        f = m.fleet
-        has_machines = bool(np.any((f.owner[: f.n] == self.idx) & (f.mw[: f.n] > 0) & ~f.removed[: f.n]))
-        if has_machines or m.lease_market.has_contracts(self.unique_id) or self.sites.size == 0:
+        if self._holds_machines() or m.lease_market.has_contracts(self.unique_id) or self.sites.size == 0:
             return
         m.log_event(self, "strategy", f"{self.strategy} -> exit: all machines retired for losses, no contracts")
         self.strategy, self.exit_day = "exit", m.day

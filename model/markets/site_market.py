@@ -231,20 +231,17 @@ class SiteMarket:
         m = self.model
         s, acc = m.sites, m.accounts
         s.for_sale[site] = False
-        row = None if signed else self._sale_row(site, sale, self._buyer_kind(sale))  # valued before the move
+        kind = self._buyer_kind(sale)
+        row = None if signed else self._sale_row(site, sale, kind)  # valued before the move
         seller = int(s.owner[site]) if s.owner_kind[site] == Owner.MINER else -1
         if seller >= 0 and not signed:
             acc.post(seller, "site_sales", sale.price_usd)
         rigs_usd = m.machine_market.installed_value_usd(site)
-        if sale.winner == ENTRANTS:
+        if kind == "entrant":
             capex = m.entry.equip_capex_usd(site) - rigs_usd  # the rigs are paid in cash, with the price
             buyer = m.entry.create_entrant(sale.price_usd + rigs_usd, capex, commit=True)
-            kind = "entrant"
-        elif sale.winner == DEVELOPER:
-            buyer, kind = None, "developer"
         else:
-            buyer = m.agent_by_uid(sale.winner)
-            kind = "miner" if isinstance(buyer, Miner) else "hyperscaler"
+            buyer = None if kind == "developer" else m.agent_by_uid(sale.winner)
         if isinstance(buyer, Miner) and seller >= 0:
             # A mining buyer takes the site as a going concern: the installed machines keep running, and it
             # pays the seller their second-hand value; machines on order or given up stay with the seller.
