@@ -434,6 +434,22 @@ class GridSection(Section):
         ge=0,
         le=0.99,
     )
+    load_price_scale: float = P(
+        1.0,
+        "multiplier",
+        "scales every region's price response to load (regions.toml price_load_elasticity, derived from Woo et "
+        "al. 2011 for ERCOT); 0 = prices ignore the model's load, as before 2026-12",
+        ge=0,
+        le=5,
+    )
+    supply_catchup_years: float = P(
+        3.0,
+        "years",
+        "assumption: time constant over which a region's generation is built out to the load added in the model "
+        "(new plant takes ~2-4 years to permit and build); until then added load raises prices",
+        gt=0,
+        le=30,
+    )
     flexible_headroom_credit: float = P(
         0.8, "share", "econ: Grid -- curtailable load needs little peak headroom", ge=0, le=1
     )

@@ -249,6 +249,7 @@ def mine_day(
     hashprice_usd_per_ph_day: float,
     idx: np.ndarray | None = None,
     cohort: np.ndarray | None = None,
+    clearing=None,
 ) -> MiningDay:
     """Run or curtail every batch hour by hour, vectorised.
 
@@ -262,6 +263,10 @@ def mine_day(
         idx: the batches' indices, carried through for the caller.
         cohort: each batch's row of the hourly arrays when batches share rows (``Fleet.cohorts``: same site
             and J/TH, so the same hours); by default row b is batch b. Per-batch results are the same bits.
+        clearing: when prices respond to load, ``clearing(revenue_usd_per_mwh, row_mw) -> (run, price)``
+            solves each hour's price with the mining that runs at it (model/world/load_pricing.py): ``run`` is
+            the share of each hour each row runs, ``price`` the delivered price it pays. Hours the grid calls
+            keep the rule above. None: every row runs the hours its breakeven beats the given price.
     """
     if cohort is None:
         cohort = np.arange(mw.size)
@@ -270,14 +275,23 @@ def mine_day(
     revenue_usd_per_mwh = hashprice_usd_per_ph_day * 1_000.0 / (row_j_per_th * HOURS)
     value_of_off = site_price_usd_per_mwh + dr_event_usd_per_mwh[:, None] * called
     run = value_of_off < revenue_usd_per_mwh[:, None]
+    if clearing is None:
+        cost_per_mw = np.where(run, site_price_usd_per_mwh, 0.0).sum(axis=1)
+        off_called_h = (called & ~run).sum(axis=1)
+    else:
+        row_mw = np.bincount(cohort, weights=mw, minlength=row_j_per_th.size)
+        share, site_price_usd_per_mwh = clearing(revenue_usd_per_mwh, row_mw)
+        run = np.where(called, run, share)
+        cost_per_mw = (run * site_price_usd_per_mwh).sum(axis=1)
+        off_called_h = (called * (1.0 - run)).sum(axis=1)
     run_hours = run.sum(axis=1)[cohort]
     return MiningDay(
         idx=np.arange(mw.size) if idx is None else idx,
         run_hours=run_hours,
         energy_mwh=mw * run_hours,
-        power_cost_usd=mw * np.where(run, site_price_usd_per_mwh, 0.0).sum(axis=1)[cohort],
+        power_cost_usd=mw * cost_per_mw[cohort],
         hashrate_ph=mw * 1_000.0 / j_per_th * run_hours / HOURS,
-        called_curtailed_mwh=mw * (called & ~run).sum(axis=1)[cohort],
+        called_curtailed_mwh=mw * off_called_h[cohort],
     )
 
 

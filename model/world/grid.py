@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hashpivot.agents.grid_operator import GridOperator, PriceState
+from hashpivot.model.world.load_pricing import LoadPricing, clear_hours
 
 if TYPE_CHECKING:
     from hashpivot.model.simulation import HashpivotModel
@@ -27,6 +28,13 @@ class Grid:
         self.price_multiplier = np.ones(len(model.regions.ids))  # power-price shocks in force today
         self.lasting_multiplier = np.ones(len(model.regions.ids))  # of which permanent (what long-run plans use)
         self.price_state: PriceState | None = None  # each region's AR(1) daily and hour-of-day price states
+        t, g = model.regions, model.config.grid
+        self.load = LoadPricing.from_regions(
+            t.column("system_load_mw"), t.column("price_load_elasticity"), g.load_price_scale, g.supply_catchup_years
+        )
+        """How load moves prices (model/world/load_pricing.py)."""
+        self.hour_price_usd_per_mwh: np.ndarray | None = None  # today's cleared prices, regions x 24
+        self.hour_load_mw: np.ndarray | None = None  # today's load added by the model, regions x 24
 
     def operator_at(self, site: int) -> GridOperator:
         """The operator of the region a site is in."""
@@ -73,7 +81,38 @@ class Grid:
             g.day_shock_persistence,
             g.hour_shape_persistence,
         )
+        self.hour_price_usd_per_mwh, self.hour_load_mw = prices, None
         return prices, called
+
+    def clearing(self, drawn: np.ndarray, called: np.ndarray, row_region: np.ndarray, row_adder: np.ndarray):
+        """Today's price-and-dispatch solver for ``mine_day`` (None when no price responds to load).
+
+        Args:
+            drawn: the day's drawn hourly prices (regions x 24), USD/MWh.
+            called: hours each operator calls demand response (regions x 24): their price stays as drawn.
+            row_region, row_adder: region and delivery adder (USD/MWh) of each row of ``mine_day``.
+        """
+        if not self.load.active:
+            return None
+        s, n_regions = self.model.sites, drawn.shape[0]
+        firm_mw = np.bincount(s.region[: s.n], weights=s.ai_mw[: s.n], minlength=n_regions)  # AI runs every hour
+
+        def clear(revenue_usd_per_mwh: np.ndarray, row_mw: np.ndarray):
+            self.load.start(firm_mw + np.bincount(row_region, weights=row_mw, minlength=n_regions))
+            gain = revenue_usd_per_mwh - row_adder
+            run, mult = clear_hours(drawn, row_region, gain, row_mw, firm_mw, self.load.built_for_mw, self.load.per_mw)
+            mult = np.where(called, 1.0, mult)
+            load = np.zeros((n_regions, 24))
+            np.add.at(load, row_region, row_mw[:, None] * run)
+            self.hour_price_usd_per_mwh, self.hour_load_mw = drawn * mult, load + firm_mw[:, None]
+            return run, self.hour_price_usd_per_mwh[row_region] + row_adder[:, None]
+
+        return clear
+
+    def close_day(self) -> None:
+        """Generation follows the day's load (when prices respond to it)."""
+        if self.hour_load_mw is not None:
+            self.load.observe(self.hour_load_mw.mean(axis=1))
 
     def power_credit_usd_per_mwh(self, region: np.ndarray) -> np.ndarray:
         """Power credits per MWh curtailed in a called hour.

@@ -145,6 +145,15 @@ class Region(BaseModel):
         1.0,
         "How readily US hyperscalers sign leases there, 0 (never) .. 1 (as in the US), index.",
     )
+    system_load_mw: float = _num(
+        0.0, 2e6, "Average load of the region's grid in 2024 (annual consumption / 8,760 h), MW (> 0).", gt=0.0
+    )
+    price_load_elasticity: float = _num(
+        0.0,
+        20.0,
+        "Short-run inverse elasticity of supply: % change of the hourly power price per % change of load; "
+        "0 where tariffs are regulated and load does not move the price, ratio.",
+    )
     source: str = Field(min_length=1, description="Where the numbers come from (no unit).")
 
     @field_validator("*", mode="before")
@@ -502,6 +511,8 @@ class RegionTable:
     typical_site_mw: np.ndarray
     convertible_share: np.ndarray
     hyperscaler_access: np.ndarray
+    system_load_mw: np.ndarray
+    price_load_elasticity: np.ndarray
 
     @classmethod
     def from_regions(cls, regions: Mapping[str, Region]) -> RegionTable:

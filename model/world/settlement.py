@@ -80,16 +80,19 @@ def settle_day(model: HashpivotModel, prices: np.ndarray, called: np.ndarray) ->
     dr_event = m.regions.column("dr_event_usd_per_mwh")[region] * sc.grid.dr_scale
     # Hourly arrays per cohort (site and J/TH), not per batch: a fifth of the rows, the same results.
     first, cohort = f.cohorts(live)
+    adder = s.power_adder_usd_per_mwh[site[first]]
     md = mine_day(
         f.mw[live],
         f.j_per_th[live],
-        prices[region[first]] + s.power_adder_usd_per_mwh[site[first]][:, None],
+        prices[region[first]] + adder[:, None],
         called[region[first]],
         dr_event[first],
         m.hashprice_expected,
         idx=live,
         cohort=cohort,
+        clearing=m.grid.clearing(prices, called, region[first], adder),
     )
+    m.grid.close_day()
     network_ph = max(float(md.hashrate_ph.sum()), MIN_NETWORK_PH)  # the floor keeps the chain defined
     chain = m.network.advance_day(network_ph / 1_000.0, m.btc_price_usd, sc.bitcoin.fees_btc_per_block, rng=m.net_rng)
     share = md.hashrate_ph / network_ph
