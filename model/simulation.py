@@ -247,7 +247,7 @@ class HashpivotModel(mesa.Model):
     def on_interconnection_approved(self, req: Request) -> None:
         """The grid admitted a request: conversions may start, greenfield campuses begin construction."""
         if req.purpose == Purpose.AI_CONVERSION:
-            self.construction.approve_conversion(req.id)
+            self.construction.approve_conversion(req.id, self.day)
         elif req.purpose == Purpose.MINING:
             self.entry.on_approved(req)
         elif req.purpose == Purpose.GREENFIELD:

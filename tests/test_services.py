@@ -87,5 +87,5 @@ def test_a_conversion_is_approved_by_its_own_request_id():
     book = ConstructionBook(n_miners=1)
     book.add_conversion(lease_id=1, request_id=7, built_day=5)
     book.add_conversion(lease_id=2, request_id=9, built_day=5)
-    book.approve_conversion(9)
+    book.approve_conversion(9, day=0)
     assert [c.approved for c in book.conversions.values()] == [False, True]

@@ -91,7 +91,9 @@ class LeaseMarket:
         site, mw = bid.site, bid.mw
         m.assets.make_room(site, mw)
         s.converting_mw[site] += mw
-        capex = mw * (terms.conversion_capex_usd_per_mw * s.capex_multiplier[site] + terms.equipment_capex_usd_per_mw)
+        shell_usd = mw * terms.conversion_capex_usd_per_mw * s.capex_multiplier[site]
+        equipment_usd = mw * terms.equipment_capex_usd_per_mw
+        capex = shell_usd + equipment_usd
         lease = Lease(
             id=m.new_id("lease"),
             miner=bid.miner,
@@ -113,9 +115,8 @@ class LeaseMarket:
         )
         lease.prepayment_usd = terms.prepayment_share * lease.total_contract_value_usd()
         m.accounts.post(miner.idx, "prepayments", lease.prepayment_usd)
-        m.construction.schedule_capex(
-            miner.idx, capex, m.day, max(terms.build_days, 1), sc.finance.loan_to_cost_backstopped
-        )
+        loan_share = sc.finance.loan_to_cost_backstopped
+        m.construction.schedule_capex(miner.idx, shell_usd, m.day, max(terms.build_days, 1), loan_share)
         go = m.grid.operator_at(site)
         m.accounts.post(miner.idx, "capex", -go.study_fee_usd(mw))
         req = go.request(
@@ -126,7 +127,8 @@ class LeaseMarket:
             purpose=Purpose.AI_CONVERSION,
             headroom_mw=mw * sc.grid.flexible_headroom_credit,
         )
-        m.construction.add_conversion(lease.id, req.id, built_day=m.day + terms.build_days)
+        equipment = (miner.idx, equipment_usd, loan_share) if equipment_usd > 0 else None
+        m.construction.add_conversion(lease.id, req.id, built_day=m.day + terms.build_days, equipment=equipment)
         m.leases.add(lease)
         miner.on_lease_signed(m.day)
         m.log_event(

@@ -28,14 +28,26 @@ CAPEX_COLUMNS = np.dtype(
 """One row per capex schedule: the paying miner, USD spent per day over [first_day, end_day), loan share."""
 
 
+EQUIPMENT_LEAD_DAYS = 90
+"""Assumption: a tenant's equipment (GPUs, servers) is bought and installed over the last ~3 months before
+the site is energised for it, not at signing: GPUs lose value fast, and nobody installs them where power is
+not yet assured. Bought at signing, a conversion stuck in a firm-service queue for years carried billions of
+construction debt with no revenue (baseline seed 0: a 145 MW GPU-cloud conversion, 4.3 B$, 2030-34)."""
+
+
 @dataclass
 class Conversion:
-    """A signed lease's conversion: built on ``built_day``, earning once the grid has also approved it."""
+    """A signed lease's conversion: built on ``built_day``, earning once the grid has also approved it.
+
+    ``equipment`` is the tenant equipment still to buy: (paying miner, USD, loan share), bought once the grid
+    approves (``EQUIPMENT_LEAD_DAYS``).
+    """
 
     lease_id: int
     request_id: int
     built_day: int
     approved: bool = False
+    equipment: tuple[int, float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +98,16 @@ class ConstructionBook:
         if c.size == 0:
             return 0.0
         mine = c["miner"] == miner
-        return float((c["usd_per_day"][mine] * self._days_left(mine, day)).sum())
+        return float((c["usd_per_day"][mine] * self._days_left(mine, day)).sum()) + self._pending_equipment(miner)[0]
+
+    def _pending_equipment(self, miner: int) -> tuple[float, float]:
+        """Equipment a miner has committed to buy once approved: (USD, of which equity)."""
+        usd = equity = 0.0
+        for conv in self.conversions.values():
+            if conv.equipment is not None and conv.equipment[0] == miner:
+                usd += conv.equipment[1]
+                equity += conv.equipment[1] * (1.0 - conv.equipment[2])
+        return usd, equity
 
     def equity_committed_usd(self, miner: int, day: int) -> float:
         """Equity a miner still owes to conversions it has signed (capex to come, less the loan's share)."""
@@ -97,18 +118,28 @@ class ConstructionBook:
         if self._committed[0] != key:  # many bids ask on one day: compute all miners once
             owed = c["usd_per_day"] * self._days_left(slice(None), day) * (1.0 - c["debt_share"])
             self._committed = (key, np.bincount(c["miner"], owed, self.n_miners))
-        return float(self._committed[1][miner])
+        return float(self._committed[1][miner]) + self._pending_equipment(miner)[1]
 
     # --- conversions and own builds ---------------------------------------------------------------------------
-    def add_conversion(self, lease_id: int, request_id: int, built_day: int) -> None:
-        """Book a signed lease's conversion, waiting for interconnection request ``request_id``."""
-        self.conversions[lease_id] = Conversion(lease_id, request_id, built_day)
+    def add_conversion(
+        self, lease_id: int, request_id: int, built_day: int, equipment: tuple[int, float, float] | None = None
+    ) -> None:
+        """Book a signed lease's conversion, waiting for interconnection request ``request_id``.
 
-    def approve_conversion(self, request_id: int) -> None:
-        """The grid admitted a conversion's firm-service request: it may start once built."""
+        ``equipment``: (paying miner, USD, loan share) of tenant equipment to buy once the grid approves.
+        """
+        self.conversions[lease_id] = Conversion(lease_id, request_id, built_day, equipment=equipment)
+
+    def approve_conversion(self, request_id: int, day: int) -> None:
+        """The grid admitted a conversion's firm-service request: it may start once built; equipment is bought."""
         for conv in self.conversions.values():
             if conv.request_id == request_id:
                 conv.approved = True
+                if conv.equipment is not None:
+                    miner, usd, debt_share = conv.equipment
+                    first = max(day, conv.built_day - EQUIPMENT_LEAD_DAYS)
+                    self.schedule_capex(miner, usd, first, EQUIPMENT_LEAD_DAYS, debt_share)
+                    conv.equipment = None
 
     def start_greenfield(self, request: Request, hs: Hyperscaler, sites: SiteBook, day: int, build_days: int) -> None:
         """The grid admitted a greenfield campus: its site exists from now on and is built in ``build_days``."""
