@@ -42,7 +42,7 @@ from hashpivot.model.world.leasebook import LeaseBook
 from hashpivot.model.world.metrics import Recorder
 from hashpivot.model.world.population import miner_specs, place_sites
 from hashpivot.model.world.price import DailyBtcPrice
-from hashpivot.model.world.recording import COLUMNS, PANEL_INTERVAL_DAYS, IdleWatch, agent_rows, daily_row
+from hashpivot.model.world.recording import COLUMNS, PANEL_INTERVAL_DAYS, IdleWatch, agent_rows, columns_for, daily_row
 from hashpivot.model.world.regions import RegionTable, load_regions
 from hashpivot.model.world.settlement import DayResult, implied_hashprice, settle_day
 from hashpivot.model.world.sites import SiteBook
@@ -116,7 +116,7 @@ class HashpivotModel(mesa.Model):
         self.hashprice_expected = implied_hashprice(self)
         self.hashprice_observed = self.hashprice_expected
         self.technology = Technology(sc.mining, self.hashprice_expected)
-        self.recorder = Recorder(COLUMNS, sc.run.days)
+        self.recorder = Recorder(columns_for(self.regions.ids), sc.run.days)
         self.idle_watch = IdleWatch()
         self.today: DayResult | None = None
         self.valuations = Valuations(self)

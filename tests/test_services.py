@@ -89,3 +89,17 @@ def test_a_conversion_is_approved_by_its_own_request_id():
     book.add_conversion(lease_id=2, request_id=9, built_day=5)
     book.approve_conversion(9, day=0)
     assert [c.approved for c in book.conversions.values()] == [False, True]
+
+
+def test_tenant_equipment_is_bought_when_the_grid_approves_not_at_signing():
+    # A conversion stuck in a firm-service queue used to carry its GPUs' cost (and their loan) from signing.
+    book = ConstructionBook(n_miners=1)
+    book.schedule_capex(miner=0, total_usd=900.0, first_day=0, days=90, debt_share=0.8)  # the shell
+    book.add_conversion(lease_id=1, request_id=7, built_day=90, equipment=(0, 2_000.0, 0.8))
+    assert sum(book.capex_today(d)[0][0] for d in range(400)) == pytest.approx(900.0)  # no GPUs while waiting
+    assert book.capex_remaining_usd(0, day=0) == pytest.approx(2_900.0)  # still committed
+    assert book.equity_committed_usd(0, day=0) == pytest.approx(0.2 * 2_900.0)
+    book.approve_conversion(7, day=400)
+    spent = [book.capex_today(d)[0][0] for d in range(400, 400 + 90)]
+    assert sum(spent) == pytest.approx(2_000.0) and spent[0] > 0
+    assert book.capex_remaining_usd(0, day=400) == pytest.approx(2_000.0)  # counted once

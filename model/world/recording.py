@@ -7,6 +7,9 @@ hyperscalers -- and not over hyperscalers' own greenfield campuses, which are re
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 import numpy as np
 
 from hashpivot.model.world.metrics import hhi, market_cap_usd, nakamoto_coefficient, shares, valuation_per_mw
@@ -79,7 +82,26 @@ COLUMNS = (
     "payouts_usd_total",
     "debt_written_off_usd_total",
 )
-"""The daily columns, in order (units in the names); ``daily_row`` fills them."""
+
+
+def region_columns(region_ids) -> tuple[str, ...]:
+    """One daily power-price column per region: ``power_price_usd_per_mwh_<lower-case region id>``."""
+    return tuple(f"power_price_usd_per_mwh_{r.lower()}" for r in region_ids)
+
+
+def _packaged_region_ids() -> tuple[str, ...]:
+    with (Path(__file__).parents[1] / "data" / "regions.toml").open("rb") as fh:
+        return tuple(tomllib.load(fh)["regions"])
+
+
+COLUMNS = COLUMNS + region_columns(_packaged_region_ids())
+"""The daily columns of a run on the packaged regions, in order (units in the names); ``daily_row`` fills
+them. A run on another regions file has that file's price columns instead (``columns_for``)."""
+
+
+def columns_for(region_ids) -> tuple[str, ...]:
+    """The daily columns of a run on regions ``region_ids``."""
+    return COLUMNS[: COLUMNS.index("debt_written_off_usd_total") + 1] + region_columns(region_ids)
 
 PANEL_INTERVAL_DAYS = 30
 WAIT_PROBE_MW = 100.0
@@ -141,6 +163,7 @@ def daily_row(m) -> dict[str, float]:
     row.update(_revenue(m, states))
     row.update(_concentration(m, pivot))
     row.update(_leases_and_grid(m))
+    row.update(_power_prices(m))
     acc = m.accounts
     row.update(
         miner_cash_usd_total=float(acc.cash_usd.sum()),
@@ -308,3 +331,11 @@ def agent_rows(m) -> list[dict]:
             }
         )
     return rows
+
+
+def _power_prices(m) -> dict[str, float]:
+    """Each region's day-average cleared price, weighted by load: the region's own plus the model's, hour by hour."""
+    g = m.grid
+    load = m.regions.column("system_load_mw")[:, None] + (0.0 if g.hour_load_mw is None else g.hour_load_mw)
+    mean = (g.hour_price_usd_per_mwh * load).sum(axis=1) / load.sum(axis=1)
+    return dict(zip(region_columns(m.regions.ids), map(float, mean), strict=True))
