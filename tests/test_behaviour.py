@@ -35,16 +35,11 @@ def test_higher_btc_price_means_less_curtailment():
     assert mean([curtailed_share(r) for r in high]) < 0.8 * mean([curtailed_share(r) for r in low])
 
 
-@pytest.mark.xfail(
-    reason="since the used market's buyers pay for installation out of their budget and hashrate forecasts "
-    "damp the recent trend: at 90k USD more incumbents exit than at 45k (28.7 vs 20.3 of the firms there from "
-    "the start; 23.3 vs 16.0 with entry switched off), likely because the exit value (machines at the used "
-    "price, which follows hashprice more than one for one, plus the site) rises faster than the holder's own "
-    "NPV (not traced firm by firm); counting entrants' exits too (miners_exit) conflated entry with exit "
-    "(seeds of ensemble(), 1,095 days)",
-    strict=True,
-)
 def test_higher_btc_price_means_fewer_exits():
+    # Failed (strict xfail) from session 6 to the load-driven power prices and tenant-equipment timing of
+    # 2026-12-02: 28.7 vs 20.3 incumbent exits at 90k vs 45k USD. Now 22.0 vs 25.3 (seeds 13/31/22 vs
+    # 24/35/17: one seed reverses), and 22.0 vs 23.3 with entry switched off; not traced firm by firm, so the
+    # direction over the ensemble is all that is asserted.
     low = ensemble({"price": {"kind": "constant", "start_usd": 45_000}})
     high = ensemble({"price": {"kind": "constant", "start_usd": 90_000}})
     assert mean([_incumbent_exits(r) for r in high]) < mean([_incumbent_exits(r) for r in low])

@@ -7,7 +7,8 @@ them, and so did its liquidity, wind-down and going-concern site-valuation fixes
 power-price shock (``grid.day_shock_persistence``) with the package versions pinned in constraints.txt, and
 expansion and upgrades on the NPV test, and the exit fixes of session 6 (persistent hour-of-day prices, sold
 sites vacated in weekly tranches, firms wound down without waiting for machines they gave up, damped hashrate
-trends in miners' forecasts, used-machine budgets that pay the installation). Only a
+trends in miners' forecasts, used-machine budgets that pay the installation), and load-driven power prices
+with tenant equipment bought at approval (2026-12-02; new daily price columns). Only a
 change that is *meant* to change behaviour (a new mechanism, a fixed defect) may update them, and its commit
 says so.
 
@@ -29,20 +30,20 @@ TABLES = ("timeseries.csv", "agents.csv", "leases.csv", "sites.csv", "sales.csv"
 
 PINNED = {
     0: {
-        "timeseries.csv": "e912569a75718b3fb59780c8fdbddc0750dc0634ac341979d7fdd8e981270d09",
-        "agents.csv": "8fd13cfa3e1b5d2179837dd877051988bc08d29d442003e8b7573158b6bc489c",
-        "leases.csv": "169b03f73c97c2a672d06660c2d1479c2da388d6a04cc1ec5cc9327685bf6403",
-        "sites.csv": "9e629dee887b41ed93540025a2bb1b69df57b900780843654aee30fc9c112e06",
-        "sales.csv": "0b0452887de489b3a8a0f2518ab553b71cbe4369f62daeaca4ae481b4c041dd7",
-        "events.csv": "31160f5e96745d5762a26e39dc776f35ce6e38431073c2f9c66983e02860ca6e",
+        "timeseries.csv": "3ff44248bbc3e7e847076019e501217c30be094193dade7b1d75a199f5ca60f6",
+        "agents.csv": "c9c19c37fcada0a917b192f08225755518e1b4c182573f83d6d0c7d9153b9721",
+        "leases.csv": "95c6333fc8382743ffb062d5bb4ceb606f39797caab49bfc4c33e9b31a7e2910",
+        "sites.csv": "f9cb0e9c86b8a7bd0f7daeb36834db0e0cfb1668aeef98077ebf745eb5927343",
+        "sales.csv": "023031c831c729e8c730b5c6c0427f2cb1fc29a4ed1be693b931364442652752",
+        "events.csv": "4f2ee40e8aeea079f28ab5e7dd993d5fa76dbb1bd1b348e10bc4ee899f3e3bc5",
     },
     1: {
-        "timeseries.csv": "c110ee9f2404d35e09496428557d48951790b9daea782aab2703dff5413f01e5",
-        "agents.csv": "ea15f37afc5e5c7ece2759b2c3e6705f4127a5d93f2d6fa42192835bb49aebd0",
-        "leases.csv": "427b401cdc94b4d6bf2a6d7bb866c28b552e66eaef57485de37073eb6c0f0223",
-        "sites.csv": "1fd6495d2f54b2692a5138285c4b904fbb0a1c20dae71085597c2c83ddfd883a",
-        "sales.csv": "8777f6aa1f6e4d227fe55455b610c4fb256b5d6d7fb64bb2b0626f81fb85f17b",
-        "events.csv": "6d312614f895d89fa7344e8eff62f8062436b3e48049ac40e8bd351ee4f72d39",
+        "timeseries.csv": "e528cfdbc711416a18e8535a9ba18e03997669298b7a3f3c67ee4665371dff14",
+        "agents.csv": "4dab434396025c9a6510995997b7a4e2355074f97c285b34ef487bf0c9ab65fc",
+        "leases.csv": "bcd2b1f410ba8d9c144d146563cb9a19348194aae077f7cc9dc643df7a0b347b",
+        "sites.csv": "587415af9f205e7046a14a96cf32f3d1af3a15555018e79cbd97346e254f4ba4",
+        "sales.csv": "33fed825b355d75c7ee274f7c491e4e4a609e8a5caedd8d083a2ee6f823dcef0",
+        "events.csv": "70a224a5d8c73c0054055d6a4c04d73c43c4c72210149e566d158323f06522a6",
     },
 }
 
