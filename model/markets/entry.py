@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 DEVELOPERS = -2  # requester id of the developer pool (no agent yet: the entrant is created on approval)
 SITE_POWER_ADDER_USD_PER_MWH = 5.0  # a new site's delivery cost over the regional price (as released parcels)
 ENTRANT_ARCHETYPE = "entrant"
+CAPITAL_TRANCHE_DAYS = 30  # new-capacity capital arrives monthly (``Entry.capital_left_usd``)
 
 
 @dataclass(frozen=True)
@@ -138,16 +139,22 @@ class Entry:
         return rigs + self.entrant_equity_usd(self.equip_capex_usd(site) - rigs)
 
     def capital_left_usd(self) -> float:
-        """Capex the capital market will still fund for new capacity in the trailing year.
+        """Capex the capital market will still fund for new capacity: this month's tranche of the year's limit.
 
         The limit is ``entry.capital_share_of_revenue`` of the network's mining revenue over the last year
-        (annualised while the run has less history): capital follows what mining earns.
+        (annualised while the run has less history): capital follows what mining earns. It is raised through
+        the year, not at once (at-the-market equity programmes and converts are sold in tranches), so at most
+        a twelfth of it in any ``CAPITAL_TRANCHE_DAYS``: when mining turns profitable everywhere at once, the
+        year's capital does not all enter in one week. (With the fringe's energised land back on the market it
+        did: +87% hashrate in a day, 60 days after one weekly auction, seed 0.)
         """
         m = self.model
         revenue = m.recorder.column("mining_revenue_usd")[-365:]
-        annual = float(revenue.mean()) * 365.0 if revenue.size else 0.0
-        used = sum(x for day, x in self.committed if m.day - day < 365)
-        return max(m.config.entry.capital_share_of_revenue * annual - used, 0.0)
+        annual = m.config.entry.capital_share_of_revenue * (float(revenue.mean()) * 365.0 if revenue.size else 0.0)
+        used_year = sum(x for day, x in self.committed if m.day - day < 365)
+        used_tranche = sum(x for day, x in self.committed if m.day - day < CAPITAL_TRANCHE_DAYS)
+        tranche = annual * CAPITAL_TRANCHE_DAYS / 365.0
+        return max(min(annual - used_year, tranche - used_tranche), 0.0)
 
     # --- requests ---------------------------------------------------------------------------------------------
     def run(self) -> None:

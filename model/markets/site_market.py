@@ -52,6 +52,7 @@ class SiteMarket:
         self.sales: list[SiteSale] = []
         self._recent: tuple = (None, {})  # (day, sales so far) -> recent sales by region
         self.handovers: dict[int, tuple[int, Sale]] = {}  # site -> (handover day, sale): sold, being vacated
+        self._relisted: set[int] = set()  # the fringe's own land, offered back to mining this round
 
     def handing_over(self, sites: np.ndarray) -> np.ndarray:
         """Which of ``sites`` are sold and being vacated for a non-mining buyer (``_sell_to_non_miner``)."""
@@ -88,6 +89,54 @@ class SiteMarket:
             capex_multiplier=1.0,
         )
         self.list_for_sale(site)
+
+    def _relist_fringe_sites(self) -> None:
+        """The developer fringe sells energised land back to mining where mining is worth more than its reserve.
+
+        The fringe holds powered land for what it is worth to data centres (``developer_bid_usd``: nothing
+        where hyperscalers do not go). A site it bought while mining did not pay is still energised and built;
+        when new machines there are worth more to mining entrants than the fringe's reserve, it is put to
+        auction, where entrants, miners, hyperscalers and the fringe itself bid as for any site. Before, the
+        fringe was a sink: energised mining sites left the market for good, and mining re-entered a region
+        only through new queue requests (baseline seed 0: 3.6 GW in China, 4.8 GW in Russia, 1.6 GW in
+        Kazakhstan held idle by the fringe at the end, bought at ~0 USD; 80-90% of hashrate in the US by 2033).
+
+        A quick screen (the newest machines' NPV per MW to the entrants' pool, net of their price, over the
+        site's built MW; no installed machines, no queue wait) picks the candidates; the auction values them
+        exactly (``Entry.site_value_usd``).
+        """
+        m = self.model
+        s, n = m.sites, m.sites.n
+        if not m.config.entry.enabled:
+            return
+        idle_land = (
+            (s.owner_kind[:n] == Owner.NONE)
+            & s.energised[:n]
+            & ~s.for_sale[:n]
+            & ~s.greenfield[:n]
+            & (s.ai_mw[:n] + s.converting_mw[:n] <= 0)
+        )
+        sites = np.flatnonzero(idle_land)
+        sites = sites[[m.grid.mining_allowed(int(x)) for x in sites]] if sites.size else sites
+        if sites.size == 0 or m.entry.capital_left_usd() <= 0:
+            return
+        gen = m.technology.newest(m.date)
+        npv = m.valuations.npv_in_regions(
+            s.region[sites],
+            s.power_adder_usd_per_mwh[sites],
+            gen.j_per_th,
+            np.full(sites.size, m.beliefs.n_firms),
+            m.config.mining.machine_life_years,
+            m.config.entry.hurdle_premium,
+        )
+        built = s.capacity_mw[sites] - s.unbuilt_mw[sites]
+        value = (npv - m.technology.cost_usd_per_mw(gen.j_per_th)) * built
+        value -= m.config.mining.build_capex_usd_per_mw * s.unbuilt_mw[sites]
+        for site in sites[value > 0]:
+            site = int(site)
+            if m.entry.site_value_usd(site) > self.developer_bid_usd(site):
+                self.list_for_sale(site)
+                self._relisted.add(site)
 
     # --- prices -----------------------------------------------------------------------------------------------
     def developer_bid_usd(self, site: int) -> float:
@@ -141,6 +190,7 @@ class SiteMarket:
         if m.day % AUCTION_INTERVAL_DAYS:
             return
         s = m.sites
+        self._relist_fringe_sites()
         mechanism = AUCTIONS[m.config.rules.auction]
         # The round's bidders are those present when it opens: a firm entering by winning a site bids next week.
         miners, hyperscalers = list(m.miners), list(m.hyperscalers)
@@ -159,6 +209,11 @@ class SiteMarket:
                 # bids stand for that competition in any registered mechanism.
                 bids += [SiteBid(ENTRANTS, mining_value)] * 2
             sale = mechanism(site, bids + [SiteBid(DEVELOPER, reserve)], reserve)
+            if site in self._relisted and (sale is None or sale.winner == DEVELOPER):
+                self._relisted.discard(site)  # nobody outbid the fringe for its own land: withdrawn, no sale
+                s.for_sale[site] = False
+                continue
+            self._relisted.discard(site)
             if sale is None:  # no bid met the reserve (first price shades even the fringe's): for sale next week
                 continue
             if self._vacated_first(site, sale):
