@@ -154,7 +154,7 @@ class FleetDecisions:
             m.machine_market.list_batch(old)
         return True
 
-    def _expand(self, site: int) -> None:
+    def _expand(self, site: int, planned: bool = False) -> None:
         """Fill idle MW with the newest machines, and build unbuilt MW, where that pays to the firm's beliefs.
 
         The test is the one entrants and site requests use (``finance.mining_npv_usd_per_mw`` at the firm's hurdle
@@ -168,7 +168,7 @@ class FleetDecisions:
             return
         gen = m.technology.newest(m.date)
         cost_per_mw = m.technology.cost_usd_per_mw(gen.j_per_th)
-        npv_per_mw = m.valuations.site_new_npv_per_mw(site)
+        npv_per_mw = np.inf if planned else m.valuations.site_new_npv_per_mw(site)
         if npv_per_mw <= cost_per_mw:
             return
         idle = max(0.0, self.room_mw(site))
@@ -196,9 +196,15 @@ class FleetDecisions:
         on_way = m.fleet.pending_mw(s.n, m.day)[site]  # ordered, relocating or replacing
         return float(s.idle_mw_at(site) - on_way)
 
-    def equip_new_site(self, site: int) -> None:
-        """A new site of its own is energised: build it out and order machines, if that pays."""
-        self._expand(site)
+    def equip_new_site(self, site: int, planned: bool = False) -> None:
+        """A new site of its own is energised: build it out and order machines, if that pays.
+
+        ``planned``: a new firm created for a project that was filed and still pays on the pool's beliefs
+        (``Entry.on_approved``) carries out the plan its capital was raised for. Tested on its own drawn
+        beliefs instead, it ordered nothing whenever they were gloomier than the pool's, and left mining two
+        weeks later, selling the site (all 45-83 "retired for losses" exits of a 10-year baseline).
+        """
+        self._expand(site, planned)
 
     def _seek_new_site(self) -> None:
         """Ask the grid for a new site when its own are full, it can fund one, and one pays to its beliefs."""

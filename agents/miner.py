@@ -195,7 +195,12 @@ class Miner(FleetDecisions, mesa.Agent):
         b = self.batches()
         npv_per_mw = m.valuations.batch_npv_per_mw(b)
         mw = m.fleet.mw[b]
-        v_hold = float((npv_per_mw * mw).sum())
+        # A holder sells a batch the market values above its own NPV (``_sell_unwanted``) without exiting, so
+        # holding is worth at least each batch's resale. Counted at its own NPV only, a fleet priced at the
+        # used market's last trades looked worth more sold than kept, and whole firms exited into a bull market
+        # (seed 3, 2031-32: mining capacity 9 -> 2.6 GW at a hashprice of 75-90 USD/PH/day).
+        resale = m.fleet.mw[b] * 1e6 / m.fleet.j_per_th[b] * self.resale_usd_per_th()
+        v_hold = float(np.maximum(npv_per_mw * mw, resale).sum())
         conv_mw, conv_sites = self.convertible_mw()
         is_conv = np.zeros(m.sites.n, bool)  # a lookup table: np.isin costs more for these few sites
         is_conv[conv_sites] = True

@@ -232,11 +232,18 @@ class Entry:
         if ask is None:
             return
         miner = None if ask.requester == DEVELOPERS else m.agent_by_uid(ask.requester)
-        if miner is None or miner.strategy == "exit" or miner.status != "active":
+        planned = miner is None or miner.strategy == "exit" or miner.status != "active"
+        if planned:
             # A developer's project, or one whose incumbent has since left mining: its queue position is
-            # sold with the project, and a new firm builds it. Funded at today's machine prices (ASIC prices
-            # move while the request waits); the capital limit was charged when it was requested. (An
-            # exited firm used to build the site itself, borrowing after it had been wound down.)
+            # sold with the project, and a new firm builds it. (An exited firm used to build the site itself,
+            # borrowing after it had been wound down.)
+            if self.site_npv_per_mw(m.beliefs.n_firms, m.config.entry.hurdle_premium)[ask.region] <= 0:
+                # It no longer pays on the beliefs it was filed on: abandoned, the energised MW are offered
+                # as a parcel to the site auction.
+                m.site_market.offer_parcel(ask.region, ask.mw)
+                return
+            # Funded at today's machine prices (ASIC prices move while the request waits); the capital
+            # limit was charged when it was requested.
             miner = self.create_entrant(0.0, ask.mw * self._capex_per_mw(), commit=False)
         conv = float(m.regions.column("convertible_share")[ask.region]) * ask.mw
         site = m.sites.add(
@@ -252,4 +259,4 @@ class Entry:
         )
         self.mw_entered_total += ask.mw
         m.log_event(miner, "entry", f"new {ask.mw:.0f} MW mining site {site} in {m.regions.ids[ask.region]}")
-        miner.equip_new_site(site)
+        miner.equip_new_site(site, planned=planned)
