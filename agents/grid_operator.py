@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from hashpivot.model.world.finance import DAY_SHOCK_SIGMA_LOG
+from hashpivot.model.world.finance import day_sigma_log
 from hashpivot.model.world.interconnection import InterconnectionQueue, Purpose, Request
 
 HOURS_PER_YEAR = 8_760.0
@@ -92,7 +92,8 @@ class GridOperator(mesa.Agent):
         if state is not None:
             z_day = day_persistence * state.day + np.sqrt(1.0 - day_persistence**2) * z_day
             z_hours = hour_persistence * state.hours + np.sqrt(1.0 - hour_persistence**2) * z_hours
-        day = np.exp(DAY_SHOCK_SIGMA_LOG * z_day - 0.5 * DAY_SHOCK_SIGMA_LOG**2)
+        day_sigma = day_sigma_log(sigma_log)  # a flat tariff (log-sd 0) has no daily shock either
+        day = np.exp(day_sigma * z_day - 0.5 * day_sigma**2)
         hours = np.exp(sigma_log[:, None] * z_hours - 0.5 * sigma_log[:, None] ** 2)
         prices = mean[:, None] * day[:, None] * hours
         called = rng.random((r, 24)) < scarcity_share[:, None]

@@ -95,15 +95,34 @@ def expected_run_margin_usd_per_mw_day(
 
     Running pays ``max(0, R - P)`` per MWh, R the revenue per MWh; for lognormal P with mean ``m`` and
     log-sd ``s`` this is a put payoff: ``R N(-d2) - m N(-d1)``, ``d1 = (ln(m/R) + s^2/2)/s``, ``d2 = d1 - s``.
-    Scarcity hours never pay to run (prices at the cap). Opex is paid whether or not machines run.
+    ``price_sigma_log`` is ``s``, the log-sd an hour of a day drawn at random sees (hour and daily shock
+    together, ``total_sigma_log``); at 0 (a flat tariff) the payoff is ``max(0, R - m)``. Scarcity hours never
+    pay to run (prices at the cap). Opex is paid whether or not machines run.
     """
     strike = np.maximum(hashprice * 1_000.0 / (j_per_th * 24.0) - adder, 1e-9)
-    s = np.sqrt(price_sigma_log**2 + DAY_SHOCK_SIGMA_LOG**2)
-    with np.errstate(divide="ignore"):  # free power (mean 0): ln 0 = -inf gives the right limit, run every hour
+    s = price_sigma_log
+    # free power (mean 0): ln 0 = -inf gives the right limit, run every hour; s = 0 is the flat limit below
+    with np.errstate(divide="ignore", invalid="ignore"):
         d1 = (np.log(price_mean / strike) + 0.5 * s**2) / s
-    d2 = d1 - s
-    per_mwh = strike * ndtr(-d2) - price_mean * ndtr(-d1)
+        d2 = d1 - s
+        per_mwh = strike * ndtr(-d2) - price_mean * ndtr(-d1)
+    if np.any(np.asarray(s) == 0):
+        per_mwh = np.where(np.asarray(s) > 0, per_mwh, np.maximum(strike - price_mean, 0.0))
     return 24.0 * (1.0 - scarcity_share) * per_mwh - opex_usd_per_mw_day
+
+
+def total_sigma_log(hour_sigma_log):
+    """Log-sd of the price an hour of a random day sees: the hour's and the daily shock's together.
+
+    A flat tariff (hour log-sd 0) has no daily shock either: the tariff does not follow weather or fuel.
+    """
+    h = np.asarray(hour_sigma_log, dtype=float)
+    return np.where(h > 0, np.sqrt(h**2 + DAY_SHOCK_SIGMA_LOG**2), 0.0)
+
+
+def day_sigma_log(hour_sigma_log):
+    """Log-sd of each region's daily price shock: ``DAY_SHOCK_SIGMA_LOG``, 0 for a flat tariff."""
+    return np.where(np.asarray(hour_sigma_log, dtype=float) > 0, DAY_SHOCK_SIGMA_LOG, 0.0)
 
 
 def mining_npv_usd_per_mw(hp_path, path_years, *terms, **named_terms):
@@ -143,7 +162,7 @@ def mining_npv_terms(
         path_years: mid-year points of the horizon.
         j_per_th: efficiency of each machine (batch).
         price_mean: mean hourly power price at the site's region, USD/MWh.
-        price_sigma_log: log-sd of the hourly price.
+        price_sigma_log: log-sd of the hourly price, daily shock included (``total_sigma_log``).
         adder: delivery cost over the regional price, USD/MWh.
         scarcity_share: share of hours at the scarcity price (never worth running).
         opex_usd_per_mw_day: operating cost while running.

@@ -93,9 +93,10 @@ class Region(BaseModel):
         0.0, 1000.0, "Mean of the non-scarcity hourly power price a large load faces, USD/MWh."
     )
     price_sigma_log: float = _num(
-        0.2,
+        0.0,
         0.8,
-        "Standard deviation of the log hourly non-scarcity price, dimensionless (log USD/MWh).",
+        "Standard deviation of the log hourly non-scarcity price, dimensionless (log USD/MWh); 0 = a flat tariff "
+        "(the price moves neither by hour nor by day, nor with load).",
     )
     scarcity_hours_per_year: float = _num(0.0, 1000.0, "Expected hours per year at the scarcity price, h/yr.")
     scarcity_price_usd_per_mwh: float = _num(
@@ -180,6 +181,11 @@ class Region(BaseModel):
                 "scarcity_price_usd_per_mwh",
                 f"{self.scarcity_price_usd_per_mwh} is below price_mean_usd_per_mwh="
                 f"{self.price_mean_usd_per_mwh} although scarcity_hours_per_year > 0",
+            )
+        if self.price_sigma_log == 0.0 and self.price_load_elasticity > 0.0:
+            raise _FieldProblem(
+                "price_load_elasticity",
+                f"{self.price_load_elasticity} for a flat tariff (price_sigma_log = 0): a tariff does not move with load",
             )
         return self
 

@@ -191,7 +191,7 @@ class Valuations:
         shock = m.grid.lasting_multiplier if lasting else m.grid.price_multiplier
         return {
             "price_mean": t.column("price_mean_usd_per_mwh")[r] * g.price_scale * shock[r] * m.grid.load.level[r],
-            "price_sigma_log": t.column("price_sigma_log")[r],
+            "price_sigma_log": finance.total_sigma_log(t.column("price_sigma_log"))[r],
             "adder": adders,
             "scarcity_share": np.minimum(t.column("scarcity_hours_per_year")[r] * g.scarcity_scale / 8_760.0, 1),
         }
