@@ -280,42 +280,64 @@ class FleetDecisions:
         self, shown: ShownLots, rooms: dict, budget: float, npv: np.ndarray, new_npv: np.ndarray
     ) -> tuple[list[MachineBid], dict, float]:
         """Its bids given the NPVs of ``used_lot_valuations`` (lots at sites, row-major; new machines by site)."""
-        m, sc = self.model, self.model.config
-        s = m.sites
-        sites = np.array([site for _, site in rooms])
-        k, n = sites.size, shown.j_per_th.size
-        j = shown.j_per_th
-        npv = npv.reshape(k, n)
-        move = np.where(shown.region[None, :] == s.region[sites][:, None], SAME_REGION_MOVE_SHARE, 1.0)
-        rate = m.beliefs.rate_mining[self.idx]
-        delay = (1.0 + rate) ** -(sc.mining.relocation_days * move / 365.0)
-        # Where the room is unbuilt the buyer also pays the build, on average over the site's room.
-        unbuilt_share = np.array([s.unbuilt_mw[site] / rooms[(self.idx, int(site))] for site in sites])
-        build = np.minimum(unbuilt_share, 1.0)[:, None] * sc.mining.build_capex_usd_per_mw
-        install = sc.mining.relocation_cost_usd_per_mw * move + build  # USD per MW, paid with the price
-        value_per_th = (npv * delay - install) / (1e6 / j)[None, :]
-        gen = m.technology.newest(m.date)
-        per_dollar_new = new_npv / m.technology.cost_usd_per_mw(gen.j_per_th)
-        value_per_th /= np.maximum(per_dollar_new, 1.0)[:, None]
-        bids = []
-        mine = shown.seller == self.idx
-        for row, site in enumerate(sites):
-            ok = np.flatnonzero((value_per_th[row] > shown.reserve_usd_per_th) & ~mine)
-            # Bid on the lots worth most here, up to twice the room (the rest would not fit anyway).
-            ok = ok[np.argsort(-value_per_th[row, ok], kind="stable")]
-            fits = np.cumsum(shown.mw[ok]) <= 2.0 * rooms[(self.idx, int(site))] + shown.mw[ok]
-            for col in ok[fits]:
-                bids.append(
-                    MachineBid(
-                        self.idx,
-                        int(site),
-                        int(shown.batch[col]),
-                        float(value_per_th[row, col]),
-                        float(install[row, col]),
-                    )  # fmt: skip
-                )
-        return bids, rooms, budget if bids else 0.0
+        return lot_bids(self.model, shown, [(self.idx, rooms, budget, npv, new_npv)])[0]
 
     def value_site_for_mining(self, site: int) -> float:
         """What a site is worth to it for mining: its running machines as a going concern, new ones on the rest."""
         return self.model.entry.site_mining_value_usd(site, self.idx)
+
+
+def lot_bids(model: HashpivotModel, shown: ShownLots, buyers: list[tuple]) -> list[tuple[list, dict, float]]:
+    """``bids_for_lots`` of several buyers, ``(idx, rooms, budget, npv, new_npv)`` each, in one array pass.
+
+    Every buyer's sites with room are the rows of one (rows x lots) table of values per TH: the market's weekly
+    clearing has ~25 buyers, and one pass over all their rows costs what one buyer's did. The arithmetic is
+    elementwise, row by row what a buyer alone computes. Each row bids on its lots worth most, in that order,
+    up to twice its room: the lots it does not bid on are sorted after the others, so the running MW of the
+    ones it does are the prefix sums a buyer alone computes.
+    """
+    if not buyers:
+        return []
+    m, sc = model, model.config
+    s = m.sites
+    n = shown.j_per_th.size
+    row_buyer = np.concatenate([np.full(len(rooms), idx) for idx, rooms, *_ in buyers])
+    row_site = np.array([site for _, rooms, *_ in buyers for _, site in rooms], dtype=np.int64)
+    row_room = np.array([r for _, rooms, *_ in buyers for r in rooms.values()])
+    npv = np.concatenate([x[3] for x in buyers]).reshape(row_site.size, n)
+    new_npv = np.concatenate([x[4] for x in buyers])
+    move = np.where(shown.region[None, :] == s.region[row_site][:, None], SAME_REGION_MOVE_SHARE, 1.0)
+    rate = m.beliefs.rate_mining[row_buyer]
+    delay = (1.0 + rate)[:, None] ** -(sc.mining.relocation_days * move / 365.0)
+    # Where the room is unbuilt the buyer also pays the build, on average over the site's room.
+    unbuilt_share = s.unbuilt_mw[row_site] / row_room
+    build = np.minimum(unbuilt_share, 1.0)[:, None] * sc.mining.build_capex_usd_per_mw
+    install = sc.mining.relocation_cost_usd_per_mw * move + build  # USD per MW, paid with the price
+    value_per_th = (npv * delay - install) / (1e6 / shown.j_per_th)[None, :]
+    gen = m.technology.newest(m.date)
+    per_dollar_new = new_npv / m.technology.cost_usd_per_mw(gen.j_per_th)
+    value_per_th /= np.maximum(per_dollar_new, 1.0)[:, None]
+    ok = (value_per_th > shown.reserve_usd_per_th[None, :]) & (shown.seller[None, :] != row_buyer[:, None])
+    # Bid on the lots worth most here, up to twice the room (the rest would not fit anyway).
+    order = np.argsort(np.where(ok, -value_per_th, np.inf), axis=1, kind="stable")
+    ok_sorted = np.take_along_axis(ok, order, axis=1)
+    mw_sorted = np.where(ok_sorted, shown.mw[order], 0.0)
+    fits = ok_sorted & (np.cumsum(mw_sorted, axis=1) <= 2.0 * row_room[:, None] + mw_sorted)
+    rows, ranks = np.nonzero(fits)
+    cols = order[rows, ranks]
+    bid_rows = zip(
+        row_site[rows].tolist(),
+        shown.batch[cols].tolist(),
+        value_per_th[rows, cols].tolist(),
+        install[rows, cols].tolist(),
+        strict=True,
+    )
+    buyer_of_bid = row_buyer[rows].tolist()
+    bids = [MachineBid(b, *bid) for b, bid in zip(buyer_of_bid, bid_rows, strict=True)]
+    out, start, first_row = [], 0, 0
+    for _, rooms, budget, *_ in buyers:
+        stop = start + int(np.count_nonzero(fits[first_row : first_row + len(rooms)]))
+        mine = bids[start:stop]
+        out.append((mine, rooms, budget if mine else 0.0))
+        start, first_row = stop, first_row + len(rooms)
+    return out

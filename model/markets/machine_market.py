@@ -265,15 +265,16 @@ class MachineMarket:
         self._recycle_stale()
 
     def _bids(self, shown: ShownLots) -> list[tuple]:
-        """(buyer, bids, rooms, budget) of every buyer: ``Miner.used_machine_bids``, all valued in one pass."""
+        """(buyer, bids, rooms, budget) of every buyer: ``Miner.used_machine_bids``, all valued and bid in one pass."""
         buyers = [(miner, *miner.used_machine_rooms()) for miner in self._buyers()]
         buyers = [(miner, rooms, budget) for miner, rooms, budget in buyers if rooms]
         calls = [call for miner, rooms, _ in buyers for call in miner.used_lot_valuations(shown, rooms)]
         npvs = self.model.valuations.npv_in_regions_many(calls)
-        return [
-            (miner, *miner.bids_for_lots(shown, rooms, budget, npvs[2 * i], npvs[2 * i + 1]))
-            for i, (miner, rooms, budget) in enumerate(buyers)
-        ]
+        from hashpivot.agents.fleet_decisions import lot_bids  # here: the agents module imports this one
+
+        valued = [(m.idx, rooms, budget, npvs[2 * i], npvs[2 * i + 1]) for i, (m, rooms, budget) in enumerate(buyers)]
+        bids = lot_bids(self.model, shown, valued)
+        return [(miner, *b) for (miner, _, _), b in zip(buyers, bids, strict=True)]
 
     def _buyers(self) -> list:
         """Miners with energised room somewhere (idle or unbuilt MW), the only ones that can buy."""
