@@ -102,9 +102,12 @@ class Miner(FleetDecisions, mesa.Agent):
     # --- decision point ---------------------------------------------------------------------------------------
     def decide(self) -> None:
         """Re-decide: treasury first (liquidity), then strategy, then fleet (nothing, once it has left)."""
+        if self.status != "active":
+            # Wound down, out for good: it had left (``has_left``) and nothing gives an exited firm sites, machines
+            # or contracts again (site and machine bids, expansion and RFP bids all exclude "exit").
+            return
         if self.has_left():
-            if self.status == "active":
-                self.wind_down()
+            self.wind_down()
             return
         self.manage_treasury()
         view = self.strategy_view()

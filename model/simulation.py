@@ -81,6 +81,7 @@ class HashpivotModel(mesa.Model):
         self.site_rng = np.random.default_rng(site_ss)
         self.beliefs = Beliefs.consensus(sc)
         self._miners_by_idx: list[Miner] = []
+        self._miners_by_offset: dict[int, list[Miner]] = {}  # decision day of the month -> its miners, idx order
         self.btc_price = DailyBtcPrice(sc.price, sc.run.start_date, price_ss, sc.run.days)
 
         self.region_set = load_regions(None if not sc.grid.regions_file else sc.grid.regions_file)
@@ -144,6 +145,7 @@ class HashpivotModel(mesa.Model):
         offset = (idx * 7) % self.config.run.decision_interval_days
         miner = Miner(self, idx, archetype, strategy, hodl_share, offset, listed, j_per_th)
         self._miners_by_idx.append(miner)
+        self._miners_by_offset.setdefault(offset, []).append(miner)
         self.hodl_share = np.append(self.hodl_share, hodl_share)
         self.listed = np.append(self.listed, listed)
         return miner
@@ -233,7 +235,8 @@ class HashpivotModel(mesa.Model):
     def miners_decide(self) -> None:
         """Miners whose decision day it is re-decide, in random order; their enterprise values are revalued."""
         offset = self.day % self.config.run.decision_interval_days
-        due = self.miners.select(lambda m: m.decision_offset == offset)
+        # The miners whose offset it is, in creation order, as ``self.miners.select`` on the offset gives them.
+        due = AgentSet(self._miners_by_offset.get(offset, []), random=self.random)
         if due:
             due.shuffle_do("decide")
             for m in due:

@@ -22,6 +22,7 @@ class LeaseBook:
     index_of: dict[int, int]  # miner unique_id -> dense account index
     leases: list[Lease] = field(default_factory=list)
     _arrays: dict | None = None
+    _by_miner: dict[int, list[Lease]] = field(default_factory=dict)  # unique_id -> its leases, in signing order
 
     def add_miner(self, unique_id: int, idx: int) -> None:
         """A firm entering: its leases will book to account ``idx``."""
@@ -32,6 +33,7 @@ class LeaseBook:
     def add(self, lease: Lease) -> None:
         """Record a signed lease."""
         self.leases.append(lease)
+        self._by_miner.setdefault(lease.miner, []).append(lease)
         self._arrays = None
 
     def changed(self) -> None:
@@ -82,5 +84,5 @@ class LeaseBook:
         )
 
     def for_miner(self, unique_id: int) -> list[Lease]:
-        """Leases a miner signed."""
-        return [x for x in self.leases if x.miner == unique_id]
+        """Leases a miner signed (every firm's enterprise value asks, each decision day: kept by miner)."""
+        return list(self._by_miner.get(unique_id, ()))
