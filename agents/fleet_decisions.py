@@ -229,15 +229,13 @@ class FleetDecisions:
         A lot is worth the NPV of its machines at the site (the firm's beliefs, the machines' remaining life),
         less the move (``mining.relocation_cost_usd_per_mw``) and discounted over the move's days. If new
         machines are worth more per dollar than they cost, a used lot must be at least as good per dollar:
-        the bid is its value divided by the new machines' NPV per dollar. (The market values every buyer's
-        lots in one pass with the steps below: rooms, valuations, bids.)
+        the bid is its value divided by the new machines' NPV per dollar. (The market values and bids for
+        every buyer in one pass: ``used_machine_bids_of``.)
         """
         rooms, budget = self.used_machine_rooms()
         if not rooms:
             return [], {}, 0.0
-        shown = ShownLots.of(self.model, lots)
-        npv, new_npv = self.model.valuations.npv_in_regions_many(self.used_lot_valuations(shown, rooms))
-        return self.bids_for_lots(shown, rooms, budget, npv, new_npv)
+        return used_machine_bids_of(self.model, ShownLots.of(self.model, lots), [(self.idx, rooms, budget)])[0]
 
     def used_machine_rooms(self) -> tuple[dict, float]:
         """Its room for used machines, MW by ``(idx, site)``, and its budget; no room if it cannot buy."""
@@ -258,54 +256,32 @@ class FleetDecisions:
             return {}, 0.0
         return rooms, budget
 
-    def used_lot_valuations(self, shown: ShownLots, rooms: dict) -> list[tuple]:
-        """The two ``npv_in_regions`` calls its bids need: every lot at every site with room, new machines there."""
-        m = self.model
-        s = m.sites
-        sites = np.array([site for _, site in rooms])
-        k, n = sites.size, shown.j_per_th.size
-        lots_everywhere = (
-            np.repeat(s.region[sites], n),
-            np.repeat(s.power_adder_usd_per_mwh[sites], n),
-            np.tile(shown.j_per_th, k),
-            self.idx,
-            np.tile(shown.life_years, k),
-        )
-        newest = m.technology.newest(m.date).j_per_th
-        life = m.config.mining.machine_life_years
-        new_here = (s.region[sites], s.power_adder_usd_per_mwh[sites], newest, np.full(k, self.idx), life)
-        return [lots_everywhere, new_here]
-
-    def bids_for_lots(
-        self, shown: ShownLots, rooms: dict, budget: float, npv: np.ndarray, new_npv: np.ndarray
-    ) -> tuple[list[MachineBid], dict, float]:
-        """Its bids given the NPVs of ``used_lot_valuations`` (lots at sites, row-major; new machines by site)."""
-        return lot_bids(self.model, shown, [(self.idx, rooms, budget, npv, new_npv)])[0]
-
     def value_site_for_mining(self, site: int) -> float:
         """What a site is worth to it for mining: its running machines as a going concern, new ones on the rest."""
         return self.model.entry.site_mining_value_usd(site, self.idx)
 
 
-def lot_bids(model: HashpivotModel, shown: ShownLots, buyers: list[tuple]) -> list[tuple[list, dict, float]]:
-    """``bids_for_lots`` of several buyers, ``(idx, rooms, budget, npv, new_npv)`` each, in one array pass.
+def used_machine_bids_of(
+    model: HashpivotModel, shown: ShownLots, buyers: list[tuple]
+) -> list[tuple[list, dict, float]]:
+    """``used_machine_bids`` of several buyers, ``(idx, rooms, budget)`` each (``used_machine_rooms``), in one pass.
 
-    Every buyer's sites with room are the rows of one (rows x lots) table of values per TH: the market's weekly
-    clearing has ~25 buyers, and one pass over all their rows costs what one buyer's did. The arithmetic is
-    elementwise, row by row what a buyer alone computes. Each row bids on its lots worth most, in that order,
-    up to twice its room: the lots it does not bid on are sorted after the others, so the running MW of the
-    ones it does are the prefix sums a buyer alone computes.
+    Every buyer's sites with room are the rows of one (rows x lots) table: the market's weekly clearing has ~25
+    buyers, and one pass over all their rows costs what one buyer's did. The valuations are one
+    ``npv_in_regions`` call per buyer for its lots at its sites (row-major) and one for new machines there,
+    joined (``Valuations.npv_in_regions_joined``); the arithmetic after them is elementwise, row by row what a
+    buyer alone computes. Each row bids on its lots worth most, in that order, up to twice its room: the lots
+    it does not bid on are sorted after the others, so the running MW of the ones it does are the prefix sums a
+    buyer alone computes.
     """
     if not buyers:
         return []
     m, sc = model, model.config
     s = m.sites
-    n = shown.j_per_th.size
-    row_buyer = np.concatenate([np.full(len(rooms), idx) for idx, rooms, *_ in buyers])
-    row_site = np.array([site for _, rooms, *_ in buyers for _, site in rooms], dtype=np.int64)
-    row_room = np.array([r for _, rooms, *_ in buyers for r in rooms.values()])
-    npv = np.concatenate([x[3] for x in buyers]).reshape(row_site.size, n)
-    new_npv = np.concatenate([x[4] for x in buyers])
+    row_buyer = np.concatenate([np.full(len(rooms), idx) for idx, rooms, _ in buyers])
+    row_site = np.array([site for _, rooms, _ in buyers for _, site in rooms], dtype=np.int64)
+    row_room = np.array([r for _, rooms, _ in buyers for r in rooms.values()])
+    npv, new_npv = _lot_and_new_npvs(m, shown, buyers, row_buyer, row_site)
     move = np.where(shown.region[None, :] == s.region[row_site][:, None], SAME_REGION_MOVE_SHARE, 1.0)
     rate = m.beliefs.rate_mining[row_buyer]
     delay = (1.0 + rate)[:, None] ** -(sc.mining.relocation_days * move / 365.0)
@@ -335,9 +311,38 @@ def lot_bids(model: HashpivotModel, shown: ShownLots, buyers: list[tuple]) -> li
     buyer_of_bid = row_buyer[rows].tolist()
     bids = [MachineBid(b, *bid) for b, bid in zip(buyer_of_bid, bid_rows, strict=True)]
     out, start, first_row = [], 0, 0
-    for _, rooms, budget, *_ in buyers:
+    for _, rooms, budget in buyers:
         stop = start + int(np.count_nonzero(fits[first_row : first_row + len(rooms)]))
         mine = bids[start:stop]
         out.append((mine, rooms, budget if mine else 0.0))
         start, first_row = stop, first_row + len(rooms)
     return out
+
+
+def _lot_and_new_npvs(m, shown: ShownLots, buyers: list[tuple], row_buyer: np.ndarray, row_site: np.ndarray) -> tuple:
+    """NPV per MW of every lot at every row's site (rows x lots) and of new machines there (rows), to the buyer.
+
+    As one ``npv_in_regions`` call per buyer for its lots (its sites' rows, lot after lot) and one for new
+    machines at its sites would value them, joined: the lots' calls first, then the new machines'.
+    """
+    s, rows, n = m.sites, row_site.size, shown.j_per_th.size
+    lots_everywhere = (
+        np.repeat(s.region[row_site], n),
+        np.repeat(s.power_adder_usd_per_mwh[row_site], n),
+        np.tile(shown.j_per_th, rows),
+        np.repeat(row_buyer, n),
+        np.tile(shown.life_years, rows),
+    )
+    new_here = (
+        s.region[row_site],
+        s.power_adder_usd_per_mwh[row_site],
+        np.full(rows, m.technology.newest(m.date).j_per_th),
+        row_buyer,
+        np.full(rows, m.config.mining.machine_life_years),
+    )
+    joined = [np.concatenate([a, b]) for a, b in zip(lots_everywhere, new_here, strict=True)]
+    sites_of = [len(rooms) for _, rooms, _ in buyers]
+    npvs = m.valuations.npv_in_regions_joined(
+        (*joined, np.zeros(rows * n + rows)), [k * n for k in sites_of] + sites_of
+    )
+    return np.concatenate(npvs[: len(buyers)]).reshape(rows, n), np.concatenate(npvs[len(buyers) :])

@@ -101,10 +101,18 @@ class Entry:
         region, adder = s.region[site], s.power_adder_usd_per_mwh[site]
         rows = f.installed_at(site, m.day)
         life = np.maximum(life_new - f.age_years(rows, m.day), 0.5)
-        new_calls = [(region, adder, gen.j_per_th, r, life_new, rate_extra) for r in owner_rows]
-        here, j_here = np.full(rows.size, region), f.j_per_th[rows]
-        installed_calls = [(here, adder, j_here, r, life, rate_extra) for r in owner_rows]
-        npvs = m.valuations.npv_in_regions_many(new_calls + installed_calls)
+        # One call per bidder for new machines (one MW each) and one for the installed batches, joined: the
+        # new machines' calls first, then the batches' (``Valuations.npv_in_regions_joined``).
+        k, n = owner_rows.size, rows.size
+        calls = (
+            np.full(k + k * n, region),
+            np.full(k + k * n, adder),
+            np.concatenate([np.full(k, gen.j_per_th), np.tile(f.j_per_th[rows], k)]),
+            np.concatenate([owner_rows, np.repeat(owner_rows, n)]),
+            np.concatenate([np.full(k, life_new), np.tile(life, k)]),
+            np.full(k + k * n, rate_extra),
+        )
+        npvs = m.valuations.npv_in_regions_joined(calls, [1] * k + [n] * k)
         new_cost = m.technology.cost_usd_per_mw(gen.j_per_th)
         installed_mw, going = float(f.mw[rows].sum()), [0.0] * owner_rows.size
         if rows.size:

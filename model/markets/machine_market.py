@@ -266,14 +266,11 @@ class MachineMarket:
 
     def _bids(self, shown: ShownLots) -> list[tuple]:
         """(buyer, bids, rooms, budget) of every buyer: ``Miner.used_machine_bids``, all valued and bid in one pass."""
+        from hashpivot.agents.fleet_decisions import used_machine_bids_of  # here: that module imports this one
+
         buyers = [(miner, *miner.used_machine_rooms()) for miner in self._buyers()]
         buyers = [(miner, rooms, budget) for miner, rooms, budget in buyers if rooms]
-        calls = [call for miner, rooms, _ in buyers for call in miner.used_lot_valuations(shown, rooms)]
-        npvs = self.model.valuations.npv_in_regions_many(calls)
-        from hashpivot.agents.fleet_decisions import lot_bids  # here: the agents module imports this one
-
-        valued = [(m.idx, rooms, budget, npvs[2 * i], npvs[2 * i + 1]) for i, (m, rooms, budget) in enumerate(buyers)]
-        bids = lot_bids(self.model, shown, valued)
+        bids = used_machine_bids_of(self.model, shown, [(miner.idx, rooms, budget) for miner, rooms, budget in buyers])
         return [(miner, *b) for (miner, _, _), b in zip(buyers, bids, strict=True)]
 
     def _buyers(self) -> list:

@@ -230,11 +230,16 @@ def sum_columns_as_calls(terms: np.ndarray, widths) -> list[np.ndarray]:
     """Column sums of consecutive groups of ``widths`` columns, each group summed as if it were its own array.
 
     numpy's sum order depends on the array's shape and memory layout (a lone column is summed pairwise,
-    several row after row), so an NPV's last bit depends on how it was valued. Each group is copied to the
+    several row after row), so an NPV's last bit depends on how it was valued. Each group is summed in the
     layout its own ``mining_npv_terms`` call has (row by row, for calls of at most ``BATCHABLE_TERMS``
-    terms) and summed alone: exactly what one ``mining_npv_usd_per_mw`` call per group gives.
+    terms): exactly what one ``mining_npv_usd_per_mw`` call per group gives.
     """
+    # Laid out row by row, every column is summed row after row whether the array holds one group or all of
+    # them: one sum serves every group of two or more columns. A lone column is summed pairwise, on its own.
+    terms = np.ascontiguousarray(terms)
     ends = np.cumsum(widths)
+    total = terms.sum(axis=0)
     return [
-        np.ascontiguousarray(terms[:, end - width : end]).sum(axis=0) for width, end in zip(widths, ends, strict=True)
+        terms[:, end - 1 : end].copy().sum(axis=0) if width == 1 else total[end - width : end]
+        for width, end in zip(widths, ends, strict=True)
     ]

@@ -235,6 +235,28 @@ class Valuations:
         npvs = iter(self._npv_batch([c for c, _ in batched], [n for _, n in batched]))
         return [next(npvs) if ok else self._npv_alone(c, n) for c, n, ok in zip(calls, sizes, small, strict=True)]
 
+    def npv_in_regions_joined(self, args: tuple, sizes: list[int]) -> list[np.ndarray]:
+        """``npv_in_regions_many`` of calls whose arguments come joined, end to end: the same bits, without the join.
+
+        ``args`` are six arrays of one length, ``(regions, adders, j_per_th, owners, life_years, rate_extra)``, and
+        ``sizes`` the calls' lengths in that order. A caller that values many buyers' lots or an auction's bidders
+        builds these with a few ``np.repeat`` and ``np.tile`` rather than a tuple per call that ``_joined`` takes
+        apart again. The values are elementwise, so only the sums depend on the calls: each is summed as its own
+        (``finance.sum_columns_as_calls``), and a call too large to batch is valued alone from its slice.
+        """
+        ends = np.cumsum(sizes)
+        small = np.asarray(sizes) * self.path_years.size <= finance.BATCHABLE_TERMS
+        if not small.all():
+            keep, batched = np.repeat(small, sizes), [n for n, ok in zip(sizes, small, strict=True) if ok]
+            npvs = iter(self.npv_in_regions_joined(tuple(a[keep] for a in args), batched))
+            return [
+                next(npvs) if ok else self.npv_in_regions(*(a[e - n : e] for a in args))
+                for n, e, ok in zip(sizes, ends, small, strict=True)
+            ]
+        if not ends.size or ends[-1] == 0:
+            return [np.zeros(0) for _ in sizes]
+        return finance.sum_columns_as_calls(self.npv_terms(*args), sizes)
+
     def _npv_alone(self, call: tuple, n: int) -> np.ndarray:
         regions, adders = (np.full(n, x) if np.ndim(x) == 0 else x for x in call[:2])
         return self.npv_in_regions(regions, adders, *call[2:])
