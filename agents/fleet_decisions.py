@@ -25,6 +25,7 @@ import numpy as np
 
 from hashpivot.model.markets.machine_market import SAME_REGION_MOVE_SHARE, ShownLots
 from hashpivot.model.markets.machines import MachineBid, UsedLot
+from hashpivot.model.world.valuation import product_margin_groups
 
 if TYPE_CHECKING:
     from hashpivot.model.simulation import HashpivotModel
@@ -342,7 +343,8 @@ def _lot_and_new_npvs(m, shown: ShownLots, buyers: list[tuple], row_buyer: np.nd
     )
     joined = [np.concatenate([a, b]) for a, b in zip(lots_everywhere, new_here, strict=True)]
     sites_of = [len(rooms) for _, rooms, _ in buyers]
+    groups = product_margin_groups(rows, shown.j_per_th, after=rows)
     npvs = m.valuations.npv_in_regions_joined(
-        (*joined, np.zeros(rows * n + rows)), [k * n for k in sites_of] + sites_of
+        (*joined, np.zeros(rows * n + rows)), [k * n for k in sites_of] + sites_of, margin_groups=groups
     )
     return np.concatenate(npvs[: len(buyers)]).reshape(rows, n), np.concatenate(npvs[len(buyers) :])

@@ -22,6 +22,7 @@ import numpy as np
 from hashpivot.model.world.interconnection import Purpose, Request
 from hashpivot.model.world.liquidity import DAYS_PER_MONTH, reserve_usd
 from hashpivot.model.world.sites import Cooling, Owner
+from hashpivot.model.world.valuation import product_margin_groups
 
 if TYPE_CHECKING:
     from hashpivot.model.simulation import HashpivotModel
@@ -112,7 +113,8 @@ class Entry:
             np.concatenate([np.full(k, life_new), np.tile(life, k)]),
             np.full(k + k * n, rate_extra),
         )
-        npvs = m.valuations.npv_in_regions_joined(calls, [1] * k + [n] * k)
+        groups = product_margin_groups(k, f.j_per_th[rows], before=k)  # a site's batches of one J/TH share a margin
+        npvs = m.valuations.npv_in_regions_joined(calls, [1] * k + [n] * k, margin_groups=groups)
         new_cost = m.technology.cost_usd_per_mw(gen.j_per_th)
         installed_mw, going = float(f.mw[rows].sum()), [0.0] * owner_rows.size
         if rows.size:

@@ -61,6 +61,25 @@ def _joined(parts: list, sizes: list[int]) -> np.ndarray:
     return np.concatenate(chunks)
 
 
+def product_margin_groups(
+    rows: int, lot_j_per_th: np.ndarray, before: int = 0, after: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """``margin_groups`` (``finance.same_rows``) of ``rows`` x lots columns (row-major) between others.
+
+    A row's columns are one owner's lots at one site (a buyer's site, an auction's bidder), so its lots of one
+    J/TH have one running margin: the used-machine market shows ~10 lots per J/TH (split batches). The
+    ``before`` and ``after`` columns around the block are groups of their own. Built from the block's
+    structure, without a sort.
+    """
+    n = lot_j_per_th.size
+    _, first_lot, lot_group = np.unique(lot_j_per_th, return_index=True, return_inverse=True)
+    k, r = first_lot.size, np.arange(rows)[:, None]
+    own = np.arange(before), np.arange(after)
+    first = np.concatenate([own[0], before + (r * n + first_lot[None, :]).ravel(), before + rows * n + own[1]])
+    inverse = np.concatenate([own[0], before + (r * k + lot_group[None, :]).ravel(), before + rows * k + own[1]])
+    return first, inverse
+
+
 def path_years(horizon_years: float) -> np.ndarray:
     """Mid-year points of the valuation horizon (``finance.npv_horizon_years``): 0.5, 1.5, ... < horizon."""
     return np.arange(0.5, horizon_years, 1.0)
@@ -235,7 +254,7 @@ class Valuations:
         npvs = iter(self._npv_batch([c for c, _ in batched], [n for _, n in batched]))
         return [next(npvs) if ok else self._npv_alone(c, n) for c, n, ok in zip(calls, sizes, small, strict=True)]
 
-    def npv_in_regions_joined(self, args: tuple, sizes: list[int]) -> list[np.ndarray]:
+    def npv_in_regions_joined(self, args: tuple, sizes: list[int], margin_groups=None) -> list[np.ndarray]:
         """``npv_in_regions_many`` of calls whose arguments come joined, end to end: the same bits, without the join.
 
         ``args`` are six arrays of one length, ``(regions, adders, j_per_th, owners, life_years, rate_extra)``, and
@@ -243,6 +262,7 @@ class Valuations:
         builds these with a few ``np.repeat`` and ``np.tile`` rather than a tuple per call that ``_joined`` takes
         apart again. The values are elementwise, so only the sums depend on the calls: each is summed as its own
         (``finance.sum_columns_as_calls``), and a call too large to batch is valued alone from its slice.
+        ``margin_groups`` (``product_margin_groups``) names columns with one running margin, computed once.
         """
         ends = np.cumsum(sizes)
         small = np.asarray(sizes) * self.path_years.size <= finance.BATCHABLE_TERMS
@@ -255,7 +275,7 @@ class Valuations:
             ]
         if not ends.size or ends[-1] == 0:
             return [np.zeros(0) for _ in sizes]
-        return finance.sum_columns_as_calls(self.npv_terms(*args), sizes)
+        return finance.sum_columns_as_calls(self.npv_terms(*args, margin_groups=margin_groups), sizes)
 
     def _npv_alone(self, call: tuple, n: int) -> np.ndarray:
         regions, adders = (np.full(n, x) if np.ndim(x) == 0 else x for x in call[:2])
