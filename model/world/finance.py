@@ -184,7 +184,8 @@ def mining_npv_terms(
     else:
         margin = _grouped_margin(hp, np.asarray(j_per_th), power, opex_usd_per_mw_day, *margin_groups)
     margin = np.maximum(margin + dr_usd_per_mw_day, -idle_cost_usd_per_mw_day) * DAYS_PER_YEAR
-    dt_years = np.diff(np.concatenate([[0.0], years[:, 0]]))[:, None]
+    dt_years = np.empty_like(years)  # the diff of the years from 0: as np.diff of [0, years], without the concatenation
+    dt_years[0], dt_years[1:] = years[0], years[1:] - years[:-1]
     alive = (years < np.asarray(life_years)) * (1.0 - failure_rate_per_year) ** years
     discount = (1.0 + np.asarray(rate_per_year)) ** -years
     return margin * dt_years * alive * discount

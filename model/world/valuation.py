@@ -96,6 +96,7 @@ class Valuations:
         self._paths: tuple[tuple[int, int], np.ndarray] | None = None
         self._new_by_owner: dict[tuple[int, int, int], np.ndarray] = {}
         self._new_margins: tuple = (None, None)
+        self._region_scaled: tuple = (None, ())  # see ``_region_terms``
         # (day, margin per batch, NaN where not asked for yet today): see ``batch_margin_per_mw_day``.
         self._batch_margins: tuple[int | None, np.ndarray] = (None, np.zeros(0))
 
@@ -206,21 +207,42 @@ class Valuations:
         scenario says will end is looked through, a permanent one is not.
         """
         m = self.model
-        t, g, r = m.regions, m.config.grid, regions
+        r = regions
         shock = m.grid.lasting_multiplier if lasting else m.grid.price_multiplier
+        price_mean, sigma_log, scarcity, _ = self._region_terms()
         return {
-            "price_mean": t.column("price_mean_usd_per_mwh")[r] * g.price_scale * shock[r] * m.grid.load.level[r],
-            "price_sigma_log": finance.total_sigma_log(t.column("price_sigma_log"))[r],
+            "price_mean": price_mean[r] * shock[r] * m.grid.load.level[r],
+            "price_sigma_log": sigma_log[r],
             "adder": adders,
-            "scarcity_share": np.minimum(t.column("scarcity_hours_per_year")[r] * g.scarcity_scale / 8_760.0, 1),
+            "scarcity_share": scarcity[r],
         }
+
+    def _region_terms(self) -> tuple[np.ndarray, ...]:
+        """Per region, with the scenario's scales: mean power price before shocks and load, log-sd (hour and daily
+        shock together), scarcity share, DR payment.
+
+        The same numbers, region by region, as scaling each call's regions (asked ~16,000 times a run);
+        recomputed if a scale changes (the UI's knobs).
+        """
+        m = self.model
+        g = m.config.grid
+        key = (g.price_scale, g.scarcity_scale, g.dr_scale)
+        if self._region_scaled[0] != key:
+            t = m.regions
+            terms = (
+                t.column("price_mean_usd_per_mwh") * g.price_scale,
+                finance.total_sigma_log(t.column("price_sigma_log")),
+                np.minimum(t.column("scarcity_hours_per_year") * g.scarcity_scale / 8_760.0, 1),
+                t.column("dr_capacity_usd_per_mw_day") * g.dr_scale,
+            )
+            self._region_scaled = (key, terms)
+        return self._region_scaled[1]
 
     def _site_power(self, sites: np.ndarray) -> dict:
         return self._power(self.model.sites.region[sites], self.model.sites.power_adder_usd_per_mwh[sites])
 
     def _dr(self, regions: np.ndarray) -> np.ndarray:
-        m = self.model
-        return m.regions.column("dr_capacity_usd_per_mw_day")[regions] * m.config.grid.dr_scale
+        return self._region_terms()[3][regions]
 
     def _npv(self, sites: np.ndarray, j_per_th, owners: np.ndarray, life_years, rate_extra=0.0) -> np.ndarray:
         """NPV per MW of machines at ``sites`` valued by ``owners`` (belief rows) over their remaining life."""
@@ -306,7 +328,9 @@ class Valuations:
         m = self.model
         sc = m.config
         regions = np.asarray(regions, dtype=np.int64)
-        owners = np.broadcast_to(owners, regions.shape)
+        owners = np.asarray(owners)
+        if owners.shape != regions.shape:  # one owner for all: only used as an index, a plain array will do
+            owners = np.full(regions.shape, owners)
         rate = m.beliefs.rate_mining[owners] + m.regions.column("regulatory_risk_premium")[regions]
         return finance.mining_npv_terms(
             self.hashprice_paths()[owners].T,
