@@ -144,7 +144,7 @@ class Hyperscaler(mesa.Agent):
         """The region it would build in -- the highest access, then the shortest expected wait -- and the wait."""
         m = self.model
         access = m.regions.column("hyperscaler_access")
-        waits = np.array([go.expected_wait_days(mw, firm=True) for go in m.grid.operators])
+        waits = m.grid.expected_waits_days(mw, firm=True)
         score = access * 1e6 - waits  # access dominates (SF-8 preference), waits break ties
         r = int(np.argmax(score))
         return r, float(waits[r])

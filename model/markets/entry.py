@@ -65,7 +65,7 @@ class Entry:
         life = m.config.mining.machine_life_years
         npv = m.valuations.npv_in_regions(regions, adders, gen.j_per_th, owner_row, life, rate_extra)
         capex = m.technology.cost_usd_per_mw(gen.j_per_th) + m.config.mining.build_capex_usd_per_mw
-        waits = np.array([go.expected_wait_days(m.config.entry.site_mw, firm=False) for go in m.grid.operators])
+        waits = m.grid.expected_waits_days(m.config.entry.site_mw, firm=False)
         rate = m.beliefs.rate_mining[owner_row] + m.regions.column("regulatory_risk_premium") + rate_extra
         delay_years = (waits + m.config.mining.delivery_days) / 365.0
         return (npv - capex) / (1.0 + rate) ** delay_years

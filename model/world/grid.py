@@ -35,6 +35,7 @@ class Grid:
         """How load moves prices (model/world/load_pricing.py)."""
         self.hour_price_usd_per_mwh: np.ndarray | None = None  # today's cleared prices, regions x 24
         self.hour_load_mw: np.ndarray | None = None  # today's load added by the model, regions x 24
+        self._waits: tuple = (None, {})  # (queues' state, {(mw, firm): waits}): see ``expected_waits_days``
 
     def operator_at(self, site: int) -> GridOperator:
         """The operator of the region a site is in."""
@@ -123,6 +124,23 @@ class Grid:
         t, g = self.model.regions, self.model.config.grid
         spread = t.column("scarcity_price_usd_per_mwh") - t.column("price_mean_usd_per_mwh") * g.price_scale
         return self.model.config.mining.ppa_hedge_share * np.maximum(spread, 0.0)[region]
+
+    def expected_waits_days(self, mw: float, firm: bool) -> np.ndarray:
+        """Each region's ``GridOperator.expected_wait_days`` for a request of ``mw``, as an array by region.
+
+        Kept until a queue changes: a wait depends on the day, the study backlog and the pending requests
+        (``version``) and the headroom. Entrants and every firm seeking a site ask for all regions (~3,000
+        times a run, ~30 regions each), far more often than a queue changes.
+        """
+        state = (self.model.day, *((go.queue.version, go.queue.headroom_mw) for go in self.operators))
+        if self._waits[0] != state:
+            self._waits = (state, {})
+        waits = self._waits[1]
+        if (mw, firm) not in waits:
+            quoted = np.array([go.expected_wait_days(mw, firm=firm) for go in self.operators])
+            quoted.flags.writeable = False  # shared by every caller until a queue changes
+            waits[(mw, firm)] = quoted
+        return waits[(mw, firm)]
 
     def operate(self) -> None:
         """Each operator's day: headroom grows, studied requests are admitted, parcels are released."""

@@ -56,6 +56,9 @@ class InterconnectionQueue:
     study_capacity_mw_per_day: float
     study_free_day: float = 0.0
     pending: list[Request] = field(default_factory=list)  # changed only by ``submit`` and ``admit``
+    version: int = field(
+        default=0, compare=False
+    )  # bumped by ``submit`` and ``admit`` (see ``Grid.expected_waits_days``)
     # (MW, headroom MW, first study end) over ``pending``: asked ~45 times a day per region, changed rarely.
     _sums: tuple[float, float, float] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -66,6 +69,7 @@ class InterconnectionQueue:
         request.study_done_day = max(day + study_days, self.study_free_day)
         self.pending.append(request)
         self._sums = None
+        self.version += 1
         return request
 
     def admit(self, day: int) -> list[Request]:
@@ -82,6 +86,7 @@ class InterconnectionQueue:
                 waiting.append(req)
         if approved:
             self.pending, self._sums = waiting, None
+            self.version += 1
         return approved
 
     def pending_mw(self) -> float:
