@@ -39,6 +39,7 @@ class Technology:
         self.listed = tuple(Generation(g.name, g.available_from, g.j_per_th) for g in mining.generations)
         self.hashprice_smoothed = hashprice_usd_per_ph_day
         self._newest: tuple[dt.date | None, Generation | None] = (None, None)
+        self._prices: tuple = (None, {})  # (pricing inputs, {J/TH: USD/TH}): see ``price_usd_per_th``
 
     def observe(self, hashprice_usd_per_ph_day: float) -> None:
         """Today's hashprice enters the smoothed level that prices new machines."""
@@ -67,17 +68,24 @@ class Technology:
         return self._newest[1]
 
     def price_usd_per_th(self, j_per_th: float) -> float:
-        """What a new machine of this efficiency costs per TH today."""
+        """What a new machine of this efficiency costs per TH today (kept per J/TH until the inputs change).
+
+        Firms price the newest generation at every expansion, upgrade and site test (~45,000 times a run),
+        while the price moves once a day, with the smoothed hashprice.
+        """
         m = self.mining
-        return float(
-            asic_price_usd_per_th(
-                self.hashprice_smoothed,
-                j_per_th,
-                m.asic_reference_power_usd_per_mwh,
-                m.asic_breakeven_days,
-                m.asic_price_floor_usd_per_w,
-            )
+        inputs = (
+            self.hashprice_smoothed,
+            m.asic_reference_power_usd_per_mwh,
+            m.asic_breakeven_days,
+            m.asic_price_floor_usd_per_w,
         )
+        if self._prices[0] != inputs:
+            self._prices = (inputs, {})
+        prices = self._prices[1]
+        if j_per_th not in prices:
+            prices[j_per_th] = float(asic_price_usd_per_th(*inputs[:1], j_per_th, *inputs[1:]))
+        return prices[j_per_th]
 
     def cost_usd_per_mw(self, j_per_th: float) -> float:
         """What new machines drawing 1 MW cost today (1 MW at e J/TH hashes 1e6/e TH/s)."""
