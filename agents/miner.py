@@ -82,6 +82,7 @@ class Miner(FleetDecisions, mesa.Agent):
         self.first_lease_day = -1
         self.first_move_day = -1  # first day it left "hold" (for hybrid or exit)
         self.equity_issued: list[tuple[int, float]] = []
+        self._issues_in_year = 0  # equity_issued[:this] are more than a year old (see ``issued_last_year_usd``)
 
     # --- what it holds ----------------------------------------------------------------------------------------
     @property
@@ -285,8 +286,7 @@ class Miner(FleetDecisions, mesa.Agent):
         """
         m = self.model
         cap = m.config.finance.equity_issuance_share_per_year * max(float(m.ev_usd[self.idx]), 0.0)
-        issued = sum(x for day, x in self.equity_issued if m.day - day < 365)
-        return self.free_equity_usd() + max(cap - issued, 0.0)
+        return self.free_equity_usd() + max(cap - self.issued_last_year_usd(), 0.0)
 
     def fund(self, amount_usd: float) -> None:
         """Issue equity for whatever part of ``amount_usd`` free cash does not cover."""
@@ -298,12 +298,23 @@ class Miner(FleetDecisions, mesa.Agent):
         """Sell shares for up to ``amount_usd``, within this year's issuance capacity; return what was raised."""
         m = self.model
         cap = m.config.finance.equity_issuance_share_per_year * max(float(m.ev_usd[self.idx]), 0.0)
-        room = cap - sum(x for day, x in self.equity_issued if m.day - day < 365)
+        room = cap - self.issued_last_year_usd()
         raised = min(amount_usd, max(room, 0.0))
         if raised > 0:
             self.equity_issued.append((m.day, raised))
             m.accounts.post(self.idx, "equity_raised", raised)
         return raised
+
+    def issued_last_year_usd(self) -> float:
+        """Equity issued in the trailing year, summed in the order it was issued.
+
+        Issues are appended in day order and days only advance, so one more than a year old never counts
+        again: the sum starts after them (it was a scan of every issue ever, on every investment test).
+        """
+        day, issued = self.model.day, self.equity_issued
+        while self._issues_in_year < len(issued) and day - issued[self._issues_in_year][0] >= 365:
+            self._issues_in_year += 1
+        return sum(x for _, x in issued[self._issues_in_year :])
 
     def free_equity_usd(self) -> float:
         """Cash above the reserve and above the equity already promised to signed conversions."""
