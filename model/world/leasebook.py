@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hashpivot.model.markets.leasing import Lease
+from hashpivot.model.markets.leasing import ContractKind, Lease
 
 
 @dataclass
@@ -23,6 +23,7 @@ class LeaseBook:
     leases: list[Lease] = field(default_factory=list)
     _arrays: dict | None = None
     _by_miner: dict[int, list[Lease]] = field(default_factory=dict)  # unique_id -> its leases, in signing order
+    _summary: tuple = (-1, ())  # (leases signed, ``signed_summary``)
 
     def add_miner(self, unique_id: int, idx: int) -> None:
         """A firm entering: its leases will book to account ``idx``."""
@@ -76,6 +77,27 @@ class LeaseBook:
             "penalty": per(np.where(late, a["penalty"], 0.0)),
             "mw_active": float(a["mw"][active].sum()),
         }
+
+    def signed_summary(self) -> tuple[int, float, float, float]:
+        """Leases signed, their MW, mean colocation rent and mean GPU-cloud price (NaN if none of a kind).
+
+        Computed again only when a lease is signed: leases are only appended, and their MW, kind and rent
+        never change (the recorder asks every day).
+        """
+        ls = self.leases
+        if self._summary[0] != len(ls):
+            colo = [x.rent_usd_per_kw_month for x in ls if x.kind == ContractKind.COLOCATION]
+            gpu = [x.rent_usd_per_kw_month for x in ls if x.kind == ContractKind.GPU_CLOUD]
+            self._summary = (
+                len(ls),
+                (
+                    len(ls),
+                    float(sum(x.mw for x in ls)),
+                    float(np.mean(colo)) if colo else float("nan"),
+                    float(np.mean(gpu)) if gpu else float("nan"),
+                ),
+            )
+        return self._summary[1]
 
     def mw_for_hyperscaler(self, unique_id: int, day: int) -> float:
         """MW signed with a hyperscaler and not yet ended."""

@@ -125,7 +125,7 @@ class IdleWatch:
             self.days = np.concatenate([self.days, np.zeros(n - self.days.size, dtype=np.int64)])
         mining_site = (s.owner_kind[:n] == Owner.MINER) & s.energised[:n] & ~s.greenfield[:n]
         # A site sold to a non-mining buyer and being vacated is leaving mining: its freed MW are the buyer's.
-        mining_site &= ~m.site_market.handing_over(np.arange(n))
+        mining_site &= ~m.site_market.handing_over_mask(n)
         sites = np.flatnonzero(mining_site)
         paying = np.zeros(n, dtype=bool)
         if sites.size:
@@ -269,17 +269,13 @@ def _concentration(m, pivot: np.ndarray) -> dict[str, float]:
 
 
 def _leases_and_grid(m) -> dict[str, float]:
-    from hashpivot.model.markets.leasing import ContractKind
-
-    leases = m.leases.leases
-    colo = [x.rent_usd_per_kw_month for x in leases if x.kind == ContractKind.COLOCATION]
-    gpu = [x.rent_usd_per_kw_month for x in leases if x.kind == ContractKind.GPU_CLOUD]
     ercot = m.grid.operators[m.regions.index["ERCOT"]]
+    count, mw, colo_rent, gpu_price = m.leases.signed_summary()
     return {
-        "leases_signed_total": len(leases),
-        "lease_mw_signed_total": float(sum(x.mw for x in leases)),
-        "lease_rent_usd_per_kw_month_mean": float(np.mean(colo)) if colo else float("nan"),
-        "gpu_cloud_price_usd_per_kw_month_mean": float(np.mean(gpu)) if gpu else float("nan"),
+        "leases_signed_total": count,
+        "lease_mw_signed_total": mw,
+        "lease_rent_usd_per_kw_month_mean": colo_rent,
+        "gpu_cloud_price_usd_per_kw_month_mean": gpu_price,
         "queue_mw_pending": m.grid.pending_mw(),
         "queue_wait_days_firm_ercot": ercot.expected_wait_days(WAIT_PROBE_MW, firm=True),
     }
