@@ -214,14 +214,17 @@ class FleetDecisions:
             return
         if any(self.room_mw(int(s)) + m.sites.unbuilt_mw[s] >= MIN_ORDER_MW for s in self.sites):
             return
+        # Whether it could fund a site does not depend on where: asked first, as valuing every region costs more
+        # (most firms with full sites cannot fund another).
+        gen = m.technology.newest(m.date)
+        capex = e.site_mw * (m.technology.cost_usd_per_mw(gen.j_per_th) + m.config.mining.build_capex_usd_per_mw)
+        if self.investable_usd() < capex * (1.0 - m.config.finance.loan_to_cost_mining):
+            return
         npv = m.entry.site_npv_per_mw(self.idx, 0.0)
         best = int(np.argmax(npv))
         if npv[best] <= 0 or m.grid.operators[best].mining_banned:
             return
-        gen = m.technology.newest(m.date)
-        capex = e.site_mw * (m.technology.cost_usd_per_mw(gen.j_per_th) + m.config.mining.build_capex_usd_per_mw)
-        if self.investable_usd() >= capex * (1.0 - m.config.finance.loan_to_cost_mining):
-            m.entry.request_site(self.unique_id, best, e.site_mw)
+        m.entry.request_site(self.unique_id, best, e.site_mw)
 
     # --- the used market --------------------------------------------------------------------------------------
     def used_machine_bids(self, lots: list[UsedLot]) -> tuple[list[MachineBid], dict, float]:
