@@ -70,6 +70,10 @@ class ConstructionBook:
         self.conversions: dict[int, Conversion] = {}  # by lease id
         self.own_builds: list[OwnBuild] = []
         self._committed: tuple[tuple[int, int, int] | None, np.ndarray | None] = (None, None)
+        # ``advance`` looks only at the leases it can change: those not started, and those ending on a day.
+        self._seen_leases = 0  # leases.leases[:this] are in one of the two
+        self._not_started: list[int] = []  # positions in leases.leases, ascending
+        self._ending: dict[int, list[int]] = {}  # end day -> positions of the leases ending then
 
     # --- capex ------------------------------------------------------------------------------------------------
     def schedule_capex(self, miner: int, total_usd: float, first_day: int, days: int, debt_share: float) -> None:
@@ -161,20 +165,37 @@ class ConstructionBook:
         sites.converting_mw[i] = request.mw
         self.add_own_build(OwnBuild(site=i, mw=request.mw, done_day=done, hyperscaler=hs, request_id=request.id))
 
+    def _leases_due(self, day: int, book: list) -> list[int]:
+        """Positions of the leases ``advance`` may change today, ascending: not started, or ending today."""
+        for i in range(self._seen_leases, len(book)):  # signed since the last day
+            if book[i].start_day < 0:
+                self._not_started.append(i)
+            else:
+                self._ending.setdefault(book[i].end_day, []).append(i)
+        self._seen_leases = len(book)
+        self._not_started = [i for i in self._not_started if book[i].start_day < 0]
+        return sorted(set(self._not_started).union(self._ending.pop(day, ())))
+
     def add_own_build(self, build: OwnBuild) -> None:
         """Book a hyperscaler's own build."""
         self.own_builds.append(build)
 
     def advance(self, day: int, sites: SiteBook, leases: LeaseBook) -> None:
-        """Start conversions that are built and approved, end expired leases, bring own builds live."""
+        """Start conversions that are built and approved, end expired leases, bring own builds live.
+
+        Only leases not yet started and those ending today can change, and they are taken in the book's order
+        (a scan of every lease each day did the same; start and end days are set only here).
+        """
         changed = False
-        for lease in leases.leases:
+        for i in self._leases_due(day, leases.leases):
+            lease = leases.leases[i]
             conv = self.conversions.get(lease.id)
             if lease.start_day < 0 and conv and conv.approved and day >= conv.built_day:
                 sites.take_mw("converting_mw", lease.site, lease.mw)
                 sites.ai_mw[lease.site] += lease.mw
                 lease.start_day = day
                 lease.end_day = day + int(round(lease.term_years * 365))
+                self._ending.setdefault(lease.end_day, []).append(i)
                 changed = True
             elif lease.end_day == day:
                 sites.take_mw("ai_mw", lease.site, lease.mw)  # back to idle, AI-ready: re-leasable without a shell
