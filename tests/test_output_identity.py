@@ -30,20 +30,20 @@ TABLES = ("timeseries.csv", "agents.csv", "leases.csv", "sites.csv", "sales.csv"
 
 PINNED = {
     0: {
-        "timeseries.csv": "3ff44248bbc3e7e847076019e501217c30be094193dade7b1d75a199f5ca60f6",
-        "agents.csv": "c9c19c37fcada0a917b192f08225755518e1b4c182573f83d6d0c7d9153b9721",
-        "leases.csv": "95c6333fc8382743ffb062d5bb4ceb606f39797caab49bfc4c33e9b31a7e2910",
-        "sites.csv": "f9cb0e9c86b8a7bd0f7daeb36834db0e0cfb1668aeef98077ebf745eb5927343",
-        "sales.csv": "023031c831c729e8c730b5c6c0427f2cb1fc29a4ed1be693b931364442652752",
-        "events.csv": "4f2ee40e8aeea079f28ab5e7dd993d5fa76dbb1bd1b348e10bc4ee899f3e3bc5",
+        "timeseries.csv": "d705331dd76da086d8838556350561dbc491a930af56ad789a92eb77a684fff5",
+        "agents.csv": "241b432e0271d34673dda73f3687bd3d6a09ab22610ad7f61a7849f3c678067d",
+        "leases.csv": "e721c2e4c58b86193544327841c58f285633c6206f73617adcc224221db949ff",
+        "sites.csv": "2b41d450d098895771c95e2364a1312f7493c911398a74ce2510af757edbe043",
+        "sales.csv": "c6a8c965070912bf22bb83f808df2232913489091bf53a61003d3b8551fe8821",
+        "events.csv": "c2774dbe7e200c6e95bd7ca6d6d0b81ade4ecc852732a2f230234bbfa134a834",
     },
     1: {
-        "timeseries.csv": "e528cfdbc711416a18e8535a9ba18e03997669298b7a3f3c67ee4665371dff14",
-        "agents.csv": "4dab434396025c9a6510995997b7a4e2355074f97c285b34ef487bf0c9ab65fc",
-        "leases.csv": "bcd2b1f410ba8d9c144d146563cb9a19348194aae077f7cc9dc643df7a0b347b",
-        "sites.csv": "587415af9f205e7046a14a96cf32f3d1af3a15555018e79cbd97346e254f4ba4",
-        "sales.csv": "33fed825b355d75c7ee274f7c491e4e4a609e8a5caedd8d083a2ee6f823dcef0",
-        "events.csv": "70a224a5d8c73c0054055d6a4c04d73c43c4c72210149e566d158323f06522a6",
+        "timeseries.csv": "145d0edabe0da6e67ae65779dbd8b11d21da21f9824d4364a71130895b8aec1c",
+        "agents.csv": "912316218521bf0b21cf411b860a45c004763e10ffe79ecad1df09a3928c5380",
+        "leases.csv": "50b373d318f75a68e8681623adf693970be8b1def2bea2913ac03fe8a7ffd98f",
+        "sites.csv": "9bf555fd8668c3e522b099bbd304711e6b99034049fc875209ab8f582689274b",
+        "sales.csv": "f9789c24adcd25d9187b9971185a46604f07e91194674eff1bef2b1f2b14ac4c",
+        "events.csv": "310109552a5b31a8de3aa8ec29bd7d8162ea60b6794c7f00ab3f622590dacae5",
     },
 }
 
