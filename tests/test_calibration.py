@@ -19,11 +19,15 @@ pytestmark = pytest.mark.slow
 SEEDS = [0, 1, 2, 3]
 # Rows known to fail, with the reason (xfail strict: fixing one makes the test fail until it is removed here).
 KNOWN_GAPS: dict[str, str] = {
-    "SF-3": "fails since the supply side (30 seeds: 0.337 vs <= 0.20, a value in 27): the pivoter's mining "
-    "behind its tenants keeps earning; docs/calibration-notes.md, 'Rows that fail'",
-    "SF-4": "fails since the liquidity and going-concern fixes (30 seeds: 1.14 [0.651, 1.66] vs 1.5-2.5): "
-    "BTC-focused firms' running fleets count as going concerns; docs/calibration-notes.md, 'Rows that fail'",
+    "SF-3": "fails since the supply side (30 seeds: 0.265 [0.033, 0.454] vs <= 0.20, a value in 29): the "
+    "pivoter's mining behind its tenants keeps earning; docs/calibration-notes.md, 'Rows that fail'",
+    "SF-5": "fails since holding counts machines at least at their resale (30 seeds: 2.8 [2, 3]: one "
+    "strategy, exit in the seeds checked, is missing on 2027-01-01 in 6 of 30): a firm can sell machines "
+    "without leaving, so a strategic exit pays only where its sites fetch more sold than held, and in 2024-26 "
+    "they rarely do; docs/calibration-notes.md, 'Rows that fail'",
 }
+# SF-4 is not listed: on these 4 seeds its mean is in the band, on 30 it is just below (1.46 [1.09, 1.88] vs
+# 1.5-2.5, docs/calibration.md); the small ensemble cannot tell the two apart.
 
 
 @pytest.fixture(scope="module")

@@ -86,3 +86,27 @@ def test_an_ai_boom_raises_ercots_power_price_against_no_ai_boom(seed):
     """Paired (same seed, one change): hyperscalers' campuses in Texas are load the generation has to catch up with."""
     days = 5 * 365
     assert _ercot_price("baseline", days, seed) > 1.05 * _ercot_price("no_ai_boom", days, seed)
+
+
+def test_a_flat_tariff_is_the_zero_volatility_limit_of_the_margin():
+    from hashpivot.model.world import finance
+
+    args = dict(hashprice=40.0, j_per_th=17.5, adder=5.0, scarcity_share=0.0, opex_usd_per_mw_day=250.0)
+    flat = finance.expected_run_margin_usd_per_mw_day(price_mean=60.0, price_sigma_log=0.0, **args)
+    revenue_per_mwh = 40.0 * 1_000.0 / (17.5 * 24.0)
+    assert flat == pytest.approx(24.0 * max(revenue_per_mwh - 5.0 - 60.0, 0.0) - 250.0)
+    near = finance.expected_run_margin_usd_per_mw_day(price_mean=60.0, price_sigma_log=1e-4, **args)
+    assert near == pytest.approx(flat, rel=1e-3)
+    assert finance.total_sigma_log(np.array([0.0, 0.6]))[0] == 0.0  # no daily shock on a flat tariff
+
+
+def test_a_flat_tariff_is_the_same_every_hour_and_day():
+    from hashpivot.agents.grid_operator import GridOperator
+
+    rng, state = np.random.default_rng(0), None
+    mean, sigma = np.array([40.0, 27.3]), np.array([0.0, 0.6])
+    for _ in range(5):
+        prices, called, state = GridOperator.hourly_prices(
+            rng, mean, sigma, np.zeros(2), np.array([0.0, 5_000.0]), state, 0.8, 0.8
+        )
+        assert np.allclose(prices[0], 40.0) and prices[1].std() > 0

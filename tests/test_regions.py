@@ -225,6 +225,7 @@ def _write_variant(tmp_path: Path, old: str, new: str, count: int = 1) -> Path:
             "PJM",
         ),
         ("convertible_share = 0.25", "convertible_share = true", "convertible_share", "ERCOT"),
+        ("price_sigma_log = 0.6", "price_sigma_log = 0.0", "price_load_elasticity", "ERCOT"),  # a flat tariff
     ],
 )
 def test_bad_file_raises_one_line_error_naming_file_and_field(tmp_path, old, new, field, where):

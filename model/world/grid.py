@@ -91,7 +91,8 @@ class Grid:
         Args:
             drawn: the day's drawn hourly prices (regions x 24), USD/MWh.
             called: hours each operator calls demand response (regions x 24): their price stays as drawn.
-            row_region, row_adder: region and delivery adder (USD/MWh) of each row of ``mine_day``.
+            row_region: region of each row of ``mine_day``.
+            row_adder: delivery adder of each row over its region's price, USD/MWh.
         """
         if not self.load.active:
             return None

@@ -91,7 +91,9 @@ def clear_hours(
         row_region: region of each row.
         row_gain_usd_per_mwh: revenue per MWh less delivery adder of each row.
         row_mw: MW of each row at full load.
-        firm_mw, built_for_mw, per_mw: per region (see ``LoadPricing``).
+        firm_mw: AI load in service per region, MW (runs every hour).
+        built_for_mw: the added load each region's supply is built for, MW (``LoadPricing.built_for_mw``).
+        per_mw: log change of each region's price per MW of added load (``LoadPricing.per_mw``).
 
     Returns:
         ``run``: (rows, 24) share of each hour each row runs, in [0, 1]; ``multiplier``: (regions, 24).

@@ -103,6 +103,7 @@ def columns_for(region_ids) -> tuple[str, ...]:
     """The daily columns of a run on regions ``region_ids``."""
     return COLUMNS[: COLUMNS.index("debt_written_off_usd_total") + 1] + region_columns(region_ids)
 
+
 PANEL_INTERVAL_DAYS = 30
 WAIT_PROBE_MW = 100.0
 PROFITABLE_DAYS = 90  # idle capacity counts as an artefact once mining there has paid this long

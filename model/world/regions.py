@@ -185,7 +185,8 @@ class Region(BaseModel):
         if self.price_sigma_log == 0.0 and self.price_load_elasticity > 0.0:
             raise _FieldProblem(
                 "price_load_elasticity",
-                f"{self.price_load_elasticity} for a flat tariff (price_sigma_log = 0): a tariff does not move with load",
+                f"{self.price_load_elasticity} for a flat tariff (price_sigma_log = 0): "
+                "a tariff does not move with load",
             )
         return self
 

@@ -218,8 +218,9 @@ class Valuations:
         }
 
     def _region_terms(self) -> tuple[np.ndarray, ...]:
-        """Per region, with the scenario's scales: mean power price before shocks and load, log-sd (hour and daily
-        shock together), scarcity share, DR payment.
+        """Per region, with the scenario's scales: mean price, log-sd, scarcity share, DR payment.
+
+        The mean is before shocks and load; the log-sd takes the hour and the daily shock together.
 
         The same numbers, region by region, as scaling each call's regions (asked ~16,000 times a run);
         recomputed if a scale changes (the UI's knobs).
