@@ -1,6 +1,6 @@
 """Short-run elasticity of network hashrate to hashprice on one day of a run (the difficulty cobweb's factor).
 
-Runs a scenario to ``--day``, then re-runs that day's hour-by-hour dispatch (``fleet.mine_day``, with the
+Runs a scenario to ``--day``, then re-runs that day's hour-by-hour dispatch (``settlement.dispatch``, with the
 load-driven price clearing) at the day's hashprice scaled by 0.9 and 1.1, with the same drawn power prices
 and nothing else changed. The elasticity is ``ln(H(1.1) / H(0.9)) / ln(1.1 / 0.9)``; above 1, each difficulty
 retarget overshoots the last one (README, "difficulty cobweb").
@@ -16,7 +16,7 @@ import numpy as np
 
 from hashpivot import load_scenario
 from hashpivot.model.simulation import HashpivotModel
-from hashpivot.model.world.fleet import mine_day
+from hashpivot.model.world.settlement import dispatch
 
 
 def main() -> None:
@@ -29,28 +29,12 @@ def main() -> None:
     m = HashpivotModel(load_scenario(args.scenario).scenario, seed=args.seed)
     for _ in range(args.day):
         m.step()
-    f, s = m.fleet, m.sites
-    live = np.flatnonzero(f.live(m.day))
-    site = f.site[live]
-    region = s.region[site]
-    first, cohort = f.cohorts(live)
-    adder = s.power_adder_usd_per_mwh[site[first]]
+    live = np.flatnonzero(m.fleet.live(m.day))
     prices, called = m.grid.power_prices()
-    dr_event = m.regions.column("dr_event_usd_per_mwh")[region] * m.config.grid.dr_scale
-    print(f"{m.date}: hashprice {m.hashprice_expected:.2f} USD/PH/day, {f.mw[live].sum():,.0f} MW live")
+    print(f"{m.date}: hashprice {m.hashprice_expected:.2f} USD/PH/day, {m.fleet.mw[live].sum():,.0f} MW live")
     hashrate = {}
     for scale in (0.9, 1.0, 1.1):
-        md = mine_day(
-            f.mw[live],
-            f.j_per_th[live],
-            prices[region[first]] + adder[:, None],
-            called[region[first]],
-            dr_event[first],
-            m.hashprice_expected * scale,
-            idx=live,
-            cohort=cohort,
-            clearing=m.grid.clearing(prices, called, region[first], adder),
-        )
+        md = dispatch(m, live, prices, called, m.hashprice_expected * scale)
         hashrate[scale] = md.hashrate_ph.sum() / 1_000.0
         print(f"  hashprice x {scale:.1f}: {hashrate[scale]:,.1f} EH/s")
     elasticity = np.log(hashrate[1.1] / hashrate[0.9]) / np.log(1.1 / 0.9)

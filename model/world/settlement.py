@@ -63,6 +63,32 @@ def implied_hashprice(model: HashpivotModel) -> float:
     return blocks_per_ph_day * reward_btc * model.btc_price_usd
 
 
+def dispatch(model: HashpivotModel, live: np.ndarray, prices: np.ndarray, called: np.ndarray, hashprice: float):
+    """Run or curtail the ``live`` batches hour by hour at ``hashprice``: the day's ``MiningDay``.
+
+    Prices clear with the mining that runs where they respond to load (``Grid.clearing``). Changes nothing in
+    the world, so a caller may ask what the fleet would do at another hashprice (scripts/dispatch_elasticity.py).
+    """
+    f, s = model.fleet, model.sites
+    site = f.site[live]
+    region = s.region[site]
+    dr_event = model.regions.column("dr_event_usd_per_mwh")[region] * model.config.grid.dr_scale
+    # Hourly arrays per cohort (site and J/TH), not per batch: a fifth of the rows, the same results.
+    first, cohort = f.cohorts(live)
+    adder = s.power_adder_usd_per_mwh[site[first]]
+    return mine_day(
+        f.mw[live],
+        f.j_per_th[live],
+        prices[region[first]] + adder[:, None],
+        called[region[first]],
+        dr_event[first],
+        hashprice,
+        idx=live,
+        cohort=cohort,
+        clearing=model.grid.clearing(prices, called, region[first], adder),
+    )
+
+
 def settle_day(model: HashpivotModel, prices: np.ndarray, called: np.ndarray) -> DayResult:
     """Run the fleet hour by hour, advance the chain, share its revenue by hashrate, and book every flow.
 
@@ -78,20 +104,7 @@ def settle_day(model: HashpivotModel, prices: np.ndarray, called: np.ndarray) ->
     site = f.site[live]
     region = s.region[site]
     dr_event = m.regions.column("dr_event_usd_per_mwh")[region] * sc.grid.dr_scale
-    # Hourly arrays per cohort (site and J/TH), not per batch: a fifth of the rows, the same results.
-    first, cohort = f.cohorts(live)
-    adder = s.power_adder_usd_per_mwh[site[first]]
-    md = mine_day(
-        f.mw[live],
-        f.j_per_th[live],
-        prices[region[first]] + adder[:, None],
-        called[region[first]],
-        dr_event[first],
-        m.hashprice_expected,
-        idx=live,
-        cohort=cohort,
-        clearing=m.grid.clearing(prices, called, region[first], adder),
-    )
+    md = dispatch(m, live, prices, called, m.hashprice_expected)
     m.grid.close_day()
     network_ph = max(float(md.hashrate_ph.sum()), MIN_NETWORK_PH)  # the floor keeps the chain defined
     chain = m.network.advance_day(network_ph / 1_000.0, m.btc_price_usd, sc.bitcoin.fees_btc_per_block, rng=m.net_rng)
