@@ -44,7 +44,7 @@ from hashpivot.model.world.population import miner_specs, place_sites
 from hashpivot.model.world.price import DailyBtcPrice
 from hashpivot.model.world.recording import COLUMNS, PANEL_INTERVAL_DAYS, IdleWatch, agent_rows, columns_for, daily_row
 from hashpivot.model.world.regions import RegionTable, load_regions
-from hashpivot.model.world.settlement import DayResult, implied_hashprice, settle_day
+from hashpivot.model.world.settlement import DayResult, SupplyResponse, implied_hashprice, settle_day
 from hashpivot.model.world.sites import SiteBook
 from hashpivot.model.world.solvency import SolvencyTotals
 from hashpivot.model.world.technology import Technology
@@ -120,6 +120,7 @@ class HashpivotModel(mesa.Model):
         self.recorder = Recorder(columns_for(self.regions.ids), sc.run.days)
         self.idle_watch = IdleWatch()
         self.today: DayResult | None = None
+        self.hash_supply: SupplyResponse | None = None  # measured on each retarget period's first day
         self.valuations = Valuations(self)
         self.sites.machine_mw[: self.sites.n] = self.fleet.mw_by_site(self.sites.n, 0)
 

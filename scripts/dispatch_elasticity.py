@@ -2,8 +2,9 @@
 
 Runs a scenario to ``--day``, then re-runs that day's hour-by-hour dispatch (``settlement.dispatch``, with the
 load-driven price clearing) at the day's hashprice scaled by 0.9 and 1.1, with the same drawn power prices
-and nothing else changed. The elasticity is ``ln(H(1.1) / H(0.9)) / ln(1.1 / 0.9)``; above 1, each difficulty
-retarget overshoots the last one (README, "difficulty cobweb").
+and nothing else changed. The elasticity is the arc elasticity of ``settlement.hash_supply_elasticity``, the
+value a run records as ``hash_supply_elasticity`` on each retarget period's first day; above 1, each difficulty
+retarget overshoots the last one (README, "difficulty cycle").
 
 Run: ``.venv/bin/python scripts/dispatch_elasticity.py [--scenario runs/baseline.toml] [--seed 0] [--day 3355]``
 """
@@ -16,7 +17,7 @@ import numpy as np
 
 from hashpivot import load_scenario
 from hashpivot.model.simulation import HashpivotModel
-from hashpivot.model.world.settlement import dispatch
+from hashpivot.model.world.settlement import dispatch, hash_supply_elasticity
 
 
 def main() -> None:
@@ -32,13 +33,10 @@ def main() -> None:
     live = np.flatnonzero(m.fleet.live(m.day))
     prices, called = m.grid.power_prices()
     print(f"{m.date}: hashprice {m.hashprice_expected:.2f} USD/PH/day, {m.fleet.mw[live].sum():,.0f} MW live")
-    hashrate = {}
     for scale in (0.9, 1.0, 1.1):
         md = dispatch(m, live, prices, called, m.hashprice_expected * scale)
-        hashrate[scale] = md.hashrate_ph.sum() / 1_000.0
-        print(f"  hashprice x {scale:.1f}: {hashrate[scale]:,.1f} EH/s")
-    elasticity = np.log(hashrate[1.1] / hashrate[0.9]) / np.log(1.1 / 0.9)
-    print(f"elasticity {elasticity:.2f}")
+        print(f"  hashprice x {scale:.1f}: {md.hashrate_ph.sum() / 1_000.0:,.1f} EH/s")
+    print(f"elasticity {hash_supply_elasticity(m, live, prices, called):.2f}")
 
 
 if __name__ == "__main__":

@@ -219,6 +219,37 @@ def test_a_swing_with_the_same_machines_switched_on_is_tagged_dispatch(run_dir):
     assert "0 of them dispatch" in r.measured and not r.details[0].endswith(" dispatch")
 
 
+def test_a_dispatch_swing_after_a_retarget_is_tagged_retarget(run_dir):
+    # The difficulty cycle: machines unchanged, the hours they run move with the new difficulty's hashprice.
+    def swing_after(retarget_day):
+        def edit(columns):
+            jump(20, 0.7)(columns)
+            on = columns["mw_mining"] + columns["mw_curtailed"]
+            columns["mw_mining"], columns["mw_curtailed"] = 0.5 * on, 0.5 * on
+            columns["difficulty"][:] = 1e14
+            columns["difficulty"][retarget_day:] = 1.2e14
+
+        return edit
+
+    edit_timeseries(run_dir, swing_after(19))
+    r = result(run_dir, dg.HASHRATE_SWINGS)
+    assert r.status == "fail" and "1 of those the day of or after a retarget" in r.measured
+    assert r.details[0].endswith(" dispatch retarget")
+    edit_timeseries(run_dir, swing_after(17))  # the period began three days before the swing
+    r = result(run_dir, dg.HASHRATE_SWINGS)
+    assert "0 of those the day of or after a retarget" in r.measured and r.details[0].endswith(" dispatch")
+
+
+def test_the_swing_check_reports_the_hash_supply_elasticity(run_dir):
+    def elastic(columns):
+        columns["hash_supply_elasticity"][:] = 0.2
+        columns["hash_supply_elasticity"][30:44] = 1.3
+
+    edit_timeseries(run_dir, elastic)
+    r = result(run_dir, dg.HASHRATE_SWINGS)
+    assert "hash supply elasticity up to 1.30" in r.measured and "above 1 on 14 days" in r.measured
+
+
 def test_machines_taken_off_the_day_before_a_swing_make_it_a_decision_not_dispatch(run_dir):
     # The MW columns are end-of-day: an exit on day 19 shows in day 19's MW and in day 20's hashrate. The old tag
     # compared day 20's MW with day 19's only and called the swing dispatch (seed 3's -30.9% on 2027-11-21).

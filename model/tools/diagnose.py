@@ -55,6 +55,11 @@ only in the cheapest hours swings that way by itself; a swing in switched-on MW 
 The MW columns are the fleet at the end of the day, after the day's decisions, so machines taken off on day d-1
 first show in day d's hashrate, while machines delivered on day d run that day: both the day's and the day
 before's change must be within the tolerance."""
+UNSTABLE_ELASTICITY = 1.0
+"""Hash supply elasticity above which Bitcoin's difficulty cycle grows: each retarget's hashprice change comes back
+as a hashrate change this many times as large, of opposite sign at the next retarget (Noda, Okumura & Hashimoto
+2020; ``settlement.hash_supply_elasticity``). A swing of unchanged machines the day after a retarget, while the
+run's ``hash_supply_elasticity`` is high, is that cycle, not lockstep decisions; it still counts as a swing."""
 WARMUP_DAYS = 7
 """First days of a run left out of the swing check: the fleet settles from its initial state."""
 
@@ -372,16 +377,41 @@ def hashrate_swings(run: RunData) -> CheckResult:
     )
     excluded = f" (left out: {SHOCK_WINDOW_DAYS} days from {', '.join(w[2] for w in windows)})" if windows else ""
     dispatch = _dispatch_days(ts, bad)
+    retarget = dispatch & _after_retarget(ts)
     tagged = f"; {int(dispatch.sum())} of them dispatch (switched-on MW within {_pct(DISPATCH_TOLERANCE)})"
+    tagged += f", {int(retarget.sum())} of those the day of or after a retarget" if "difficulty" in ts else ""
     measured = f"{_count_days(int(bad.sum()))} of {int(checked.sum())} checked{excluded}{largest}"
     measured += tagged if bad.any() and "mw_curtailed" in ts else ""
+    measured += _supply_elasticity(ts, checked)
     order = np.flatnonzero(bad)[np.argsort(-swing[bad], kind="stable")]
     details = tuple(
         f"{dates[i]}: {_pct(change[i], True)} ({hashrate[i - 1]:,.1f} -> {hashrate[i]:,.1f} EH/s)"
         + (" dispatch" if dispatch[i] else "")
+        + (" retarget" if retarget[i] else "")
         for i in order
     )
     return CheckResult(HASHRATE_SWINGS, FAIL if bad.any() else PASS, measured, threshold, details)
+
+
+def _after_retarget(ts: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Days on which the difficulty changed, or changed the day before (a retarget mid-day shows in both)."""
+    if "difficulty" not in ts:
+        return np.zeros(ts["date"].shape, dtype=bool)
+    changed = np.concatenate([[False], np.diff(ts["difficulty"]) != 0])
+    return changed | np.concatenate([[False], changed[:-1]])
+
+
+def _supply_elasticity(ts: Mapping[str, np.ndarray], checked: np.ndarray) -> str:
+    """The hash supply's elasticity over the checked days: its largest value, and on how many it was unstable."""
+    if "hash_supply_elasticity" not in ts or not checked.any():
+        return ""
+    e = np.where(checked, ts["hash_supply_elasticity"], -np.inf)
+    i = int(np.argmax(e))
+    unstable = int((e > UNSTABLE_ELASTICITY).sum())
+    return (
+        f"; hash supply elasticity up to {e[i]:.2f} ({ts['date'][i]}), above {UNSTABLE_ELASTICITY:g} on "
+        f"{_count_days(unstable)} (the difficulty cycle grows there)"
+    )
 
 
 def _dispatch_days(ts: Mapping[str, np.ndarray], days: np.ndarray) -> np.ndarray:

@@ -63,6 +63,7 @@ COLUMNS = (
     "miner_debt_usd_total",
     "miner_btc_total",
     "hashprice_expected_usd_per_ph_day",
+    "hash_supply_elasticity",
     "miners_active",
     "miners_entered_total",
     "mw_entered_total",
@@ -184,6 +185,7 @@ def _supply(m, states, pivot) -> dict[str, float]:
     market = m.machine_market
     return {
         "hashprice_expected_usd_per_ph_day": m.hashprice_expected,
+        "hash_supply_elasticity": m.hash_supply.elasticity,
         "miners_active": int(miners_active),
         "miners_entered_total": m.entry.entered_total,
         "mw_entered_total": m.entry.mw_entered_total,

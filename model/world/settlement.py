@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 MIN_NETWORK_PH = 1.0  # floor of the network hashrate, PH/s: with no machines running the chain stays defined
 MARGIN_EMA_DAYS = 30.0  # memory of each batch's realised margin (what "has been losing money" means)
+ELASTICITY_STEP = 0.1  # the supply response is measured between hashprice x 0.9 and x 1.1
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,48 @@ def dispatch(model: HashpivotModel, live: np.ndarray, prices: np.ndarray, called
     )
 
 
+@dataclass(frozen=True)
+class SupplyResponse:
+    """The hash supply's short-run response to hashprice, measured once per difficulty (each retarget period).
+
+    Attributes:
+        difficulty: the difficulty in force when it was measured.
+        elasticity: arc elasticity of the fleet's hashrate to hashprice on the period's first day.
+    """
+
+    difficulty: float
+    elasticity: float
+
+
+def hash_supply_elasticity(model: HashpivotModel, live: np.ndarray, prices: np.ndarray, called: np.ndarray) -> float:
+    """Arc elasticity of the day's hashrate to hashprice: the factor of the difficulty cycle.
+
+    The day's dispatch (``dispatch``) re-run at the difficulty-implied hashprice x (1 -+ ``ELASTICITY_STEP``),
+    same machines and drawn prices: ``(H+ - H-) / (H+ + H-)`` over ``(p+ - p-) / (p+ + p-)`` (bounded by
+    1 / ``ELASTICITY_STEP``; 0 when nothing would run). Bitcoin's difficulty follows the hashrate of the period
+    before with a one-period lag, so each retarget's hashprice change returns as a hashrate change times this
+    factor, of opposite sign at the next retarget: above 1 the swings grow from period to period (the
+    difficulty algorithm is unstable when the hash supply is elastic: Noda, Okumura & Hashimoto 2020, "An
+    Economic Analysis of Difficulty Adjustment Algorithms in Proof-of-Work Blockchain Systems", SSRN 3410460).
+    The real network's was ~0.16 at the April 2024 halving (650 -> 580 EH/s as hashprice halved, calibration.md).
+    """
+    lo, hi = (
+        float(dispatch(model, live, prices, called, model.hashprice_expected * k).hashrate_ph.sum())
+        for k in (1.0 - ELASTICITY_STEP, 1.0 + ELASTICITY_STEP)
+    )
+    return (hi - lo) / (hi + lo) / ELASTICITY_STEP if hi + lo > 0 else 0.0
+
+
+def measure_supply(model: HashpivotModel, live: np.ndarray, prices: np.ndarray, called: np.ndarray) -> None:
+    """On the first day of each retarget period, measure the hash supply's elasticity (``model.hash_supply``).
+
+    Runs before the day's own dispatch, whose cleared prices then overwrite what the measurement left in the grid.
+    """
+    difficulty = model.network.difficulty
+    if model.hash_supply is None or model.hash_supply.difficulty != difficulty:
+        model.hash_supply = SupplyResponse(difficulty, hash_supply_elasticity(model, live, prices, called))
+
+
 def settle_day(model: HashpivotModel, prices: np.ndarray, called: np.ndarray) -> DayResult:
     """Run the fleet hour by hour, advance the chain, share its revenue by hashrate, and book every flow.
 
@@ -104,6 +147,7 @@ def settle_day(model: HashpivotModel, prices: np.ndarray, called: np.ndarray) ->
     site = f.site[live]
     region = s.region[site]
     dr_event = m.regions.column("dr_event_usd_per_mwh")[region] * sc.grid.dr_scale
+    measure_supply(m, live, prices, called)
     md = dispatch(m, live, prices, called, m.hashprice_expected)
     m.grid.close_day()
     network_ph = max(float(md.hashrate_ph.sum()), MIN_NETWORK_PH)  # the floor keeps the chain defined
