@@ -123,12 +123,15 @@ class Hyperscaler(mesa.Agent):
         The target is demand at the date a campus requested today would go live (capped by the planning
         horizon), less everything already secured.
         """
+        gap = self.demand_mw(self.planning_day()) - self.committed_mw()
+        if gap >= self.model.config.ai.min_block_mw:
+            self.go_greenfield(gap)
+
+    def planning_day(self) -> int:
+        """The day a campus requested today would go live (capped by the planning horizon): what it plans for."""
         m, ai = self.model, self.model.config.ai
         _, wait = self.best_greenfield(GREENFIELD_BLOCK_MW)
-        far_day = m.day + min(int(wait) + ai.greenfield_build_days, ai.planning_horizon_days)
-        gap = self.demand_mw(far_day) - self.committed_mw()
-        if gap >= ai.min_block_mw:
-            self.go_greenfield(gap)
+        return m.day + min(int(wait) + ai.greenfield_build_days, ai.planning_horizon_days)
 
     def impatience_rate(self, kind: ContractKind) -> float:
         """Annual discount rate plus the share of value it loses per year of delay (Rubinstein's patience)."""

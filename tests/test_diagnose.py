@@ -62,7 +62,8 @@ def clean_series(columns: dict[str, np.ndarray]) -> None:
     columns["network_hashrate_ehs"] = 600.0 * 1.001**day
     columns["mw_idle_profitable_90d"] = np.zeros(day.size)
     columns["ai_demand_mw"] = 100.0 + 5.0 * day
-    columns["ai_capacity_secured_mw"] = columns["ai_demand_mw"].copy()
+    columns["ai_demand_planned_mw"] = columns["ai_demand_mw"] + 50.0
+    columns["ai_capacity_secured_mw"] = columns["ai_demand_planned_mw"].copy()
 
 
 @pytest.fixture
@@ -392,7 +393,7 @@ def test_an_empty_sales_table_with_the_column_passes(run_dir):
 def ai_surplus(day: int, surplus_mw: float) -> Callable[[dict[str, np.ndarray]], None]:
     def edit(columns: dict[str, np.ndarray]) -> None:
         demand = 100.0 + 5.0 * np.arange(columns["day"].size)
-        columns["ai_demand_mw"] = demand
+        columns["ai_demand_planned_mw"] = demand
         secured = demand + 80.0  # the allowance of the baseline: 20 MW blocks x 4 hyperscalers
         secured[day] += surplus_mw
         columns["ai_capacity_secured_mw"] = secured
@@ -413,6 +414,20 @@ def test_ai_capacity_secured_up_to_the_allowance_passes_and_the_allowance_comes_
     edit_timeseries(run_dir, ai_surplus(90, 10.0))
     edit_scenario(run_dir, lambda s: s["ai"].update(hyperscalers=5))  # allowance 100 MW
     assert result(run_dir, dg.AI_OVER_SECURED).status == "pass"
+
+
+def test_ai_capacity_is_compared_with_planned_demand_and_with_todays_without_it(run_dir):
+    # Campuses queued for demand at their live date are not over-ordering; a run without the planned column
+    # (written before it existed) is checked against today's demand.
+    def queued_ahead(columns):
+        columns["ai_capacity_secured_mw"] = columns["ai_demand_mw"] + 500.0
+        columns["ai_demand_planned_mw"] = columns["ai_demand_mw"] + 500.0
+
+    edit_timeseries(run_dir, queued_ahead)
+    assert result(run_dir, dg.AI_OVER_SECURED).status == "pass"
+    edit_timeseries(run_dir, lambda columns: columns.pop("ai_demand_planned_mw"))
+    r = result(run_dir, dg.AI_OVER_SECURED)
+    assert r.status == "fail" and "ai_capacity_secured_mw - ai_demand_mw" in r.threshold
 
 
 # --------------------------------------------------------------------------------------------

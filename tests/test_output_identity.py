@@ -14,8 +14,9 @@ says so.
 
 The digests depend on floating-point results, so they are pinned for the project's own set-up (the versions in
 ``constraints.txt``, which ``make setup`` installs, on Linux x86-64), and per CPU family (``_platform``); the
-test runs the installed command line, as a user would. The daily column ``hash_supply_elasticity`` (2026-12-02)
-was added without changing any other byte; the older pins leave it out.
+test runs the installed command line, as a user would. The daily columns ``hash_supply_elasticity`` and
+``ai_demand_mw``, ``ai_demand_planned_mw``, ``ai_capacity_secured_mw``, ``ai_capacity_live_mw`` (2026-12-02)
+were added without changing any other byte; the older pins leave them out.
 """
 
 from __future__ import annotations
@@ -31,10 +32,17 @@ TABLES = ("timeseries.csv", "agents.csv", "leases.csv", "sites.csv", "sales.csv"
 
 PINNED = {
     # Taken on the machines the project was built on until 2026-12-02, where CI held them (commit bee544a), and
-    # before the daily column ``hash_supply_elasticity`` was added: the timeseries digest is of the file without
-    # it (the measurement changes no other byte: tests/test_supply_response.py).
+    # before the daily columns ``hash_supply_elasticity`` and the AI ledger's were added: the timeseries digest is
+    # of the file without them (measuring them changes no other byte: tests/test_supply_response.py, and the
+    # comparison in the commit that added the ledger).
     "avx512": {
-        "skip_columns": ("hash_supply_elasticity",),
+        "skip_columns": (
+            "hash_supply_elasticity",
+            "ai_demand_mw",
+            "ai_demand_planned_mw",
+            "ai_capacity_secured_mw",
+            "ai_capacity_live_mw",
+        ),
         0: {
             "timeseries.csv": "d705331dd76da086d8838556350561dbc491a930af56ad789a92eb77a684fff5",
             "agents.csv": "241b432e0271d34673dda73f3687bd3d6a09ab22610ad7f61a7849f3c678067d",
@@ -59,7 +67,7 @@ PINNED = {
     "avx2": {
         "skip_columns": (),
         0: {
-            "timeseries.csv": "c2a7c8edd48c9d7062b009163f9ce4c1effaea6afc63cedef1934386b47d4889",
+            "timeseries.csv": "56de144d6942a259bb579a446ee012c7a3cb287552912db3222624dd8ae558d0",
             "agents.csv": "14cfa49bbe0d53f582b95f751416ee0ad05354f3268d98928443cee3b1d45bad",
             "leases.csv": "684defb4bfbf932ed107652efcee9b2c3a983f0462be908b8fe17ba214a224d9",
             "sites.csv": "519d83c49c0bc00a35fd5f05a3e6e1cad6c81cdad916630c92c16811cd37d1e2",
@@ -67,7 +75,7 @@ PINNED = {
             "events.csv": "c2774dbe7e200c6e95bd7ca6d6d0b81ade4ecc852732a2f230234bbfa134a834",
         },
         1: {
-            "timeseries.csv": "f18de11680439967b76cc2b522b182e67c0023c7de98029c721ed93c25ac28b1",
+            "timeseries.csv": "f5aa59d3864b65d58e5dcc186ca6438735d52d451d3033f0164d8584852daeb2",
             "agents.csv": "828a79c1f11900e3b1d7d19d8aeb077eeb72495d73611538934a1ddf54a1a75e",
             "leases.csv": "0561613310890e64ff2bf98f70ef24185b6bcc63f74f5fa66e084907b3eb1ca3",
             "sites.csv": "20444ce649659aac9432f10faa56a60bf969a42b9da553c1b0a0d096ef170d4d",

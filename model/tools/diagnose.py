@@ -546,10 +546,12 @@ AI_OVER_SECURED = "AI capacity secured above demand"
 
 
 def ai_over_secured(run: RunData) -> CheckResult:
-    """Days where ``ai_capacity_secured_mw`` exceeds ``ai_demand_mw`` by more than one block per hyperscaler.
+    """Days where ``ai_capacity_secured_mw`` exceeds demand by more than one block per hyperscaler.
 
     Hyperscalers buy in blocks of ``ai.min_block_mw``; rounding up leaves each at most one block above its need,
-    so a surplus above ``ai.min_block_mw`` x ``ai.hyperscalers`` is procurement overshooting demand.
+    so a surplus above ``ai.min_block_mw`` x ``ai.hyperscalers`` is procurement overshooting demand. Demand is
+    ``ai_demand_planned_mw`` where the run has it: secured capacity includes campuses queued for the demand at
+    the day they go live, which is what hyperscalers plan for (model/world/ai_ledger.py); else ``ai_demand_mw``.
 
     Args:
         run: The loaded run.
@@ -568,14 +570,15 @@ def ai_over_secured(run: RunData) -> CheckResult:
             "not measured (ai.min_block_mw or ai.hyperscalers absent from the resolved scenario)",
             threshold,
         )
+    ts = run.timeseries
+    demand = "ai_demand_planned_mw" if "ai_demand_planned_mw" in ts else "ai_demand_mw"
     threshold = (
-        f"ai_capacity_secured_mw - ai_demand_mw <= ai.min_block_mw x ai.hyperscalers = "
+        f"ai_capacity_secured_mw - {demand} <= ai.min_block_mw x ai.hyperscalers = "
         f"{float(ai['min_block_mw']):g} x {int(ai['hyperscalers'])} = {allowance:g} MW on every day"
     )
-    ts = run.timeseries
-    if missing := _missing(ts, ["date", "ai_capacity_secured_mw", "ai_demand_mw"]):
+    if missing := _missing(ts, ["date", "ai_capacity_secured_mw", demand]):
         return _absent(AI_OVER_SECURED, threshold, missing, "timeseries")
-    surplus = ts["ai_capacity_secured_mw"] - ts["ai_demand_mw"]
+    surplus = ts["ai_capacity_secured_mw"] - ts[demand]
     bad = surplus > allowance
     finite = np.flatnonzero(np.isfinite(surplus))
     worst = f"; largest {surplus[i]:,.1f} MW on {ts['date'][i]}" if (i := _argmax(surplus, finite)) is not None else ""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hashpivot.model.world import ai_ledger
 from hashpivot.model.world.metrics import hhi, market_cap_usd, nakamoto_coefficient, shares, valuation_per_mw
 from hashpivot.model.world.sites import Owner
 
@@ -57,6 +58,10 @@ COLUMNS = (
     "lease_mw_signed_total",
     "lease_rent_usd_per_kw_month_mean",
     "gpu_cloud_price_usd_per_kw_month_mean",
+    "ai_demand_mw",
+    "ai_demand_planned_mw",
+    "ai_capacity_secured_mw",
+    "ai_capacity_live_mw",
     "queue_mw_pending",
     "queue_wait_days_firm_ercot",
     "miner_cash_usd_total",
@@ -165,6 +170,7 @@ def daily_row(m) -> dict[str, float]:
     row.update(_revenue(m, states))
     row.update(_concentration(m, pivot))
     row.update(_leases_and_grid(m))
+    row.update(ai_ledger.totals(m))
     row.update(_power_prices(m))
     acc = m.accounts
     row.update(
