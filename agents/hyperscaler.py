@@ -62,6 +62,7 @@ class Hyperscaler(mesa.Agent):
         self.name = name
         self.demand_share = demand_share
         self.pipeline: list[PipelineEntry] = []
+        self.planned_day = 0  # the live date its last greenfield plan aimed at (``plan_greenfield``)
 
     # --- demand -----------------------------------------------------------------------------------------------
     def demand_mw(self, day: int) -> float:
@@ -123,7 +124,8 @@ class Hyperscaler(mesa.Agent):
         The target is demand at the date a campus requested today would go live (capped by the planning
         horizon), less everything already secured.
         """
-        gap = self.demand_mw(self.planning_day()) - self.committed_mw()
+        self.planned_day = self.planning_day()
+        gap = self.demand_mw(self.planned_day) - self.committed_mw()
         if gap >= self.model.config.ai.min_block_mw:
             self.go_greenfield(gap)
 

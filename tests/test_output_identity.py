@@ -67,7 +67,7 @@ PINNED = {
     "avx2": {
         "skip_columns": (),
         0: {
-            "timeseries.csv": "56de144d6942a259bb579a446ee012c7a3cb287552912db3222624dd8ae558d0",
+            "timeseries.csv": "da1cd26ef3f4d1aa2afb63454828046e25ea35a41d16ce1c57ec77c76c200b4d",
             "agents.csv": "14cfa49bbe0d53f582b95f751416ee0ad05354f3268d98928443cee3b1d45bad",
             "leases.csv": "684defb4bfbf932ed107652efcee9b2c3a983f0462be908b8fe17ba214a224d9",
             "sites.csv": "519d83c49c0bc00a35fd5f05a3e6e1cad6c81cdad916630c92c16811cd37d1e2",
@@ -75,7 +75,7 @@ PINNED = {
             "events.csv": "c2774dbe7e200c6e95bd7ca6d6d0b81ade4ecc852732a2f230234bbfa134a834",
         },
         1: {
-            "timeseries.csv": "f5aa59d3864b65d58e5dcc186ca6438735d52d451d3033f0164d8584852daeb2",
+            "timeseries.csv": "a003e1a3ba8db7f5e1d09b4f6a2630ae566fe6a4a00e885700d85ad3d478588d",
             "agents.csv": "828a79c1f11900e3b1d7d19d8aeb077eeb72495d73611538934a1ddf54a1a75e",
             "leases.csv": "0561613310890e64ff2bf98f70ef24185b6bcc63f74f5fa66e084907b3eb1ca3",
             "sites.csv": "20444ce649659aac9432f10faa56a60bf969a42b9da553c1b0a0d096ef170d4d",

@@ -51,36 +51,55 @@ class CapacityLedger:
         return sum(getattr(self, f.name) for f in fields(self) if f.name != "live_mw")
 
 
-def ledger_of(model: HashpivotModel, hs: Hyperscaler) -> CapacityLedger:
-    """Read ``hs``'s ledger from the lease book, the site book, the construction book and its pipeline."""
-    m, s = model, model.sites
-    leases = [x for x in m.leases.leases if x.hyperscaler == hs.unique_id and (x.end_day < 0 or x.end_day > m.day)]
-    owned = m.sites.owned_by(Owner.HYPERSCALER, hs.idx)
-    campus = owned[s.greenfield[owned]]
-    bought = owned[~s.greenfield[owned]]
+def ledgers(model: HashpivotModel) -> list[CapacityLedger]:
+    """Every hyperscaler's ledger, in ``model.hyperscalers`` order.
+
+    Read from the lease book, the site book, the construction book and their pipelines, in one pass over each.
+    """
+    m, s, n = model, model.sites, model.sites.n
+    hyperscalers = list(m.hyperscalers)
+    signed, in_service = m.leases.mw_by_hyperscaler([h.unique_id for h in hyperscalers], m.day)
+    theirs = s.owner_kind[:n] == Owner.HYPERSCALER
+    owner = np.where(theirs, s.owner[:n], 0)
+    k = max((h.idx for h in hyperscalers), default=-1) + 1
+
+    def by_owner(mask: np.ndarray, mw: np.ndarray) -> np.ndarray:
+        return np.bincount(owner[mask], weights=mw[:n][mask], minlength=k)
+
+    campus, bought = theirs & s.greenfield[:n], theirs & ~s.greenfield[:n]
+    live_campus, building = by_owner(campus, s.ai_mw), by_owner(campus, s.converting_mw)
+    live_bought, converting_bought = by_owner(bought, s.ai_mw), by_owner(bought, s.converting_mw)
     admitted = {b.request_id for b in m.construction.own_builds if b.request_id is not None}
-    in_service = float(sum(x.mw for x in leases if x.start_day >= 0))
-    return CapacityLedger(
-        leased_mw=float(sum(x.mw for x in leases)),
-        owned_mw=float(s.converting_mw[bought].sum() + s.ai_mw[bought].sum()),
-        bought_mw=m.site_market.convertible_mw_bought_by(hs.unique_id),
-        greenfield_live_mw=float(s.ai_mw[campus].sum()),
-        greenfield_building_mw=float(s.converting_mw[campus].sum()),
-        greenfield_queued_mw=float(sum(p.mw for p in hs.pipeline if p.request_id not in admitted)),
-        live_mw=in_service + float(s.ai_mw[bought].sum() + s.ai_mw[campus].sum()),
-    )
+    return [
+        CapacityLedger(
+            leased_mw=float(signed[i]),
+            owned_mw=float(converting_bought[h.idx] + live_bought[h.idx]),
+            bought_mw=m.site_market.convertible_mw_bought_by(h.unique_id),
+            greenfield_live_mw=float(live_campus[h.idx]),
+            greenfield_building_mw=float(building[h.idx]),
+            greenfield_queued_mw=float(sum(p.mw for p in h.pipeline if p.request_id not in admitted)),
+            live_mw=float(in_service[i] + live_bought[h.idx] + live_campus[h.idx]),
+        )
+        for i, h in enumerate(hyperscalers)
+    ]
+
+
+def ledger_of(model: HashpivotModel, hs: Hyperscaler) -> CapacityLedger:
+    """``hs``'s ledger (``ledgers``)."""
+    return ledgers(model)[list(model.hyperscalers).index(hs)]
 
 
 def totals(model: HashpivotModel) -> dict[str, float]:
     """The daily columns: AI demand (today's, and at each hyperscaler's planning date), secured and live MW.
 
-    ``ai_demand_planned_mw`` is the demand each hyperscaler plans its greenfield pipeline for: at the day a campus
-    requested today would go live (``Hyperscaler.planning_day``). Capacity secured for it is not over-ordering.
+    ``ai_demand_planned_mw`` is the demand each hyperscaler planned its greenfield pipeline for today: at the day
+    a campus requested today would go live (``Hyperscaler.planned_day``). Capacity secured for it is not
+    over-ordering.
     """
-    ledgers = [ledger_of(model, h) for h in model.hyperscalers]
+    hyperscalers, book = list(model.hyperscalers), ledgers(model)
     return {
-        "ai_demand_mw": float(sum(h.demand_mw(model.day) for h in model.hyperscalers)),
-        "ai_demand_planned_mw": float(sum(h.demand_mw(h.planning_day()) for h in model.hyperscalers)),
-        "ai_capacity_secured_mw": float(np.sum([x.secured_mw for x in ledgers])),
-        "ai_capacity_live_mw": float(np.sum([x.live_mw for x in ledgers])),
+        "ai_demand_mw": float(sum(h.demand_mw(model.day) for h in hyperscalers)),
+        "ai_demand_planned_mw": float(sum(h.demand_mw(h.planned_day) for h in hyperscalers)),
+        "ai_capacity_secured_mw": float(np.sum([x.secured_mw for x in book])),
+        "ai_capacity_live_mw": float(np.sum([x.live_mw for x in book])),
     }

@@ -45,6 +45,7 @@ class LeaseBook:
         ls = self.leases
         return {
             "miner": np.array([self.index_of[x.miner] for x in ls], dtype=np.int64),
+            "hyperscaler": np.array([x.hyperscaler for x in ls], dtype=np.int64),
             "mw": np.array([x.mw for x in ls]),
             "rent_mw_day": np.array([x.rent_usd_per_kw_month * 12_000.0 / 365.0 for x in ls]),
             "escalator": np.array([x.escalator_per_year for x in ls]),
@@ -55,6 +56,17 @@ class LeaseBook:
             "promised": np.array([x.promised_day for x in ls], dtype=np.int64),
             "penalty": np.array([x.late_penalty_usd_per_day for x in ls]),
         }
+
+    def mw_by_hyperscaler(self, uids, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """MW signed with each of ``uids`` and not ended, and of them in service on ``day`` (two arrays)."""
+        uids = np.asarray(uids, dtype=np.int64)
+        if not self.leases:
+            return np.zeros(uids.size), np.zeros(uids.size)
+        a = self._arrays = self._arrays or self._build()
+        signed = (a["end"] < 0) | (a["end"] > day)
+        live = signed & (a["start"] >= 0) & (a["start"] <= day)
+        which = a["hyperscaler"][:, None] == uids[None, :]
+        return (a["mw"] * signed) @ which, (a["mw"] * live) @ which
 
     def daily_flows(self, day: int) -> dict[str, np.ndarray]:
         """Per-miner gross revenue, cash received (net of prepaid share), opex and late penalties for ``day``.
