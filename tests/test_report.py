@@ -448,6 +448,10 @@ ENTRY_FIGURES = {
     "entry": ("mw_mining_capacity", "mw_hibernating", "mw_mining_queue_pending", "mw_entered_total", "miners_active"),
     "asic_market": ("asic_price_usd_per_th_new", "asic_price_usd_per_th_used", "used_asic_th_sold_total"),
 }
+NEWER_FIGURES = {  # figures whose columns came later (2026-12-02); checked like the entry figures
+    "network": ("network_hashrate_ehs", "difficulty", "hash_supply_elasticity"),
+    "ai_capacity": ("ai_demand_mw", "ai_demand_planned_mw", "ai_capacity_secured_mw", "ai_capacity_live_mw"),
+}
 ENTRY_ROWS = {  # key result -> its scale from the daily column (each is positive at the 400-day run's end)
     "mw_entered_total": 1.0,
     "miners_entered_total": 1.0,
@@ -458,7 +462,8 @@ ENTRY_ROWS = {  # key result -> its scale from the daily column (each is positiv
 
 
 def test_report_shows_entry_and_the_used_machine_market(work: Path, tmp_path: Path, monkeypatch):
-    """The "Entry and mining capacity" and "ASIC market" figures and the entry rows, from a 400-day baseline."""
+    """The "Entry and mining capacity", "ASIC market", network (with the hash supply's elasticity) and AI capacity
+    figures and the entry rows, from a 400-day baseline."""
     import csv
 
     from hashpivot.model.tools.report import figures as figures_module
@@ -480,7 +485,7 @@ def test_report_shows_entry_and_the_used_machine_market(work: Path, tmp_path: Pa
     text = (out / "report.md").read_text(encoding="utf-8")
     series = np.genfromtxt(run / "timeseries.csv", delimiter=",", names=True)
     assert series["mw_mining_capacity"][-1] > 0 and series["asic_price_usd_per_th_new"][-1] > 0
-    for name, columns in ENTRY_FIGURES.items():
+    for name, columns in {**ENTRY_FIGURES, **NEWER_FIGURES}.items():
         assert f"### {specs[name].title}" in text and (out / "figures" / f"{name}.png").stat().st_size > 1000
         # Every line the spec states is drawn, from its column, in the panel's unit.
         lines = {ln.get_label(): ln for ax in drawn[name].axes for ln in ax.get_lines()}

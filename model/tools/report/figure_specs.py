@@ -36,11 +36,14 @@ FIGURES = (
     FigureSpec(
         "network",
         "Network hashrate and difficulty",
-        "Network hashrate (what the miners' running fleets hash) and the difficulty set by "
-        "Bitcoin's retarget rule every 2,016 blocks.",
+        "Network hashrate (what the miners' running fleets hash), the difficulty set by Bitcoin's retarget rule "
+        "every 2,016 blocks, and the hash supply's elasticity to hashprice on each retarget period's first day "
+        "(above 1 each retarget overshoots the last and the difficulty cycle grows; ~0.16 observed at the April "
+        "2024 halving).",
         (
             Panel("hashrate, EH/s", (Line("network_hashrate_ehs", "network hashrate"),)),
             Panel("difficulty, T", (Line("difficulty", "difficulty", 1e-12),)),
+            Panel("elasticity", (Line("hash_supply_elasticity", "hash supply elasticity"),)),
         ),
     ),
     FigureSpec(
@@ -129,6 +132,25 @@ FIGURES = (
             Panel("leases signed", (Line("leases_signed_total", "leases"),)),
             Panel("MW signed", (Line("lease_mw_signed_total", "MW"),)),
             Panel("rent, USD/kW-month", (Line("lease_rent_usd_per_kw_month_mean", "mean rent"),)),
+        ),
+    ),
+    FigureSpec(
+        "ai_capacity",
+        "AI demand and secured capacity",
+        "Hyperscalers' AI demand today and at the live date of their last greenfield plan, the capacity they have "
+        "secured (leased, bought, greenfield live, building and queued, each MW once) and what is live. Secured "
+        "above planned demand is over-ordering: campuses that go live are ordered again (a known artefact, "
+        "README 'Limitations').",
+        (
+            Panel(
+                "AI capacity, GW",
+                (
+                    Line("ai_demand_mw", "demand today", 1e-3),
+                    Line("ai_demand_planned_mw", "demand at plan date", 1e-3),
+                    Line("ai_capacity_secured_mw", "secured", 1e-3),
+                    Line("ai_capacity_live_mw", "live", 1e-3),
+                ),
+            ),
         ),
     ),
     FigureSpec(
