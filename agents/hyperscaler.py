@@ -44,6 +44,8 @@ class PipelineEntry:
     request_id: int
     mw: float
     ready_day: int
+    region: int = -1
+    approved: bool = False  # admitted by the grid: a site of its own is being built
 
 
 class Hyperscaler(mesa.Agent):
@@ -63,6 +65,7 @@ class Hyperscaler(mesa.Agent):
         self.demand_share = demand_share
         self.pipeline: list[PipelineEntry] = []
         self.planned_day = 0  # the live date its last greenfield plan aimed at (``plan_greenfield``)
+        self.plan_made_day = -1  # the day it last planned its greenfield pipeline
 
     # --- demand -----------------------------------------------------------------------------------------------
     def demand_mw(self, day: int) -> float:
@@ -73,20 +76,24 @@ class Hyperscaler(mesa.Agent):
         return ai.addressable_share * spend / ai.usd_per_mw_year * self.demand_share
 
     def committed_mw(self, by_day: int | None = None) -> float:
-        """MW it has secured: signed leases, sites it owns or has bought, greenfield in the pipeline.
+        """MW it has secured: signed leases, sites it owns or has bought, live campuses, greenfield in the pipeline.
 
-        Greenfield counts only if expected to be live by ``by_day`` (all of it when ``by_day`` is None).
+        Greenfield in the pipeline (queued or building) counts only if expected to be live by ``by_day`` (all of
+        it when ``by_day`` is None). The same MW as its ledger's stages (model/world/ai_ledger.py): a campus
+        counts in the pipeline until it goes live, then as a live campus.
 
         Capacity is planned by delivery date: a campus still in the interconnection queue does not meet next
         year's demand, so near-term needs keep going to RFPs while the queue serves the long run.
         """
-        m = self.model
+        m, s = self.model, self.model.sites
         leased = m.leases.mw_for_hyperscaler(self.unique_id, m.day)
-        owned = m.sites.owned_by(Owner.HYPERSCALER, self.idx)
-        owned = owned[~m.sites.greenfield[owned]]
-        own = float(m.sites.converting_mw[owned].sum() + m.sites.ai_mw[owned].sum())
+        owned = s.owned_by(Owner.HYPERSCALER, self.idx)
+        campus = s.greenfield[owned]
+        bought = owned[~campus]
+        own = float(s.converting_mw[bought].sum() + s.ai_mw[bought].sum())
+        live_campus = float(s.ai_mw[owned[campus]].sum())
         greenfield = sum(p.mw for p in self.pipeline if by_day is None or p.ready_day <= by_day)
-        return leased + own + greenfield + m.site_market.convertible_mw_bought_by(self.unique_id)
+        return leased + own + live_campus + greenfield + m.site_market.convertible_mw_bought_by(self.unique_id)
 
     # --- procurement ------------------------------------------------------------------------------------------
     def procure(self) -> None:
@@ -124,10 +131,33 @@ class Hyperscaler(mesa.Agent):
         The target is demand at the date a campus requested today would go live (capped by the planning
         horizon), less everything already secured.
         """
-        self.planned_day = self.planning_day()
+        self.planned_day, self.plan_made_day = self.planning_day(), self.model.day
         gap = self.demand_mw(self.planned_day) - self.committed_mw()
         if gap >= self.model.config.ai.min_block_mw:
             self.go_greenfield(gap)
+        elif -gap > self.model.config.ai.min_block_mw:
+            self.withdraw_greenfield(-gap)
+
+    def withdraw_greenfield(self, surplus_mw: float) -> None:
+        """Withdraw queued campuses it no longer needs, the latest requested first, up to ``surplus_mw``.
+
+        Leases signed for a near-term gap while campuses wait in the queue, or a shorter wait that brings its
+        planning date (and so the demand it plans for) forward, leave more secured than planned. Campuses
+        already admitted are being built and stay.
+        """
+        m = self.model
+        left = surplus_mw
+        for p in reversed(self.pipeline):
+            if left <= 1e-9:
+                break
+            if p.approved:
+                continue
+            cut = m.grid.operators[p.region].queue.withdraw(p.request_id, left)
+            p.mw -= cut
+            left -= cut
+        self.pipeline = [p for p in self.pipeline if p.mw > 1e-9]
+        if surplus_mw - left > 0:
+            m.log_event(self, "withdraw", f"{surplus_mw - left:.0f} MW of queued greenfield withdrawn")
 
     def planning_day(self) -> int:
         """The day a campus requested today would go live (capped by the planning horizon): what it plans for."""
@@ -196,7 +226,7 @@ class Hyperscaler(mesa.Agent):
             region, wait = self.best_greenfield(block)
             req = m.grid.operators[region].request(self.unique_id, -1, block, firm=True, purpose=Purpose.GREENFIELD)
             ready = m.day + int(wait) + m.config.ai.greenfield_build_days
-            self.pipeline.append(PipelineEntry(request_id=req.id, mw=block, ready_day=ready))
+            self.pipeline.append(PipelineEntry(request_id=req.id, mw=block, ready_day=ready, region=region))
             remaining -= block
 
     def on_greenfield_approved(self, request_id: int, ready_day: int) -> None:
@@ -204,6 +234,7 @@ class Hyperscaler(mesa.Agent):
         for p in self.pipeline:
             if p.request_id == request_id:
                 p.ready_day = ready_day
+                p.approved = True
 
     def on_greenfield_live(self, request_id: int) -> None:
         """A campus is live: it leaves the pipeline (its MW now count as owned AI capacity)."""

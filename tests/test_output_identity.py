@@ -8,15 +8,15 @@ power-price shock (``grid.day_shock_persistence``) with the package versions pin
 expansion and upgrades on the NPV test, and the exit fixes of session 6 (persistent hour-of-day prices, sold
 sites vacated in weekly tranches, firms wound down without waiting for machines they gave up, damped hashrate
 trends in miners' forecasts, used-machine budgets that pay the installation), and load-driven power prices
-with tenant equipment bought at approval (2026-12-02; new daily price columns). Only a
+with tenant equipment bought at approval (2026-12-02; new daily price columns), and hyperscalers' procurement
+against their capacity ledger (2026-12-02). Only a
 change that is *meant* to change behaviour (a new mechanism, a fixed defect) may update them, and its commit
 says so.
 
 The digests depend on floating-point results, so they are pinned for the project's own set-up (the versions in
 ``constraints.txt``, which ``make setup`` installs, on Linux x86-64), and per CPU family (``_platform``); the
-test runs the installed command line, as a user would. The daily columns ``hash_supply_elasticity`` and
-``ai_demand_mw``, ``ai_demand_planned_mw``, ``ai_capacity_secured_mw``, ``ai_capacity_live_mw`` (2026-12-02)
-were added without changing any other byte; the older pins leave them out.
+test runs the installed command line, as a user would. Pins for both families can be retaken on one AVX-512
+machine: ``scripts/pin_digests.py``.
 """
 
 from __future__ import annotations
@@ -31,56 +31,47 @@ import pytest
 TABLES = ("timeseries.csv", "agents.csv", "leases.csv", "sites.csv", "sales.csv", "events.csv")
 
 PINNED = {
-    # Taken on the machines the project was built on until 2026-12-02, where CI held them (commit bee544a), and
-    # before the daily columns ``hash_supply_elasticity`` and the AI ledger's were added: the timeseries digest is
-    # of the file without them (measuring them changes no other byte: tests/test_supply_response.py, and the
-    # comparison in the commit that added the ledger).
+    # Both taken 2026-12-02 on an Intel Xeon with AVX-512 by scripts/pin_digests.py, after hyperscalers began to
+    # count live campuses as secured and to withdraw queued campuses they no longer need (issue "AI demand and
+    # grid prices", item 1). The "avx2" set is the same machine with numpy's AVX-512 kernels switched off
+    # (``NPY_DISABLE_CPU_FEATURES``): that setting reproduced, byte for byte, the earlier pins taken on an AMD EPYC
+    # without AVX-512, so the family difference is numpy's SIMD dispatch (measured, no longer only inferred).
     "avx512": {
-        "skip_columns": (
-            "hash_supply_elasticity",
-            "ai_demand_mw",
-            "ai_demand_planned_mw",
-            "ai_capacity_secured_mw",
-            "ai_capacity_live_mw",
-        ),
+        "skip_columns": (),
         0: {
-            "timeseries.csv": "d705331dd76da086d8838556350561dbc491a930af56ad789a92eb77a684fff5",
+            "timeseries.csv": "cf3a3acb98e705a581a1a57112e5c4ee87ed2b26bf92d00aa41a8e27f898ba5d",
             "agents.csv": "241b432e0271d34673dda73f3687bd3d6a09ab22610ad7f61a7849f3c678067d",
             "leases.csv": "e721c2e4c58b86193544327841c58f285633c6206f73617adcc224221db949ff",
-            "sites.csv": "2b41d450d098895771c95e2364a1312f7493c911398a74ce2510af757edbe043",
-            "sales.csv": "c6a8c965070912bf22bb83f808df2232913489091bf53a61003d3b8551fe8821",
-            "events.csv": "c2774dbe7e200c6e95bd7ca6d6d0b81ade4ecc852732a2f230234bbfa134a834",
+            "sites.csv": "911ac656ad5e4c679e4dd97c454a052fcbb993fee5d85f9fed356b8c1602a96f",
+            "sales.csv": "22cec468bbd55cd3482be9dce8bea920130ca37fc5d58ea3ddc4ae3a6914dc77",
+            "events.csv": "e02c7ab27ae5080a44e0bd2812b0d219c1f42e51f5bc896053f1ec36252a38c7",
         },
         1: {
-            "timeseries.csv": "145d0edabe0da6e67ae65779dbd8b11d21da21f9824d4364a71130895b8aec1c",
+            "timeseries.csv": "6ef72685c68a4015c4662b5622494ee5a593991a60ebf04afca90af1744b291a",
             "agents.csv": "912316218521bf0b21cf411b860a45c004763e10ffe79ecad1df09a3928c5380",
             "leases.csv": "50b373d318f75a68e8681623adf693970be8b1def2bea2913ac03fe8a7ffd98f",
-            "sites.csv": "9bf555fd8668c3e522b099bbd304711e6b99034049fc875209ab8f582689274b",
-            "sales.csv": "f9789c24adcd25d9187b9971185a46604f07e91194674eff1bef2b1f2b14ac4c",
-            "events.csv": "310109552a5b31a8de3aa8ec29bd7d8162ea60b6794c7f00ab3f622590dacae5",
+            "sites.csv": "657d9bd2914914c6d17c8ef124814cf7faa910e364530c60d11bfee2806aea0c",
+            "sales.csv": "4c30ae3dfbe8865f3e8e786ea0a674538f7e4ae4bb7c112e3516e2be6ae2e4fd",
+            "events.csv": "62039520ed6ed504b43389a2265d57f67b4cd87b2de7838b77747d4535861683",
         },
     },
-    # Taken 2026-12-02 on an AMD EPYC without AVX-512 (numpy's SIMD level X86_V3). There, bee544a did not give the
-    # digests above with the same package versions (constraints.txt): every table but events.csv differed. The
-    # likeliest cause is numpy's vectorised exp and log, which take other code paths without AVX-512 (inferred,
-    # not proven: the earlier machines' CPU was not recorded). A third platform may need its own pins.
     "avx2": {
         "skip_columns": (),
         0: {
-            "timeseries.csv": "da1cd26ef3f4d1aa2afb63454828046e25ea35a41d16ce1c57ec77c76c200b4d",
+            "timeseries.csv": "af0e7b19d662e119cb8dfb1841eb3db20717a2e2be58066d3c73592f7c35305f",
             "agents.csv": "14cfa49bbe0d53f582b95f751416ee0ad05354f3268d98928443cee3b1d45bad",
             "leases.csv": "684defb4bfbf932ed107652efcee9b2c3a983f0462be908b8fe17ba214a224d9",
-            "sites.csv": "519d83c49c0bc00a35fd5f05a3e6e1cad6c81cdad916630c92c16811cd37d1e2",
-            "sales.csv": "724df886f1c0ca395f0016ce3188a0b1b370215bf8e2285ba6aae81527dfbb85",
-            "events.csv": "c2774dbe7e200c6e95bd7ca6d6d0b81ade4ecc852732a2f230234bbfa134a834",
+            "sites.csv": "3f90fbced7aaf3b1d2a6fa8920ca10dc40870c208c4a558c1cc7bca3c7477cf5",
+            "sales.csv": "b9d6cfc2e5013ca0cc0b2a6159f7670f666c912c7f71bfe696491513f278b482",
+            "events.csv": "e02c7ab27ae5080a44e0bd2812b0d219c1f42e51f5bc896053f1ec36252a38c7",
         },
         1: {
-            "timeseries.csv": "a003e1a3ba8db7f5e1d09b4f6a2630ae566fe6a4a00e885700d85ad3d478588d",
+            "timeseries.csv": "983f09858728d6082174acc6683a16f8d8e1e01cb85d9b7a0ae3c9e4ef4a91e6",
             "agents.csv": "828a79c1f11900e3b1d7d19d8aeb077eeb72495d73611538934a1ddf54a1a75e",
             "leases.csv": "0561613310890e64ff2bf98f70ef24185b6bcc63f74f5fa66e084907b3eb1ca3",
-            "sites.csv": "20444ce649659aac9432f10faa56a60bf969a42b9da553c1b0a0d096ef170d4d",
-            "sales.csv": "56799293f83a29c574fb23609a002fc770db5969d723d9eff0316aafafc1ac3d",
-            "events.csv": "310109552a5b31a8de3aa8ec29bd7d8162ea60b6794c7f00ab3f622590dacae5",
+            "sites.csv": "654b14848c1aeedea6d1daa2f1d4aa6dd1247e880ce2d954cf1669a7ad542ec5",
+            "sales.csv": "2d241a59b43ff44b572473c2cc9b12d0e7ea882d68dcc5a0a70ac6e40fce02e1",
+            "events.csv": "62039520ed6ed504b43389a2265d57f67b4cd87b2de7838b77747d4535861683",
         },
     },
 }
@@ -91,7 +82,8 @@ def _platform() -> str:
     """Which set of pins applies: numpy's vectorised math differs in the last bit with and without AVX-512."""
     from numpy._core._multiarray_umath import __cpu_features__
 
-    return "avx512" if __cpu_features__.get("AVX512F") else "avx2"
+    # X86_V4 is numpy 2.5's AVX-512 group; it reads False when NPY_DISABLE_CPU_FEATURES switches the group off.
+    return "avx512" if __cpu_features__.get("X86_V4", __cpu_features__.get("AVX512F")) else "avx2"
 
 
 def _without(raw: bytes, columns: tuple[str, ...]) -> bytes:

@@ -55,10 +55,10 @@ class InterconnectionQueue:
     headroom_mw: float
     study_capacity_mw_per_day: float
     study_free_day: float = 0.0
-    pending: list[Request] = field(default_factory=list)  # changed only by ``submit`` and ``admit``
+    pending: list[Request] = field(default_factory=list)  # changed only by ``submit``, ``admit``, ``withdraw``
     version: int = field(
         default=0, compare=False
-    )  # bumped by ``submit`` and ``admit`` (see ``Grid.expected_waits_days``)
+    )  # bumped by ``submit``, ``admit`` and ``withdraw`` (see ``Grid.expected_waits_days``)
     # (MW, headroom MW, first study end) over ``pending``: asked ~45 times a day per region, changed rarely.
     _sums: tuple[float, float, float] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -88,6 +88,26 @@ class InterconnectionQueue:
             self.pending, self._sums = waiting, None
             self.version += 1
         return approved
+
+    def withdraw(self, request_id: int, mw: float) -> float:
+        """Withdraw up to ``mw`` of a pending request (all of it removes it); return the MW withdrawn.
+
+        Queue attrition is the norm: most requested load never connects (LBNL, "Queued Up", 2024 edition). The
+        study time already spent stays spent (``study_free_day`` is not moved back).
+        """
+        for i, req in enumerate(self.pending):
+            if req.id != request_id:
+                continue
+            cut = min(mw, req.mw)
+            if cut >= req.mw - 1e-9:
+                del self.pending[i]
+            else:
+                req.headroom_mw *= (req.mw - cut) / req.mw
+                req.mw -= cut
+            self._sums = None
+            self.version += 1
+            return cut
+        return 0.0
 
     def pending_mw(self) -> float:
         """MW waiting for a study or for headroom."""

@@ -3,7 +3,11 @@
 * every site's MW are in exactly one state, none negative (``SiteBook.check``);
 * each miner's cash moved only by booked flows (``Accounts.check``);
 * no MW is leased twice: leases in force fit in the MW converting or in AI service at their site;
-* the network hashrate is positive and finite.
+* the network hashrate is positive and finite;
+* no hyperscaler keeps queued greenfield it does not need: on the day it plans its pipeline, secured capacity
+  exceeds the demand it plans for (at ``Hyperscaler.planned_day``) by at most one procurement block
+  (``ai.min_block_mw``), unless what is left over is admitted or live and cannot be withdrawn. (Between plans,
+  site purchases and RFPs run outside a procurement round may add to it until the next plan.)
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from hashpivot.model.world.ai_ledger import ledgers
 
 if TYPE_CHECKING:
     from hashpivot.model.simulation import HashpivotModel
@@ -29,6 +35,21 @@ def check(model: HashpivotModel) -> None:
     if np.any(leased > held + 1e-6):
         i = int(np.argmax(leased - held))
         raise AssertionError(f"site {i}: {leased[i]:.3f} MW under lease but only {held[i]:.3f} MW converting/AI")
+    _check_ai_surplus(model)
     h = model.recorder.last("network_hashrate_ehs")
     if not (np.isfinite(h) and h > 0):
         raise AssertionError(f"network hashrate {h} is not positive and finite")
+
+
+def _check_ai_surplus(model: HashpivotModel) -> None:
+    """Secured AI capacity above planned demand by more than a block is withdrawn while any of it is queued."""
+    block = model.config.ai.min_block_mw
+    for hs, ledger in zip(model.hyperscalers, ledgers(model), strict=True):
+        if hs.plan_made_day != model.day:
+            continue
+        surplus = ledger.secured_mw - hs.demand_mw(hs.planned_day)
+        if min(surplus - block, ledger.greenfield_queued_mw) > 1e-6:
+            raise AssertionError(
+                f"{hs.name}: {surplus:.1f} MW secured above planned demand with "
+                f"{ledger.greenfield_queued_mw:.1f} MW of greenfield still queued"
+            )
