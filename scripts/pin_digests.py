@@ -24,6 +24,7 @@ FAMILIES = {"avx512": {}, "avx2": {"NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_IC
 
 
 def main() -> None:
+    """Run both families and print their pins."""
     from numpy._core._multiarray_umath import __cpu_features__
 
     if not __cpu_features__.get("X86_V4", __cpu_features__.get("AVX512F")):
