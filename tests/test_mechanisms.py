@@ -190,6 +190,19 @@ def test_expected_wait_grows_with_the_queue():
     assert q.expected_wait_days(100, True, 0, 60, 1.0, 0.8) > before
 
 
+def test_a_withdrawn_request_frees_the_queue_for_those_behind_it():
+    q = InterconnectionQueue(headroom_mw=100.0, study_capacity_mw_per_day=5.0)
+    first = q.submit(_req(1, 100, True, 100.0), day=0, study_days=60)
+    q.submit(_req(2, 100, True, 100.0), day=0, study_days=60)
+    waiting = q.expected_wait_days(100, True, 0, 60, 1.0, 0.8)
+    assert q.withdraw(first.id, 40.0) == 40.0  # part of it: its headroom need shrinks in proportion
+    assert (first.mw, first.headroom_mw) == (60.0, 60.0)
+    assert q.withdraw(first.id, 1e9) == 60.0  # the rest removes it
+    assert q.pending_mw() == 100.0 and first not in q.pending
+    assert q.expected_wait_days(100, True, 0, 60, 1.0, 0.8) < waiting
+    assert q.withdraw(first.id, 10.0) == 0.0  # gone: nothing more to withdraw
+
+
 # --- concentration ---------------------------------------------------------------------------------------
 def test_hhi_and_nakamoto_coefficient():
     assert hhi(np.array([1.0, 1.0, 1.0, 1.0])) == pytest.approx(0.25)

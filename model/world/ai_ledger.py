@@ -10,12 +10,12 @@ Stages, in the order capacity moves through them:
 * ``owned_mw``: energised sites it bought from miners and converts or runs itself, and ``bought_mw``: sites
   bought and still being vacated by their seller.
 
-The ledger only reads the books. ``Hyperscaler.committed_mw``, which procurement plans against, still leaves out
-``greenfield_live_mw`` (a live campus drops out of the pipeline and its site is not counted as owned), so a
-campus that goes live reopens its gap and is ordered again: the daily columns ``ai_demand_mw``,
-``ai_capacity_secured_mw`` and ``ai_capacity_live_mw`` built from this ledger show by how much (``hashpivot
-diagnose``, "AI capacity secured above demand"). Planning against the ledger is the fix (issue "AI demand and
-grid prices that close the loop", item 1).
+The ledger only reads the books. Procurement plans against the same MW: ``Hyperscaler.committed_mw`` counts
+every stage (a campus in the pipeline until it goes live, then as a live campus), and a hyperscaler withdraws
+queued campuses that leave it more than one block above the demand it plans for (``withdraw_greenfield``;
+checked by ``model/world/invariants.py``). The daily columns ``ai_demand_mw``, ``ai_demand_planned_mw``,
+``ai_capacity_secured_mw`` and ``ai_capacity_live_mw`` come from this ledger; ``hashpivot diagnose`` flags
+days where secured capacity exceeds planned demand by more than a block per hyperscaler.
 """
 
 from __future__ import annotations

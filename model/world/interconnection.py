@@ -92,8 +92,9 @@ class InterconnectionQueue:
     def withdraw(self, request_id: int, mw: float) -> float:
         """Withdraw up to ``mw`` of a pending request (all of it removes it); return the MW withdrawn.
 
-        Queue attrition is the norm: most requested load never connects (LBNL, "Queued Up", 2024 edition). The
-        study time already spent stays spent (``study_free_day`` is not moved back).
+        An assumption: withdrawing costs nothing beyond the study time already spent (``study_free_day`` is not
+        moved back). For generation most queued requests are withdrawn (LBNL, "Queued Up"); calibration.md has
+        no large-load queue data.
         """
         for i, req in enumerate(self.pending):
             if req.id != request_id:

@@ -139,8 +139,8 @@ FIGURES = (
         "AI demand and secured capacity",
         "Hyperscalers' AI demand today and at the live date of their last greenfield plan, the capacity they have "
         "secured (leased, bought, greenfield live, building and queued, each MW once) and what is live. Secured "
-        "above planned demand is over-ordering: campuses that go live are ordered again (a known artefact, "
-        "README 'Limitations').",
+        "capacity above planned demand by more than a block per hyperscaler would be over-ordering "
+        "(hashpivot diagnose checks it).",
         (
             Panel(
                 "AI capacity, GW",
