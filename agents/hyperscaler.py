@@ -26,7 +26,7 @@ from hashpivot.model.markets.leasing import (
     effective_capex_usd_per_mw,
     hyperscaler_reservation_rent,
 )
-from hashpivot.model.world import finance
+from hashpivot.model.world import finance, invariants
 from hashpivot.model.world.interconnection import Purpose
 from hashpivot.model.world.sites import Owner
 
@@ -65,7 +65,6 @@ class Hyperscaler(mesa.Agent):
         self.demand_share = demand_share
         self.pipeline: list[PipelineEntry] = []
         self.planned_day = 0  # the live date its last greenfield plan aimed at (``plan_greenfield``)
-        self.plan_made_day = -1  # the day it last planned its greenfield pipeline
 
     # --- demand -----------------------------------------------------------------------------------------------
     def demand_mw(self, day: int) -> float:
@@ -131,12 +130,14 @@ class Hyperscaler(mesa.Agent):
         The target is demand at the date a campus requested today would go live (capped by the planning
         horizon), less everything already secured.
         """
-        self.planned_day, self.plan_made_day = self.planning_day(), self.model.day
+        self.planned_day = self.planning_day()
         gap = self.demand_mw(self.planned_day) - self.committed_mw()
         if gap >= self.model.config.ai.min_block_mw:
             self.go_greenfield(gap)
         elif -gap > self.model.config.ai.min_block_mw:
             self.withdraw_greenfield(-gap)
+        if self.model.check_invariants:
+            invariants.check_ai_surplus(self.model, self)
 
     def withdraw_greenfield(self, surplus_mw: float) -> None:
         """Withdraw queued campuses it no longer needs, the latest requested first, up to ``surplus_mw``.

@@ -244,9 +244,12 @@ class HashpivotModel(mesa.Model):
                 self.ev_usd[m.idx] = m.enterprise_value_usd()
 
     def hyperscalers_procure(self) -> None:
-        """On procurement days hyperscalers run their RFP rounds, in random order."""
+        """On procurement days hyperscalers run their RFP rounds, in random order; bidders learn if none comes."""
         if self.day % self.config.ai.rfp_interval_days == 0:
+            rounds = self.lease_market.rounds
             self.hyperscalers.shuffle_do("procure")
+            if self.lease_market.rounds == rounds:
+                self.lease_market.observe_no_rfp()
 
     def on_interconnection_approved(self, req: Request) -> None:
         """The grid admitted a request: conversions may start, greenfield campuses begin construction."""

@@ -30,7 +30,9 @@ class LeaseMarket:
     def __init__(self, model: HashpivotModel):
         self.model = model
         self.win_rate = LEASE_WIN_RATE_PRIOR
-        """Awarded over bid MW, learned from RFP rounds."""
+        """Awarded over bid MW, learned from RFP rounds (and from procurement days with none)."""
+        self.rounds = 0
+        """RFP rounds run so far."""
         # Asked by every deciding firm; keyed on (day, number of leases): a lease's kind, rent, sign day and
         # miner are fixed at signing, and leases are only ever appended.
         self._rents: dict[tuple, float] = {}
@@ -61,9 +63,18 @@ class LeaseMarket:
 
     def observe_rfp(self, bid_mw: float, awarded_mw: float) -> None:
         """Bidders learn their chance of winning a lease from each round's fill ratio (market evidence)."""
+        self.rounds += 1
         if bid_mw > 0:
             rate = min(1.0, awarded_mw / bid_mw)
             self.win_rate += LEASE_WIN_RATE_MEMORY * (rate - self.win_rate)
+
+    def observe_no_rfp(self) -> None:
+        """A procurement day without any RFP is a round nobody could win: the learned win rate decays towards 0.
+
+        Without this a bidder would keep its prior (0.5) forever in a world with no AI demand, and firms would
+        turn hybrid for tenants who never come (issue "AI demand and grid prices", item 4).
+        """
+        self.win_rate += LEASE_WIN_RATE_MEMORY * (0.0 - self.win_rate)
 
     def has_contracts(self, miner_uid: int) -> bool:
         """True if the miner has signed any AI contract that has not ended."""

@@ -4,10 +4,11 @@
 * each miner's cash moved only by booked flows (``Accounts.check``);
 * no MW is leased twice: leases in force fit in the MW converting or in AI service at their site;
 * the network hashrate is positive and finite;
-* no hyperscaler keeps queued greenfield it does not need: on the day it plans its pipeline, secured capacity
+* no hyperscaler keeps queued greenfield it does not need: when it has planned its pipeline, secured capacity
   exceeds the demand it plans for (at ``Hyperscaler.planned_day``) by at most one procurement block
-  (``ai.min_block_mw``), unless what is left over is admitted or live and cannot be withdrawn. (Between plans,
-  site purchases and RFPs run outside a procurement round may add to it until the next plan.)
+  (``ai.min_block_mw``), unless what is left over is admitted or live and cannot be withdrawn. Checked at the
+  end of each plan (``check_ai_surplus``, called by ``Hyperscaler.plan_greenfield`` in runs that check
+  invariants): between plans, site purchases and RFPs add to it until the next plan.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hashpivot.model.world.ai_ledger import ledgers
+from hashpivot.model.world.ai_ledger import ledger_of
 
 if TYPE_CHECKING:
+    from hashpivot.agents.hyperscaler import Hyperscaler
     from hashpivot.model.simulation import HashpivotModel
 
 
@@ -35,21 +37,21 @@ def check(model: HashpivotModel) -> None:
     if np.any(leased > held + 1e-6):
         i = int(np.argmax(leased - held))
         raise AssertionError(f"site {i}: {leased[i]:.3f} MW under lease but only {held[i]:.3f} MW converting/AI")
-    _check_ai_surplus(model)
     h = model.recorder.last("network_hashrate_ehs")
     if not (np.isfinite(h) and h > 0):
         raise AssertionError(f"network hashrate {h} is not positive and finite")
 
 
-def _check_ai_surplus(model: HashpivotModel) -> None:
-    """Secured AI capacity above planned demand by more than a block is withdrawn while any of it is queued."""
+def check_ai_surplus(model: HashpivotModel, hs: Hyperscaler) -> None:
+    """``hs`` has just planned: secured AI capacity above planned demand by more than a block is not queued.
+
+    Read from its ledger (model/world/ai_ledger.py), not from ``Hyperscaler.committed_mw`` that planned it.
+    """
     block = model.config.ai.min_block_mw
-    for hs, ledger in zip(model.hyperscalers, ledgers(model), strict=True):
-        if hs.plan_made_day != model.day:
-            continue
-        surplus = ledger.secured_mw - hs.demand_mw(hs.planned_day)
-        if min(surplus - block, ledger.greenfield_queued_mw) > 1e-6:
-            raise AssertionError(
-                f"{hs.name}: {surplus:.1f} MW secured above planned demand with "
-                f"{ledger.greenfield_queued_mw:.1f} MW of greenfield still queued"
-            )
+    ledger = ledger_of(model, hs)
+    surplus = ledger.secured_mw - hs.demand_mw(hs.planned_day)
+    if min(surplus - block, ledger.greenfield_queued_mw) > 1e-6:
+        raise AssertionError(
+            f"{hs.name}: {surplus:.1f} MW secured above planned demand with "
+            f"{ledger.greenfield_queued_mw:.1f} MW of greenfield still queued"
+        )
