@@ -26,7 +26,7 @@ from hashpivot.model.markets.leasing import (
     effective_capex_usd_per_mw,
     hyperscaler_reservation_rent,
 )
-from hashpivot.model.world import finance, invariants
+from hashpivot.model.world import finance
 from hashpivot.model.world.interconnection import Purpose
 from hashpivot.model.world.sites import Owner
 
@@ -136,8 +136,6 @@ class Hyperscaler(mesa.Agent):
             self.go_greenfield(gap)
         elif -gap > self.model.config.ai.min_block_mw:
             self.withdraw_greenfield(-gap)
-        if self.model.check_invariants:
-            invariants.check_ai_surplus(self.model, self)
 
     def withdraw_greenfield(self, surplus_mw: float) -> None:
         """Withdraw queued campuses it no longer needs, the latest requested first, up to ``surplus_mw``.

@@ -250,6 +250,9 @@ class HashpivotModel(mesa.Model):
             self.hyperscalers.shuffle_do("procure")
             if self.lease_market.rounds == rounds:
                 self.lease_market.observe_no_rfp()
+            if self.check_invariants:  # right after the plans: later site purchases today may add to the surplus
+                for hs in self.hyperscalers:
+                    invariants.check_ai_surplus(self, hs)
 
     def on_interconnection_approved(self, req: Request) -> None:
         """The grid admitted a request: conversions may start, greenfield campuses begin construction."""

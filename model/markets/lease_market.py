@@ -65,8 +65,7 @@ class LeaseMarket:
         """Bidders learn their chance of winning a lease from each round's fill ratio (market evidence)."""
         self.rounds += 1
         if bid_mw > 0:
-            rate = min(1.0, awarded_mw / bid_mw)
-            self.win_rate += LEASE_WIN_RATE_MEMORY * (rate - self.win_rate)
+            self._learn(min(1.0, awarded_mw / bid_mw))
 
     def observe_no_rfp(self) -> None:
         """A procurement day without any RFP is a round nobody could win: the learned win rate decays towards 0.
@@ -74,7 +73,11 @@ class LeaseMarket:
         Without this a bidder would keep its prior (0.5) forever in a world with no AI demand, and firms would
         turn hybrid for tenants who never come (issue "AI demand and grid prices", item 4).
         """
-        self.win_rate += LEASE_WIN_RATE_MEMORY * (0.0 - self.win_rate)
+        self._learn(0.0)
+
+    def _learn(self, fill: float) -> None:
+        """Exponential smoothing of the win rate towards one round's fill ratio."""
+        self.win_rate += LEASE_WIN_RATE_MEMORY * (fill - self.win_rate)
 
     def has_contracts(self, miner_uid: int) -> bool:
         """True if the miner has signed any AI contract that has not ended."""

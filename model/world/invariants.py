@@ -7,8 +7,8 @@
 * no hyperscaler keeps queued greenfield it does not need: when it has planned its pipeline, secured capacity
   exceeds the demand it plans for (at ``Hyperscaler.planned_day``) by at most one procurement block
   (``ai.min_block_mw``), unless what is left over is admitted or live and cannot be withdrawn. Checked at the
-  end of each plan (``check_ai_surplus``, called by ``Hyperscaler.plan_greenfield`` in runs that check
-  invariants): between plans, site purchases and RFPs add to it until the next plan.
+  end of each procurement day (``check_ai_surplus``, called by ``HashpivotModel.hyperscalers_procure`` in
+  runs that check invariants): between plans, site purchases and RFPs add to it until the next plan.
 """
 
 from __future__ import annotations
