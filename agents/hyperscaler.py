@@ -26,6 +26,7 @@ from hashpivot.model.markets.leasing import (
     effective_capex_usd_per_mw,
     hyperscaler_reservation_rent,
 )
+from hashpivot.model.markets.renewal import RenewalOffer
 from hashpivot.model.world import finance
 from hashpivot.model.world.interconnection import Purpose
 from hashpivot.model.world.sites import Owner
@@ -183,6 +184,20 @@ class Hyperscaler(mesa.Agent):
         r = int(np.argmax(score))
         return r, float(waits[r])
 
+    def quote_rent_usd_per_kw_month(self, kind: ContractKind) -> float | None:
+        """What it would pay now for a standard block, or None if it has no gap to fill a build-time ahead.
+
+        The reservation rent for ``min_block_mw`` at a site with full access, firm and with a sound landlord,
+        ready after the conversion build: the going rent when no contract has been signed for a year
+        (``LeaseMarket``). With no gap it would sign nothing at any rent, so it quotes nothing.
+        """
+        m, ai = self.model, self.model.config.ai
+        terms = ai.gpu_cloud if kind == ContractKind.GPU_CLOUD else ai.colocation
+        near_day = m.day + terms.build_days
+        if self.demand_mw(near_day) - self.committed_mw(by_day=near_day) < ai.min_block_mw:
+            return None
+        return self._reservation_rent(kind, ai.min_block_mw, terms.build_days, preference=1.0)
+
     def reservation_rent(self, bid, kind: ContractKind) -> float:
         """Its most acceptable rent at ``bid``'s site: greenfield cost and saved queue time, times preference.
 
@@ -190,16 +205,40 @@ class Hyperscaler(mesa.Agent):
         SF-8), firmness (large-load rules, unless mining on site can be shed) and counterparty credit
         (leverage of the landlord).
         """
+        preference = self.site_preference(bid.site, bid.mw, bid.keeps_flexible_load, bid.miner)
+        return self._reservation_rent(kind, bid.mw, bid.ready_day - self.model.day, preference)
+
+    def renewal_offer(self, lease) -> RenewalOffer | None:
+        """At ``lease``'s term end: the MW it still needs there and the most it would pay (renewal.py).
+
+        It needs the MW if its demand a conversion build-time ahead still exceeds what it has secured without
+        them; the site is live, so renewing saves the whole greenfield wait and build.
+        """
         m, ai = self.model, self.model.config.ai
-        terms = ai.gpu_cloud if kind == ContractKind.GPU_CLOUD else ai.colocation
-        _, wait = self.best_greenfield(bid.mw)
-        days_saved = min(wait + ai.greenfield_build_days, ai.planning_horizon_days) - (bid.ready_day - m.day)
-        region = m.sites.region[bid.site]
+        near_day = m.day + ai.colocation.build_days
+        need = self.demand_mw(near_day) - self.committed_mw(by_day=near_day)
+        mw = min(lease.mw, need)
+        if mw < ai.min_block_mw:
+            return None
+        s = m.sites
+        keeps_flexible = bool(s.machine_mw[lease.site] > 0.25 * mw)
+        preference = self.site_preference(lease.site, mw, keeps_flexible, lease.miner)
+        return RenewalOffer(float(mw), self._reservation_rent(lease.kind, mw, 0.0, preference))
+
+    def site_preference(self, site: int, mw: float, keeps_flexible_load: bool, miner_uid: int) -> float:
+        """Region (non-US discounted by missing access, SF-8) x firmness x the landlord's credit, in [0, 1]."""
+        m, ai = self.model, self.model.config.ai
+        region = m.sites.region[site]
         access = m.regions.column("hyperscaler_access")[region]
-        go = m.grid.operators[region]
-        firm = 1.0 - go.firmness_discount(bid.mw, bid.keeps_flexible_load)
-        preference = (1.0 - ai.us_preference * (1.0 - access)) * firm
-        preference *= self.counterparty_factor(bid.miner)
+        firm = 1.0 - m.grid.operators[region].firmness_discount(mw, keeps_flexible_load)
+        return (1.0 - ai.us_preference * (1.0 - access)) * firm * self.counterparty_factor(miner_uid)
+
+    def _reservation_rent(self, kind: ContractKind, mw: float, ready_in_days: float, preference: float) -> float:
+        """Greenfield cost plus the value of the queue and build time a site ready in ``ready_in_days`` saves."""
+        ai = self.model.config.ai
+        terms = ai.gpu_cloud if kind == ContractKind.GPU_CLOUD else ai.colocation
+        _, wait = self.best_greenfield(mw)
+        days_saved = min(wait + ai.greenfield_build_days, ai.planning_horizon_days) - ready_in_days
         own_capex = ai.greenfield_capex_usd_per_mw + effective_capex_usd_per_mw(
             terms, ai.rate_hyperscaler, conversion=False
         )

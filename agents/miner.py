@@ -372,6 +372,20 @@ class Miner(FleetDecisions, mesa.Agent):
             bids.append(Bid(rfp.id, self.unique_id, int(site), float(mw), ask, ready, bool(keeps_flexible)))
         return bids
 
+    def renewal_ask(self, lease) -> float:
+        """The least rent it accepts to renew ``lease`` at term end (model/markets/renewal.py).
+
+        As in ``bid``, but for MW already converted: the capex is only what the new term needs (the GPUs of a
+        GPU-cloud contract; nothing for colocation, whose shell stands), and the mining given up is what the
+        site would earn with the MW back.
+        """
+        m, sc = self.model, self.model.config
+        terms = sc.ai.gpu_cloud if lease.kind == ContractKind.GPU_CLOUD else sc.ai.colocation
+        rate = sc.finance.rate_gpu_cloud if lease.kind == ContractKind.GPU_CLOUD else sc.finance.rate_contracted
+        capex_net = effective_capex_usd_per_mw(terms, rate, conversion=False)
+        foregone = m.valuations.site_own_npv_per_mw(int(lease.site))
+        return miner_reservation_rent(capex_net, rate, terms.term_years, terms.margin, foregone)
+
     def leave_mining(self) -> None:
         """Exit: put every site up for sale, as a going concern; give up every other machine.
 

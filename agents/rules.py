@@ -89,12 +89,18 @@ def npv_rule(v: StrategyView) -> StrategyChoice:
     best = max(STRATEGIES, key=lambda s: (values[s], -STRATEGIES.index(s)))
     if v.has_contracts and best == "hold":
         return StrategyChoice("hybrid", values, "contracts signed: stays hybrid")
-    current_value = values.get(v.current, float("-inf"))
+    # The switching margin stands for the cost of undoing a position. A hybrid with no contract has built and
+    # signed nothing: it is a holder that bids in RFPs, and leaving that posture costs nothing. Binding it by
+    # the margin kept firms "hybrid" for years after their tenant prospects vanished (no AI demand: 15 of 69).
+    current = "hold" if v.current == "hybrid" and not v.has_contracts else v.current
+    current_value = values.get(current, float("-inf"))
     margin = v.hysteresis * max(abs(current_value), 1.0)
-    if best != v.current and values[best] > current_value + margin:
-        return StrategyChoice(best, values, f"{best} beats {v.current} by more than the switching margin")
+    if best != current and values[best] > current_value + margin:
+        return StrategyChoice(best, values, f"{best} beats {current} by more than the switching margin")
     if v.has_contracts:
         return StrategyChoice("hybrid", values, "contracts signed: stays hybrid")
+    if current != v.current:
+        return StrategyChoice(current, values, "no contract and hybrid does not beat hold by the switching margin")
     return StrategyChoice(v.current, values, "no strategy beats the current one by the switching margin")
 
 

@@ -222,7 +222,7 @@ class HashpivotModel(mesa.Model):
         self.machine_market.receive_arrivals()
         self.today = settle_day(self, *self.grid.power_prices())
         self.grid.operate()
-        self.construction.advance(self.day, self.sites, self.leases)
+        self.lease_market.renew(self.construction.advance(self.day, self.sites, self.leases))
         self.miners_decide()
         self.hyperscalers_procure()
         self.entry.run()

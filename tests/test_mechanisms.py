@@ -78,6 +78,20 @@ def test_npv_rule_contracts_bind_a_hybrid():
     assert npv_rule(view(current="hybrid", has_contracts=True)).strategy == "hybrid"
 
 
+def test_npv_rule_a_hybrid_without_contracts_is_judged_as_a_holder():
+    """Fails on 61fe54e: the switching margin kept a contract-less hybrid whose edge over hold was within it.
+
+    Hybrid is worth 90 M$ + 50 MW x 0.3 M$/MW = 105 M$ against hold's 100 M$: 5%, less than the 10% margin.
+    With nothing signed there is nothing to undo, so it goes back to hold; a signed contract still binds, and
+    a hybrid edge above the margin still keeps it hybrid.
+    """
+    close = dict(current="hybrid", lease_npv_usd_per_mw=3e5)
+    assert npv_rule(view(**close)).strategy == "hold"
+    assert npv_rule(view(**close, has_contracts=True)).strategy == "hybrid"
+    assert npv_rule(view(current="hybrid", lease_npv_usd_per_mw=3e6)).strategy == "hybrid"
+    assert npv_rule(view(current="hold", lease_npv_usd_per_mw=3e5)).strategy == "hold"
+
+
 def test_myopic_rule_acts_on_this_months_cash_margin():
     assert myopic_rule(view(mining_margin_usd_per_day=-1.0)).strategy == "exit"
     assert myopic_rule(view(lease_npv_usd_per_mw=3e6)).strategy == "hybrid"

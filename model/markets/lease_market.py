@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hashpivot.model.markets.leasing import RFP, Award, ContractKind, Lease
+from hashpivot.model.markets.renewal import renewal_rent
 from hashpivot.model.world.interconnection import Purpose
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ class LeaseMarket:
         self._with_contracts: tuple[tuple | None, frozenset] = (None, frozenset())
 
     def market_rent_usd_per_kw_month(self, kind: ContractKind) -> float:
-        """The going rent: mean of the last year's signed contracts of this kind, else the reference rent."""
+        """The going rent: mean of the last year's signed contracts of this kind, else hyperscalers' quotes."""
         key = (self.model.day, len(self.model.leases.leases), kind)
         if key not in self._rents:
             if next(iter(self._rents), key)[:2] != key[:2]:
@@ -56,10 +57,11 @@ class LeaseMarket:
         ]
         if recent:
             return float(np.mean(recent))
-        ai = m.config.ai
-        if kind == ContractKind.GPU_CLOUD:
-            return ai.reference_gpu_price_usd_per_kw_month
-        return ai.reference_rent_usd_per_kw_month
+        # No contract for a year: the rent is what hyperscalers would pay now. A constant reference rent here
+        # kept a phantom tenant in every miner's hybrid value when AI demand was absent (issue "AI demand and
+        # grid prices", item 4); with no hyperscaler short of capacity nobody pays anything.
+        quotes = [q for hs in m.hyperscalers if (q := hs.quote_rent_usd_per_kw_month(kind)) is not None]
+        return float(np.mean(quotes)) if quotes else 0.0
 
     def observe_rfp(self, bid_mw: float, awarded_mw: float) -> None:
         """Bidders learn their chance of winning a lease from each round's fill ratio (market evidence)."""
@@ -96,11 +98,79 @@ class LeaseMarket:
             self._with_contracts = (key, live)
         return self._with_contracts[1]
 
+    def renew(self, ended: list[Lease]) -> None:
+        """At term end tenant and landlord bargain a renewal (model/markets/renewal.py), or the MW stay returned.
+
+        A renewal is a new contract on the same site and kind, live from today: the MW go straight back to AI,
+        a GPU-cloud landlord buys the new term's GPUs today, and no prepayment is paid.
+        """
+        m = self.model
+        sc, ai = m.config, m.config.ai
+        for old in ended:
+            landlord, hs = m.agent_by_uid(old.miner), m.agent_by_uid(old.hyperscaler)
+            offer = hs.renewal_offer(old) if landlord.owns_site(old.site) else None
+            ask = landlord.renewal_ask(old)
+            gpu = old.kind == ContractKind.GPU_CLOUD
+            rent = renewal_rent(
+                ask,
+                offer,
+                ai.min_block_mw,
+                ai.negotiation,
+                sc.finance.rate_gpu_cloud if gpu else sc.finance.rate_contracted,
+                hs.impatience_rate(old.kind),
+                ai.bargaining_power_base,
+            )
+            if rent is None:
+                m.log_event(landlord, "lease_end", f"{old.kind} {old.mw:.0f} MW back from {hs.name}, not renewed")
+                continue
+            self._book_renewal(old, offer, ask, rent, landlord, hs)
+
+    def _book_renewal(self, old: Lease, offer, ask: float, rent: float, landlord, hs: Hyperscaler) -> None:
+        m, terms = self.model, self._terms(old.kind)
+        mw, day = offer.mw, self.model.day
+        m.sites.ai_mw[old.site] += mw
+        equipment_usd = mw * terms.equipment_capex_usd_per_mw
+        if equipment_usd > 0:
+            loan_share = m.config.finance.loan_to_cost_backstopped
+            m.construction.schedule_capex(landlord.idx, equipment_usd, day, 1, loan_share)
+        lease = Lease(
+            id=m.new_id("lease"),
+            miner=old.miner,
+            hyperscaler=old.hyperscaler,
+            site=old.site,
+            kind=old.kind,
+            mw=mw,
+            rent_usd_per_kw_month=rent,
+            term_years=terms.term_years,
+            escalator_per_year=terms.escalator_per_year,
+            prepayment_usd=0.0,
+            margin=terms.margin,
+            capex_usd=equipment_usd,
+            sign_day=day,
+            promised_day=day,
+            late_penalty_usd_per_day=0.0,
+            miner_reservation_usd_per_kw_month=ask,
+            hyperscaler_reservation_usd_per_kw_month=offer.reservation_usd_per_kw_month,
+            start_day=day,
+            end_day=day + int(round(terms.term_years * 365)),
+        )
+        m.leases.add(lease)
+        m.log_event(
+            landlord,
+            "renew",
+            f"{old.kind} {mw:.0f} of {old.mw:.0f} MW renewed at {rent:.1f} $/kW-mo (was "
+            f"{old.rent_usd_per_kw_month:.1f}) with {hs.name}",
+        )
+
+    def _terms(self, kind: ContractKind):
+        ai = self.model.config.ai
+        return ai.gpu_cloud if kind == ContractKind.GPU_CLOUD else ai.colocation
+
     def sign(self, award: Award, rfp: RFP, hs: Hyperscaler) -> Lease:
         """Sign a contract: reserve the MW, take the prepayment, schedule the capex, ask for firm service."""
         m = self.model
         sc, s, bid = m.config, m.sites, award.bid
-        terms = sc.ai.gpu_cloud if rfp.kind == ContractKind.GPU_CLOUD else sc.ai.colocation
+        terms = self._terms(rfp.kind)
         miner = m.agent_by_uid(bid.miner)
         site, mw = bid.site, bid.mw
         m.assets.make_room(site, mw)

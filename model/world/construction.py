@@ -17,6 +17,7 @@ from hashpivot.model.world.sites import Cooling, Owner
 
 if TYPE_CHECKING:
     from hashpivot.agents.hyperscaler import Hyperscaler
+    from hashpivot.model.markets.leasing import Lease
     from hashpivot.model.world.interconnection import Request
     from hashpivot.model.world.leasebook import LeaseBook
     from hashpivot.model.world.sites import SiteBook
@@ -180,13 +181,14 @@ class ConstructionBook:
         """Book a hyperscaler's own build."""
         self.own_builds.append(build)
 
-    def advance(self, day: int, sites: SiteBook, leases: LeaseBook) -> None:
+    def advance(self, day: int, sites: SiteBook, leases: LeaseBook) -> list[Lease]:
         """Start conversions that are built and approved, end expired leases, bring own builds live.
 
         Only leases not yet started and those ending today can change, and they are taken in the book's order
-        (a scan of every lease each day did the same; start and end days are set only here).
+        (a scan of every lease each day did the same; start and end days are set only here). Returns the
+        leases that ended today: their MW are back with the landlord, to renew or not (``LeaseMarket.renew``).
         """
-        changed = False
+        changed, ended = False, []
         for i in self._leases_due(day, leases.leases):
             lease = leases.leases[i]
             conv = self.conversions.get(lease.id)
@@ -200,6 +202,7 @@ class ConstructionBook:
             elif lease.end_day == day:
                 sites.take_mw("ai_mw", lease.site, lease.mw)  # back to idle, AI-ready: re-leasable without a shell
                 sites.capex_multiplier[lease.site] = 0.1
+                ended.append(lease)
                 changed = True
         if changed:
             leases.changed()
@@ -208,3 +211,4 @@ class ConstructionBook:
             sites.ai_mw[build.site] += build.mw
             if build.request_id is not None:
                 build.hyperscaler.on_greenfield_live(build.request_id)
+        return ended
