@@ -392,7 +392,12 @@ class AiMarketSection(Section):
         "~30% of their cost after 5 years (resale or a follow-on contract)",
     )
     reference_rent_usd_per_kw_month: float = P(
-        140.0, "USD/kW-month", "cal: recent miner leases ~100-160 $/kW-month", gt=0, le=100_000
+        140.0,
+        "USD/kW-month",
+        "cal: recent miner leases ~100-160 $/kW-month; scales hyperscalers' cost of delay in bargaining "
+        "(the going rent comes from signed contracts or, without any, hyperscalers' quotes)",
+        gt=0,
+        le=100_000,
     )
     reference_gpu_price_usd_per_kw_month: float = P(
         808.0, "USD/kW-month", "cal: 9.7 M$/MW-yr GPU cloud = 808 $/kW-month", gt=0, le=100_000
