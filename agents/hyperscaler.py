@@ -98,12 +98,15 @@ class Hyperscaler(mesa.Agent):
     # --- procurement ------------------------------------------------------------------------------------------
     def procure(self) -> None:
         """Issue an RFP for the capacity gap a build-time ahead; sign what beats greenfield; build the rest."""
-        m, ai = self.model, self.model.config.ai
-        near_day = m.day + ai.colocation.build_days
-        gap = self.demand_mw(near_day) - self.committed_mw(by_day=near_day)
-        if gap >= ai.min_block_mw:
+        gap = self.near_gap_mw()
+        if gap >= self.model.config.ai.min_block_mw:
             self.issue_rfp(gap)
         self.plan_greenfield()
+
+    def near_gap_mw(self) -> float:
+        """Demand a conversion build-time ahead less what it has secured by then: what leasing must fill."""
+        near_day = self.model.day + self.model.config.ai.colocation.build_days
+        return self.demand_mw(near_day) - self.committed_mw(by_day=near_day)
 
     def issue_rfp(self, gap: float) -> None:
         """Run one RFP round for ``gap`` MW: collect bids, score, bargain, sign."""
@@ -111,7 +114,7 @@ class Hyperscaler(mesa.Agent):
         kind = ContractKind.GPU_CLOUD if m.choice_rng.random() < ai.gpu_cloud_share else ContractKind.COLOCATION
         rfp = RFP(m.new_id("rfp"), self.unique_id, kind, float(gap), ai.min_block_mw, m.day)
         bids = [b for miner in m.miners for b in miner.bid(rfp)]
-        rate = m.config.finance.rate_gpu_cloud if kind == ContractKind.GPU_CLOUD else m.config.finance.rate_contracted
+        rate = m.config.finance.contract_rate(kind)
         awards = clear_rfp(
             rfp,
             bids,
@@ -191,12 +194,10 @@ class Hyperscaler(mesa.Agent):
         ready after the conversion build: the going rent when no contract has been signed for a year
         (``LeaseMarket``). With no gap it would sign nothing at any rent, so it quotes nothing.
         """
-        m, ai = self.model, self.model.config.ai
-        terms = ai.gpu_cloud if kind == ContractKind.GPU_CLOUD else ai.colocation
-        near_day = m.day + terms.build_days
-        if self.demand_mw(near_day) - self.committed_mw(by_day=near_day) < ai.min_block_mw:
+        ai = self.model.config.ai
+        if self.near_gap_mw() < ai.min_block_mw:
             return None
-        return self._reservation_rent(kind, ai.min_block_mw, terms.build_days, preference=1.0)
+        return self._reservation_rent(kind, ai.min_block_mw, ai.terms(kind).build_days, preference=1.0)
 
     def reservation_rent(self, bid, kind: ContractKind) -> float:
         """Its most acceptable rent at ``bid``'s site: greenfield cost and saved queue time, times preference.
@@ -215,9 +216,7 @@ class Hyperscaler(mesa.Agent):
         them; the site is live, so renewing saves the whole greenfield wait and build.
         """
         m, ai = self.model, self.model.config.ai
-        near_day = m.day + ai.colocation.build_days
-        need = self.demand_mw(near_day) - self.committed_mw(by_day=near_day)
-        mw = min(lease.mw, need)
+        mw = min(lease.mw, self.near_gap_mw())
         if mw < ai.min_block_mw:
             return None
         s = m.sites
@@ -236,7 +235,7 @@ class Hyperscaler(mesa.Agent):
     def _reservation_rent(self, kind: ContractKind, mw: float, ready_in_days: float, preference: float) -> float:
         """Greenfield cost plus the value of the queue and build time a site ready in ``ready_in_days`` saves."""
         ai = self.model.config.ai
-        terms = ai.gpu_cloud if kind == ContractKind.GPU_CLOUD else ai.colocation
+        terms = ai.terms(kind)
         _, wait = self.best_greenfield(mw)
         days_saved = min(wait + ai.greenfield_build_days, ai.planning_horizon_days) - ready_in_days
         own_capex = ai.greenfield_capex_usd_per_mw + effective_capex_usd_per_mw(

@@ -339,8 +339,8 @@ class Miner(FleetDecisions, mesa.Agent):
         if self.strategy != "hybrid":
             return []
         m, sc = self.model, self.model.config
-        terms = sc.ai.gpu_cloud if rfp.kind == ContractKind.GPU_CLOUD else sc.ai.colocation
-        rate = sc.finance.rate_gpu_cloud if rfp.kind == ContractKind.GPU_CLOUD else sc.finance.rate_contracted
+        terms = sc.ai.terms(rfp.kind)
+        rate = sc.finance.contract_rate(rfp.kind)
         bids = []
         s = m.sites
         equity = self.free_equity_usd()  # offers are limited by what it can finance, across all its bids
@@ -380,8 +380,8 @@ class Miner(FleetDecisions, mesa.Agent):
         site would earn with the MW back.
         """
         m, sc = self.model, self.model.config
-        terms = sc.ai.gpu_cloud if lease.kind == ContractKind.GPU_CLOUD else sc.ai.colocation
-        rate = sc.finance.rate_gpu_cloud if lease.kind == ContractKind.GPU_CLOUD else sc.finance.rate_contracted
+        terms = sc.ai.terms(lease.kind)
+        rate = sc.finance.contract_rate(lease.kind)
         capex_net = effective_capex_usd_per_mw(terms, rate, conversion=False)
         foregone = m.valuations.site_own_npv_per_mw(int(lease.site))
         return miner_reservation_rent(capex_net, rate, terms.term_years, terms.margin, foregone)

@@ -223,6 +223,10 @@ class MiningSection(Section):
 class FinanceSection(Section):
     """Discount rates and financing limits (econ: Decisions as risk-adjusted present values)."""
 
+    def contract_rate(self, kind: str) -> float:
+        """The landlord's discount rate for an AI contract of ``kind`` (a ``ContractKind`` value)."""
+        return self.rate_gpu_cloud if kind == "gpu_cloud" else self.rate_contracted
+
     rate_mining: float = P(0.25, "1/yr", "econ: mining margin discounted at ~20-30%", gt=0, le=1)
     hashrate_trend_fade_years: float = P(
         0.5,
@@ -330,6 +334,10 @@ class ContractTerms(Section):
 
 class AiMarketSection(Section):
     """AI demand, hyperscalers and the two contract kinds."""
+
+    def terms(self, kind: str) -> ContractTerms:
+        """The terms of an AI contract of ``kind`` (a ``ContractKind`` value)."""
+        return self.gpu_cloud if kind == "gpu_cloud" else self.colocation
 
     spend_2024_usd: float = P(47e9, "USD/yr", "seed: AI-infrastructure market 47 B$ (2024)", gt=0, le=1e13)
     spend_growth_per_year: float = P(0.266, "1/yr", "econ: 47 -> 499 B$ 2024-2034 is ~26.6%/yr", ge=-0.5, le=2)

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hashpivot.model.markets.leasing import RFP, Award, ContractKind, Lease
-from hashpivot.model.markets.renewal import renewal_rent
+from hashpivot.model.markets.renewal import RenewalOffer, renewal_rent
 from hashpivot.model.world.interconnection import Purpose
 
 if TYPE_CHECKING:
     from hashpivot.agents.hyperscaler import Hyperscaler
+    from hashpivot.agents.miner import Miner
     from hashpivot.model.simulation import HashpivotModel
 
 LEASE_WIN_RATE_PRIOR = 0.5  # before any RFP has cleared, a bidder expects to win half of what it offers
@@ -110,13 +111,12 @@ class LeaseMarket:
             landlord, hs = m.agent_by_uid(old.miner), m.agent_by_uid(old.hyperscaler)
             offer = hs.renewal_offer(old) if landlord.owns_site(old.site) else None
             ask = landlord.renewal_ask(old)
-            gpu = old.kind == ContractKind.GPU_CLOUD
             rent = renewal_rent(
                 ask,
                 offer,
                 ai.min_block_mw,
                 ai.negotiation,
-                sc.finance.rate_gpu_cloud if gpu else sc.finance.rate_contracted,
+                sc.finance.contract_rate(old.kind),
                 hs.impatience_rate(old.kind),
                 ai.bargaining_power_base,
             )
@@ -125,8 +125,10 @@ class LeaseMarket:
                 continue
             self._book_renewal(old, offer, ask, rent, landlord, hs)
 
-    def _book_renewal(self, old: Lease, offer, ask: float, rent: float, landlord, hs: Hyperscaler) -> None:
-        m, terms = self.model, self._terms(old.kind)
+    def _book_renewal(
+        self, old: Lease, offer: RenewalOffer, ask: float, rent: float, landlord: Miner, hs: Hyperscaler
+    ) -> None:
+        m, terms = self.model, self.model.config.ai.terms(old.kind)
         mw, day = offer.mw, self.model.day
         m.sites.ai_mw[old.site] += mw
         equipment_usd = mw * terms.equipment_capex_usd_per_mw
@@ -162,15 +164,11 @@ class LeaseMarket:
             f"{old.rent_usd_per_kw_month:.1f}) with {hs.name}",
         )
 
-    def _terms(self, kind: ContractKind):
-        ai = self.model.config.ai
-        return ai.gpu_cloud if kind == ContractKind.GPU_CLOUD else ai.colocation
-
     def sign(self, award: Award, rfp: RFP, hs: Hyperscaler) -> Lease:
         """Sign a contract: reserve the MW, take the prepayment, schedule the capex, ask for firm service."""
         m = self.model
         sc, s, bid = m.config, m.sites, award.bid
-        terms = self._terms(rfp.kind)
+        terms = sc.ai.terms(rfp.kind)
         miner = m.agent_by_uid(bid.miner)
         site, mw = bid.site, bid.mw
         m.assets.make_room(site, mw)
