@@ -11,13 +11,14 @@ asset").
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
-import numpy as np
 
 from hashpivot.model.markets.auction import SiteBid
+from hashpivot.model.markets.contract_choice import gpu_cloud_probability, logit_scale_usd_per_mw_year, route_costs
 from hashpivot.model.markets.leasing import (
     RFP,
     Bid,
@@ -27,6 +28,7 @@ from hashpivot.model.markets.leasing import (
     hyperscaler_reservation_rent,
 )
 from hashpivot.model.markets.renewal import RenewalOffer
+from hashpivot.model.markets.siting import HOURS_PER_YEAR, best_campus_region, campus_values_usd_per_mw_year
 from hashpivot.model.world import finance
 from hashpivot.model.world.interconnection import Purpose
 from hashpivot.model.world.sites import Owner
@@ -66,6 +68,8 @@ class Hyperscaler(mesa.Agent):
         self.demand_share = demand_share
         self.pipeline: list[PipelineEntry] = []
         self.planned_day = 0  # the live date its last greenfield plan aimed at (``plan_greenfield``)
+        self.demand_factor = 1.0  # demand's response to the cost of capacity (``respond_to_cost``)
+        self._reference_cost_usd_per_mw_year: float | None = None
 
     # --- demand -----------------------------------------------------------------------------------------------
     def demand_mw(self, day: int) -> float:
@@ -73,7 +77,40 @@ class Hyperscaler(mesa.Agent):
         ai = self.model.config.ai
         years = day / 365.0
         spend = ai.spend_2024_usd * ((1.0 + ai.spend_growth_per_year) ** years - 1.0)
-        return ai.addressable_share * spend / ai.usd_per_mw_year * self.demand_share
+        return ai.addressable_share * spend / ai.usd_per_mw_year * self.demand_share * self.demand_factor
+
+    def respond_to_cost(self) -> None:
+        """Scale its demand by the cost of capacity now against the first day's, at ``ai.demand_price_elasticity``.
+
+        The cost is its marginal route's: a greenfield campus MW where it would build now (capex and GPUs
+        annuitised, the power there, the queue's delay; ``greenfield_cost_usd_per_mw_year``), so congested
+        queues and prices raised by load feed back into how much it wants. Updated once a procurement round,
+        before it plans; with the default elasticity 0 the scenario's demand path is taken as given.
+        """
+        elasticity = self.model.config.ai.demand_price_elasticity
+        if elasticity == 0.0:
+            return
+        cost = self.greenfield_cost_usd_per_mw_year()
+        if self._reference_cost_usd_per_mw_year is None:
+            self._reference_cost_usd_per_mw_year = cost
+        self.demand_factor = float((cost / self._reference_cost_usd_per_mw_year) ** elasticity)
+
+    def greenfield_cost_usd_per_mw_year(self) -> float:
+        """What a greenfield MW costs it a year where it would build now: capital, power and delay, USD/MW-yr."""
+        m, ai = self.model, self.model.config.ai
+        region, wait = self.best_greenfield(GREENFIELD_BLOCK_MW)
+        capex = ai.greenfield_capex_usd_per_mw + effective_capex_usd_per_mw(
+            ai.gpu_cloud, ai.rate_hyperscaler, conversion=False
+        )
+        capital = capex * float(finance.crf(ai.rate_hyperscaler, ai.colocation.term_years))
+        power = HOURS_PER_YEAR * float(m.grid.expected_firm_price_usd_per_mwh()[region])
+        delay = (
+            wait
+            / 365.0
+            * ai.value_of_time_usd_per_mw_year
+            * float(finance.crf(ai.rate_hyperscaler, ai.colocation.term_years))
+        )
+        return capital + power + delay
 
     def committed_mw(self, by_day: int | None = None) -> float:
         """MW it has secured: signed leases, sites it owns or has bought, live campuses, greenfield in the pipeline.
@@ -98,6 +135,7 @@ class Hyperscaler(mesa.Agent):
     # --- procurement ------------------------------------------------------------------------------------------
     def procure(self) -> None:
         """Issue an RFP for the capacity gap a build-time ahead; sign what beats greenfield; build the rest."""
+        self.respond_to_cost()
         gap = self.near_gap_mw()
         if gap >= self.model.config.ai.min_block_mw:
             self.issue_rfp(gap)
@@ -111,7 +149,9 @@ class Hyperscaler(mesa.Agent):
     def issue_rfp(self, gap: float) -> None:
         """Run one RFP round for ``gap`` MW: collect bids, score, bargain, sign."""
         m, ai = self.model, self.model.config.ai
-        kind = ContractKind.GPU_CLOUD if m.choice_rng.random() < ai.gpu_cloud_share else ContractKind.COLOCATION
+        kind = (
+            ContractKind.GPU_CLOUD if m.choice_rng.random() < self.gpu_cloud_probability() else ContractKind.COLOCATION
+        )
         rfp = RFP(m.new_id("rfp"), self.unique_id, kind, float(gap), ai.min_block_mw, m.day)
         bids = [b for miner in m.miners for b in miner.bid(rfp)]
         rate = m.config.finance.contract_rate(kind)
@@ -127,6 +167,14 @@ class Hyperscaler(mesa.Agent):
         for award in awards:
             m.lease_market.sign(award, rfp, self)
         m.lease_market.observe_rfp(sum(b.mw for b in bids), sum(a.bid.mw for a in awards))
+
+    def gpu_cloud_probability(self) -> float:
+        """The chance its next RFP asks for GPU cloud: a logit choice on the two routes' costs (contract_choice.py)."""
+        sc = self.model.config
+        ai, fin = sc.ai, sc.finance
+        costs = route_costs(ai.colocation, ai.gpu_cloud, fin.rate_contracted, fin.rate_gpu_cloud, ai.rate_hyperscaler)
+        scale = _reference_logit_scale(ai.gpu_cloud_share)
+        return gpu_cloud_probability(costs.gpu_cloud_premium_usd_per_mw_year, scale, ai.gpu_cloud_share)
 
     def plan_greenfield(self) -> None:
         """Keep a greenfield pipeline for demand beyond what leasing can deliver in time.
@@ -179,12 +227,20 @@ class Hyperscaler(mesa.Agent):
         return ai.rate_hyperscaler + ai.value_of_time_usd_per_mw_year / (price * 12_000.0)
 
     def best_greenfield(self, mw: float) -> tuple[int, float]:
-        """The region it would build in -- the highest access, then the shortest expected wait -- and the wait."""
-        m = self.model
+        """The region where a campus MW is worth most to it (model/markets/siting.py), and the wait there."""
+        m, ai = self.model, self.model.config.ai
         access = m.regions.column("hyperscaler_access")
         waits = m.grid.expected_waits_days(mw, firm=True)
-        score = access * 1e6 - waits  # access dominates (SF-8 preference), waits break ties
-        r = int(np.argmax(score))
+        values = campus_values_usd_per_mw_year(
+            ai.usd_per_mw_year,
+            1.0 - ai.us_preference * (1.0 - access),
+            m.grid.expected_firm_price_usd_per_mwh(),
+            waits,
+            ai.value_of_time_usd_per_mw_year,
+            ai.rate_hyperscaler,
+            ai.colocation.term_years,
+        )
+        r = best_campus_region(values, access)
         return r, float(waits[r])
 
     def quote_rent_usd_per_kw_month(self, kind: ContractKind) -> float | None:
@@ -321,3 +377,17 @@ class Hyperscaler(mesa.Agent):
         mw = max(float(m.sites.capacity_mw[miner.sites].sum()), 1.0)
         leverage = m.accounts.debt_usd[miner.idx] / (mw * 1e6)
         return 1.0 - 0.2 * min(1.0, leverage)
+
+
+@functools.cache
+def _reference_logit_scale(reference_share: float) -> float:
+    """The logit scale that gives ``reference_share`` at the default terms and rates (the 2024-25 deals).
+
+    The share was observed at those terms, so the scale is fixed there; a scenario's own terms then move the
+    cost gap, and with it the share, instead of re-fitting the scale to them.
+    """
+    from hashpivot.model.config.schema import AiMarketSection, FinanceSection  # the defaults, not the scenario
+
+    ai, fin = AiMarketSection(), FinanceSection()
+    costs = route_costs(ai.colocation, ai.gpu_cloud, fin.rate_contracted, fin.rate_gpu_cloud, ai.rate_hyperscaler)
+    return logit_scale_usd_per_mw_year(costs.gpu_cloud_premium_usd_per_mw_year, reference_share)

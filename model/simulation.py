@@ -30,6 +30,7 @@ from hashpivot.model.markets.machine_market import MachineMarket
 from hashpivot.model.markets.site_market import SiteMarket
 from hashpivot.model.world import invariants
 from hashpivot.model.world.accounts import Accounts
+from hashpivot.model.world.ai_buyers import buyers
 from hashpivot.model.world.assets import Assets
 from hashpivot.model.world.beliefs import Beliefs
 from hashpivot.model.world.bitcoin import NetworkState
@@ -49,8 +50,6 @@ from hashpivot.model.world.sites import SiteBook
 from hashpivot.model.world.solvency import SolvencyTotals
 from hashpivot.model.world.technology import Technology
 from hashpivot.model.world.valuation import Valuations
-
-HYPERSCALER_NAMES = ("Microsoft", "Google", "AWS", "CoreWeave", "Meta", "Oracle", "xAI", "OpenAI")
 
 __all__ = ["COLUMNS", "HashpivotModel"]
 
@@ -95,8 +94,8 @@ class HashpivotModel(mesa.Model):
         self._create_miners(np.random.default_rng(pop_ss))
         for site in range(self.sites.n):  # each site's own power contract
             self.sites.power_adder_usd_per_mwh[site] = self.site_power_adder(self.sites.power_adder_usd_per_mwh[site])
-        for i in range(sc.ai.hyperscalers):
-            Hyperscaler(self, i, HYPERSCALER_NAMES[i % len(HYPERSCALER_NAMES)], 1.0 / sc.ai.hyperscalers)
+        for i, buyer in enumerate(buyers(sc.ai.hyperscalers)):
+            Hyperscaler(self, i, buyer.name, buyer.demand_share)
         n_miners = len(self.miners)
         self.leases = LeaseBook(n_miners, {m.unique_id: m.idx for m in self.miners})
         self.construction = ConstructionBook(n_miners)

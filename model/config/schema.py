@@ -352,7 +352,14 @@ class AiMarketSection(Section):
         ge=0,
         le=1,
     )
-    hyperscalers: int = P(4, "count", "seed: Microsoft, Google (Fluidstack), AWS, CoreWeave", ge=1, le=100)
+    hyperscalers: int = P(
+        5,
+        "count",
+        "cal: the five largest 2025 capex budgets (Amazon, Alphabet, Meta, Microsoft, Oracle), demand split by "
+        "their capex shares (model/world/ai_buyers.py); more buyers are a fringe the size of the smallest",
+        ge=1,
+        le=100,
+    )
     rfp_interval_days: int = P(30, "days", "assumption: monthly procurement rounds", ge=1, le=3650)
     min_block_mw: float = P(
         20.0, "MW", "assumption: smallest block hyperscalers lease (cal: 18 MW Bitfarms)", gt=0, le=10_000
@@ -377,7 +384,22 @@ class AiMarketSection(Section):
         0.5, "share of rent", "SF-8: tech giants prefer familiar (US) regulation; non-US sites discounted", ge=0, le=1
     )
     gpu_cloud_share: float = P(
-        0.2, "share of RFPs", "seed: IREN-Microsoft is the GPU-cloud example among ~7 landlord deals", ge=0, le=1
+        0.2,
+        "share of RFPs at the default terms",
+        "seed: IREN-Microsoft is the GPU-cloud example among ~7 landlord deals; sets the scale of a logit choice "
+        "on the two routes' costs (model/markets/contract_choice.py), so a scenario's own GPU capex, rates and "
+        "terms move the share",
+        ge=0,
+        le=1,
+    )
+    demand_price_elasticity: float = P(
+        0.0,
+        "elasticity",
+        "assumption: 0, the spending path is taken as given (it is a forecast at expected prices, and "
+        "calibration.md has no estimate of AI demand's response to the cost of capacity); below 0, demand "
+        "scales with (greenfield cost now / on the first day) ^ elasticity; a sweep knob",
+        ge=-3,
+        le=0,
     )
     negotiation: str = P(
         "nash", "protocol name", "econ: Lease negotiation; registry in model/markets/leasing.py (nash, rubinstein)"

@@ -116,6 +116,18 @@ class Grid:
         if self.hour_load_mw is not None:
             self.load.observe(self.hour_load_mw.mean(axis=1))
 
+    def expected_firm_price_usd_per_mwh(self) -> np.ndarray:
+        """Each region's all-hours mean price for a load that never curtails, as long-run plans expect it.
+
+        The non-scarcity mean (with the scenario's scale, the lasting shocks and the price level the model's
+        load has set, load_pricing.py) in the hours outside scarcity, and the scarcity price in those hours
+        (regions.toml conventions).
+        """
+        t, g = self.model.regions, self.model.config.grid
+        scarcity = np.minimum(t.column("scarcity_hours_per_year") * g.scarcity_scale / 8_760.0, 1.0)
+        mean = t.column("price_mean_usd_per_mwh") * g.price_scale * self.lasting_multiplier * self.load.level
+        return (1.0 - scarcity) * mean + scarcity * t.column("scarcity_price_usd_per_mwh")
+
     def power_credit_usd_per_mwh(self, region: np.ndarray) -> np.ndarray:
         """Power credits per MWh curtailed in a called hour.
 
