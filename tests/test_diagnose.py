@@ -394,7 +394,7 @@ def ai_surplus(day: int, surplus_mw: float) -> Callable[[dict[str, np.ndarray]],
     def edit(columns: dict[str, np.ndarray]) -> None:
         demand = 100.0 + 5.0 * np.arange(columns["day"].size)
         columns["ai_demand_planned_mw"] = demand
-        secured = demand + 80.0  # the allowance of the baseline: 20 MW blocks x 4 hyperscalers
+        secured = demand + 100.0  # the allowance of the baseline: 20 MW blocks x 5 hyperscalers
         secured[day] += surplus_mw
         columns["ai_capacity_secured_mw"] = secured
 
@@ -405,14 +405,14 @@ def test_ai_capacity_secured_above_one_block_per_hyperscaler_fails(run_dir):
     edit_timeseries(run_dir, ai_surplus(90, 1.0))
     r = result(run_dir, dg.AI_OVER_SECURED)
     assert r.status == "fail"
-    assert r.details == (f"{date_of(90)} (1 day): worst 81.0 MW over demand on {date_of(90)}",)
+    assert r.details == (f"{date_of(90)} (1 day): worst 101.0 MW over demand on {date_of(90)}",)
 
 
 def test_ai_capacity_secured_up_to_the_allowance_passes_and_the_allowance_comes_from_the_scenario(run_dir):
     edit_timeseries(run_dir, ai_surplus(90, 0.0))
     assert result(run_dir, dg.AI_OVER_SECURED).status == "pass"
     edit_timeseries(run_dir, ai_surplus(90, 10.0))
-    edit_scenario(run_dir, lambda s: s["ai"].update(hyperscalers=5))  # allowance 100 MW
+    edit_scenario(run_dir, lambda s: s["ai"].update(hyperscalers=6))  # allowance 120 MW
     assert result(run_dir, dg.AI_OVER_SECURED).status == "pass"
 
 
