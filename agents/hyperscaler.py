@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from hashpivot.model.markets.auction import SiteBid
 from hashpivot.model.markets.contract_choice import gpu_cloud_probability, logit_scale_usd_per_mw_year, route_costs
@@ -99,17 +100,10 @@ class Hyperscaler(mesa.Agent):
         """What a greenfield MW costs it a year where it would build now: capital, power and delay, USD/MW-yr."""
         m, ai = self.model, self.model.config.ai
         region, wait = self.best_greenfield(GREENFIELD_BLOCK_MW)
-        capex = ai.greenfield_capex_usd_per_mw + effective_capex_usd_per_mw(
-            ai.gpu_cloud, ai.rate_hyperscaler, conversion=False
-        )
-        capital = capex * float(finance.crf(ai.rate_hyperscaler, ai.colocation.term_years))
+        crf = float(finance.crf(ai.rate_hyperscaler, ai.colocation.term_years))
+        capital = self.own_capex_usd_per_mw(ContractKind.GPU_CLOUD) * crf  # a campus with its own GPUs
         power = HOURS_PER_YEAR * float(m.grid.expected_firm_price_usd_per_mwh()[region])
-        delay = (
-            wait
-            / 365.0
-            * ai.value_of_time_usd_per_mw_year
-            * float(finance.crf(ai.rate_hyperscaler, ai.colocation.term_years))
-        )
+        delay = wait / 365.0 * ai.value_of_time_usd_per_mw_year * crf
         return capital + power + delay
 
     def committed_mw(self, by_day: int | None = None) -> float:
@@ -233,7 +227,7 @@ class Hyperscaler(mesa.Agent):
         waits = m.grid.expected_waits_days(mw, firm=True)
         values = campus_values_usd_per_mw_year(
             ai.usd_per_mw_year,
-            1.0 - ai.us_preference * (1.0 - access),
+            self.region_preference(),
             m.grid.expected_firm_price_usd_per_mwh(),
             waits,
             ai.value_of_time_usd_per_mw_year,
@@ -282,11 +276,22 @@ class Hyperscaler(mesa.Agent):
 
     def site_preference(self, site: int, mw: float, keeps_flexible_load: bool, miner_uid: int) -> float:
         """Region (non-US discounted by missing access, SF-8) x firmness x the landlord's credit, in [0, 1]."""
-        m, ai = self.model, self.model.config.ai
+        m = self.model
         region = m.sites.region[site]
-        access = m.regions.column("hyperscaler_access")[region]
         firm = 1.0 - m.grid.operators[region].firmness_discount(mw, keeps_flexible_load)
-        return (1.0 - ai.us_preference * (1.0 - access)) * firm * self.counterparty_factor(miner_uid)
+        return self.region_preference()[region] * firm * self.counterparty_factor(miner_uid)
+
+    def region_preference(self) -> np.ndarray:
+        """Each region's preference factor: non-US regions discounted by ``us_preference`` x missing access (SF-8)."""
+        access = self.model.regions.column("hyperscaler_access")
+        return 1.0 - self.model.config.ai.us_preference * (1.0 - access)
+
+    def own_capex_usd_per_mw(self, kind: ContractKind) -> float:
+        """What building a MW itself costs: a greenfield campus plus the kind's equipment, net of residual."""
+        ai = self.model.config.ai
+        return ai.greenfield_capex_usd_per_mw + effective_capex_usd_per_mw(
+            ai.terms(kind), ai.rate_hyperscaler, conversion=False
+        )
 
     def _reservation_rent(self, kind: ContractKind, mw: float, ready_in_days: float, preference: float) -> float:
         """Greenfield cost plus the value of the queue and build time a site ready in ``ready_in_days`` saves."""
@@ -294,11 +299,8 @@ class Hyperscaler(mesa.Agent):
         terms = ai.terms(kind)
         _, wait = self.best_greenfield(mw)
         days_saved = min(wait + ai.greenfield_build_days, ai.planning_horizon_days) - ready_in_days
-        own_capex = ai.greenfield_capex_usd_per_mw + effective_capex_usd_per_mw(
-            terms, ai.rate_hyperscaler, conversion=False
-        )
         return hyperscaler_reservation_rent(
-            own_capex,
+            self.own_capex_usd_per_mw(kind),
             ai.rate_hyperscaler,
             terms.term_years,
             terms.margin,

@@ -70,7 +70,7 @@ class Grid:
     def power_prices(self) -> tuple[np.ndarray, np.ndarray]:
         """The day's hourly prices (regions x 24, USD/MWh) and the hours each operator calls DR."""
         t, g = self.model.regions, self.model.config.grid
-        scarcity = np.minimum(t.column("scarcity_hours_per_year") * g.scarcity_scale / 8_760.0, 1.0)
+        scarcity = self.scarcity_share()
         mean = t.column("price_mean_usd_per_mwh") * g.price_scale * self.price_multiplier
         prices, called, self.price_state = GridOperator.hourly_prices(
             self.rng,
@@ -116,6 +116,11 @@ class Grid:
         if self.hour_load_mw is not None:
             self.load.observe(self.hour_load_mw.mean(axis=1))
 
+    def scarcity_share(self) -> np.ndarray:
+        """Each region's share of hours at the scarcity price, with the scenario's scale."""
+        t, g = self.model.regions, self.model.config.grid
+        return np.minimum(t.column("scarcity_hours_per_year") * g.scarcity_scale / 8_760.0, 1.0)
+
     def expected_firm_price_usd_per_mwh(self) -> np.ndarray:
         """Each region's all-hours mean price for a load that never curtails, as long-run plans expect it.
 
@@ -124,7 +129,7 @@ class Grid:
         (regions.toml conventions).
         """
         t, g = self.model.regions, self.model.config.grid
-        scarcity = np.minimum(t.column("scarcity_hours_per_year") * g.scarcity_scale / 8_760.0, 1.0)
+        scarcity = self.scarcity_share()
         mean = t.column("price_mean_usd_per_mwh") * g.price_scale * self.lasting_multiplier * self.load.level
         return (1.0 - scarcity) * mean + scarcity * t.column("scarcity_price_usd_per_mwh")
 
