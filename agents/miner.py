@@ -31,6 +31,7 @@ from hashpivot.model.markets.leasing import (
 )
 from hashpivot.model.world.finance import annuity_pv
 from hashpivot.model.world.liquidity import reserve_usd
+from hashpivot.model.world.payouts import excess_cash_usd, payout_usd
 from hashpivot.model.world.sites import Owner
 from hashpivot.model.world.solvency import liquidate
 
@@ -78,7 +79,8 @@ class Miner(FleetDecisions, mesa.Agent):
         self.last_choice: StrategyChoice | None = None
         self.last_view: StrategyView | None = None
         self.exit_day = -1
-        self.status = "active"  # active, exited (wound down, paid out) or defaulted
+        self.status = "active"  # active, exited (wound down, paid out), defaulted or acquired
+        self.gone = False  # removed from the model's agent set (its history stays in the tables)
         self.first_lease_day = -1
         self.first_move_day = -1  # first day it left "hold" (for hybrid or exit)
         self.equity_issued: list[tuple[int, float]] = []
@@ -102,15 +104,22 @@ class Miner(FleetDecisions, mesa.Agent):
 
     # --- decision point ---------------------------------------------------------------------------------------
     def decide(self) -> None:
-        """Re-decide: treasury first (liquidity), then strategy, then fleet (nothing, once it has left)."""
-        if self.status != "active":
-            # Wound down, out for good: it had left (``has_left``) and nothing gives an exited firm sites, machines
-            # or contracts again (site and machine bids, expansion and RFP bids all exclude "exit").
+        """Re-decide: treasury first (liquidity), then its lenders' test, strategy, fleet and payouts.
+
+        A firm in default is its creditors' estate: it only sells what it holds. A firm that is gone (wound
+        down, liquidated or acquired) is no longer in the model's agent set and never decides again.
+        """
+        if self.gone:
+            return
+        if self.status == "defaulted":
+            self.settle_estate()
             return
         if self.has_left():
             self.wind_down()
             return
         self.manage_treasury()
+        if self.model.creditors.review(self):
+            return
         view = self.strategy_view()
         choice = STRATEGY_RULES[self.model.config.rules.strategy](view)
         self.last_choice, self.last_view = choice, view
@@ -127,14 +136,68 @@ class Miner(FleetDecisions, mesa.Agent):
         else:
             self.manage_fleet()
             self._exit_if_no_longer_mining()
+            if self.strategy != "exit":
+                self.pay_out()
 
     def wind_down(self) -> None:
-        """It holds nothing any more: liquidate (model/world/solvency.py) and record how it ended."""
+        """It holds nothing any more: liquidate (model/world/solvency.py), record how it ended, leave the model."""
         m = self.model
         result = liquidate(m.accounts, self.idx, m.btc_price_usd)
         self.status = "defaulted" if result.defaulted else "exited"
-        m.solvency.record(result)
+        m.solvency.record(self.idx, result)
         m.log_event(self, "default" if result.defaulted else "wind_down", result.describe())
+        m.retire_miner(self)
+
+    # --- default and its estate -------------------------------------------------------------------------------
+    def enter_default(self) -> None:
+        """Its creditors take over: it stops mining for itself and its estate is sold."""
+        self.status = "defaulted"
+        if self.strategy != "exit":
+            self.strategy = "exit"
+            self.exit_day = self.model.day
+            if self.first_move_day < 0:
+                self.first_move_day = self.model.day
+
+    def sell_estate(self) -> None:
+        """Offer the estate whole (contracts move with their sites); else auction its sites and machines."""
+        m = self.model
+        if not m.mergers.sell_estate(self):
+            self.leave_mining()
+
+    def settle_estate(self) -> None:
+        """Monthly while in default: once it holds nothing, pay the creditors and close; else keep selling.
+
+        What is left after the piecemeal sale is what binds a contract (a site under lease): it is offered
+        whole again each month, to whichever miner will take the landlord's place.
+        """
+        m = self.model
+        if self.has_left():
+            result = liquidate(m.accounts, self.idx, m.btc_price_usd)
+            m.solvency.record(self.idx, result, defaulted_before=True)
+            m.log_event(self, "liquidation", result.describe())
+            m.retire_miner(self)
+        elif m.lease_market.has_contracts(self.unique_id):
+            m.mergers.sell_estate(self, piecemeal_done=True)
+
+    def liquidation_value_usd(self, view: StrategyView) -> float:
+        """What creditors would get selling it piecemeal: sites and machines (the exit value) and its contracts."""
+        return view.v_exit_usd + self.contracts_value_usd()
+
+    def pay_out(self) -> None:
+        """Return cash it does not need to its shareholders (model/world/payouts.py), within its covenant."""
+        m, fc = self.model, self.model.config.firms
+        if fc.payout_share_per_year <= 0 or not m.creditors.within_covenant(self):
+            return
+        excess = excess_cash_usd(
+            self.cash_usd,
+            self.cash_reserve_usd(),
+            m.construction.equity_committed_usd(self.idx, m.day),
+            m.creditors.books.investment_usd_per_year(self.idx),
+        )
+        usd = payout_usd(excess, fc.payout_share_per_year, m.config.run.decision_interval_days)
+        if usd > 0:
+            m.accounts.post(self.idx, "payouts", -usd)
+            m.solvency.record_payout(usd)
 
     def has_left(self) -> bool:
         """An exited firm with no sites, no machines and no contracts: it is out of the industry.
@@ -438,20 +501,29 @@ class Miner(FleetDecisions, mesa.Agent):
         if self.first_lease_day < 0:
             self.first_lease_day = day
 
-    def enterprise_value_usd(self) -> float:
+    def enterprise_value_usd(self, view: StrategyView | None = None) -> float:
         """Enterprise value (model/world/metrics.py): what its cash flows are worth at risk-adjusted rates.
 
         * mining: its machines' NPV plus the discounted value of its sites when the machines are spent
           (``StrategyView.v_hold_usd``);
         * contracts: net rent still to come at the contracted rate, less conversion capex still to spend;
         * the pivot option: free convertible MW x chance of a tenant x NPV of a lease at the going rent.
+
+        ``view``: the numbers to value it from (its last decision's by default).
         """
         m = self.model
-        view = self.last_view
+        view = self.last_view if view is None else view
         v = view.v_hold_usd if view is not None else 0.0
         if view is not None and view.lease_npv_usd_per_mw > 0:
             v += view.convertible_mw * view.lease_access * view.lease_npv_usd_per_mw
+        v += self.contracts_value_usd()
+        return v - m.construction.capex_remaining_usd(self.idx, m.day)
+
+    def contracts_value_usd(self) -> float:
+        """Net rent still to come on its contracts, at the contracted rate (plus construction risk before start)."""
+        m = self.model
         fin = m.config.finance
+        v = 0.0
         for x in m.leases.for_miner(self.unique_id):
             started = x.start_day >= 0
             rate = fin.rate_contracted + (0.0 if started else fin.construction_risk_premium)
@@ -461,4 +533,4 @@ class Miner(FleetDecisions, mesa.Agent):
             wait = max(0.0, (start - m.day) / 365.0)
             net = x.rent_usd_per_kw_month * 12_000.0 * x.mw * x.margin
             v += float(annuity_pv(net, rate, remaining, x.escalator_per_year)) / (1 + rate) ** wait
-        return v - m.construction.capex_remaining_usd(self.idx, m.day)
+        return v

@@ -27,6 +27,7 @@ from hashpivot.model.config.schema import Scenario
 from hashpivot.model.markets.entry import Entry
 from hashpivot.model.markets.lease_market import LeaseMarket
 from hashpivot.model.markets.machine_market import MachineMarket
+from hashpivot.model.markets.mergers import MergerMarket
 from hashpivot.model.markets.site_market import SiteMarket
 from hashpivot.model.world import invariants
 from hashpivot.model.world.accounts import Accounts
@@ -35,6 +36,7 @@ from hashpivot.model.world.assets import Assets
 from hashpivot.model.world.beliefs import Beliefs
 from hashpivot.model.world.bitcoin import NetworkState
 from hashpivot.model.world.construction import ConstructionBook
+from hashpivot.model.world.creditors import Creditors
 from hashpivot.model.world.datacollector import RecorderDataCollector
 from hashpivot.model.world.fleet import Fleet
 from hashpivot.model.world.grid import Grid
@@ -105,6 +107,8 @@ class HashpivotModel(mesa.Model):
         self.machine_market = MachineMarket(self)
         self.entry = Entry(self)
         self.solvency = SolvencyTotals()
+        self.creditors = Creditors(self)
+        self.mergers = MergerMarket(self)
         self.events: list[dict] = []
         self.agent_panel: list[dict] = []
         self.ev_usd = np.zeros(n_miners)
@@ -155,6 +159,7 @@ class HashpivotModel(mesa.Model):
         miner = self._new_miner(archetype, "hold", 0.0, False, j_per_th)
         self.leases.add_miner(miner.unique_id, miner.idx)
         self.construction.n_miners += 1
+        self.creditors.grow(1)
         self.ev_usd = np.append(self.ev_usd, 0.0)
         self.panel_revenue = np.vstack([self.panel_revenue, np.zeros((1, 3))])
         return miner
@@ -174,14 +179,22 @@ class HashpivotModel(mesa.Model):
         super().register_agent(agent)
         self._by_uid[agent.unique_id] = agent
 
-    def deregister_agent(self, agent: mesa.Agent) -> None:
-        """Mesa's deregistration, keeping the index by unique_id in step."""
-        super().deregister_agent(agent)
-        del self._by_uid[agent.unique_id]
-
     def agent_by_uid(self, uid: int) -> mesa.Agent:
-        """The agent with this unique_id."""
+        """The agent with this unique_id (one removed from the agent set too: the tables still name it)."""
         return self._by_uid[uid]
+
+    def all_miners(self) -> list[Miner]:
+        """Every Miner ever created, in ``idx`` order, those gone from the agent set included."""
+        return self._miners_by_idx
+
+    def retire_miner(self, miner: Miner) -> None:
+        """A firm that is gone (wound down, liquidated, acquired) leaves Mesa's agent set and the decision roster.
+
+        Its books stay (at zero) and so does its history in every table; it holds nothing (the invariants).
+        """
+        miner.gone = True
+        self._miners_by_offset[miner.decision_offset].remove(miner)
+        miner.remove()
 
     @property
     def miners(self) -> AgentSet:
@@ -227,6 +240,8 @@ class HashpivotModel(mesa.Model):
         self.entry.run()
         self.site_market.run_auctions()
         self.machine_market.run()
+        self.mergers.run()
+        self.creditors.close_day()
         self.record()
         if self.check_invariants:
             invariants.check(self)
@@ -239,8 +254,8 @@ class HashpivotModel(mesa.Model):
         due = AgentSet(self._miners_by_offset.get(offset, []), random=self.random)
         if due:
             due.shuffle_do("decide")
-            for m in due:
-                self.ev_usd[m.idx] = m.enterprise_value_usd()
+            for m in due:  # a firm in default or gone is worth nothing to its shareholders
+                self.ev_usd[m.idx] = m.enterprise_value_usd() if m.status == "active" else 0.0
 
     def hyperscalers_procure(self) -> None:
         """On procurement days hyperscalers run their RFP rounds, in random order; bidders learn if none comes."""

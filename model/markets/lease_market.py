@@ -82,6 +82,10 @@ class LeaseMarket:
         """Exponential smoothing of the win rate towards one round's fill ratio."""
         self.win_rate += LEASE_WIN_RATE_MEMORY * (fill - self.win_rate)
 
+    def contracts_changed(self) -> None:
+        """Contracts changed landlord today: who has contracts is asked again."""
+        self._with_contracts = (None, frozenset())
+
     def has_contracts(self, miner_uid: int) -> bool:
         """True if the miner has signed any AI contract that has not ended."""
         return miner_uid in self._miners_with_contracts()
@@ -93,7 +97,7 @@ class LeaseMarket:
         decide, the only ones who ask): within a day, the answer changes only with a new signing.
         """
         m = self.model
-        key = (m.day, len(m.leases.leases))
+        key = (m.day, len(m.leases.leases), m.leases.version)
         if self._with_contracts[0] != key:
             live = frozenset(x.miner for x in m.leases.leases if x.end_day < 0 or x.end_day > m.day)
             self._with_contracts = (key, live)

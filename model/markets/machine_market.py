@@ -109,9 +109,9 @@ class MachineMarket:
         """Book a sale's proceeds to the seller; a seller already wound down passes them to its estate."""
         m = self.model
         m.accounts.post(seller, "salvage", usd)
-        status = m.miner_at(seller).status
-        if status != "active":
-            m.solvency.pay_estate(m.accounts, seller, usd, defaulted=status == "defaulted")
+        firm = m.miner_at(seller)
+        if firm.gone:  # liquidated already: the proceeds pass on at once (an estate still selling keeps them)
+            m.solvency.pay_estate(m.accounts, seller, usd)
 
     def decommission(self, site: int, owner: int, days: int) -> int:
         """Take ``owner``'s machines off a sold site in weekly tranches over ``days``; return the last day.

@@ -29,8 +29,9 @@ FLOWS = (
     "site_purchases",
     "btc_sales",
     "penalties",  # late-delivery penalties paid
-    "payouts",  # cash returned to shareholders when a firm is wound down (model/world/solvency.py)
+    "payouts",  # cash returned to shareholders: buybacks (model/world/payouts.py) and at wind-down (solvency.py)
     "write_offs",  # payables a defaulted firm's creditors absorb (model/world/solvency.py)
+    "acquisitions",  # takeovers: the price paid, the target's cash taken over (model/markets/mergers.py)
 )
 FLOW_INDEX = {name: i for i, name in enumerate(FLOWS)}
 
@@ -45,6 +46,7 @@ class Accounts:
     btc: np.ndarray = field(init=False)
     flows_today: np.ndarray = field(init=False)  # (n, len(FLOWS))
     cash_at_open: np.ndarray = field(init=False)
+    stayed: np.ndarray = field(init=False)  # in default: debt service stopped (model/world/creditors.py)
 
     def __post_init__(self):
         self.cash_usd = np.zeros(self.n)
@@ -52,11 +54,13 @@ class Accounts:
         self.btc = np.zeros(self.n)
         self.flows_today = np.zeros((self.n, len(FLOWS)))
         self.cash_at_open = np.zeros(self.n)
+        self.stayed = np.zeros(self.n, dtype=bool)
 
     def grow(self, k: int) -> None:
         """Open books for ``k`` new miners (firms entering), with nothing in them."""
         for name in ("cash_usd", "debt_usd", "btc", "cash_at_open"):
             setattr(self, name, np.concatenate([getattr(self, name), np.zeros(k)]))
+        self.stayed = np.concatenate([self.stayed, np.zeros(k, dtype=bool)])
         self.flows_today = np.vstack([self.flows_today, np.zeros((k, len(FLOWS)))])
         self.n += k
 
@@ -91,9 +95,15 @@ class Accounts:
             self.post(miner, "debt_drawn", amount_usd)
 
     def service_debt(self, rate_per_year: float, amortization_years: float) -> None:
-        """Daily interest and straight-line-by-balance amortisation, for every miner at once."""
+        """Daily interest and straight-line-by-balance amortisation, for every miner at once.
+
+        A firm in default pays neither: its debt is a claim on the estate (the automatic stay).
+        """
         interest = self.debt_usd * rate_per_year / 365.0
         principal = self.debt_usd / (amortization_years * 365.0)
+        if self.stayed.any():
+            interest = np.where(self.stayed, 0.0, interest)
+            principal = np.where(self.stayed, 0.0, principal)
         self.debt_usd -= principal
         self.post_all("interest", -interest)
         self.post_all("principal", -principal)

@@ -125,6 +125,15 @@ class ConstructionBook:
             self._committed = (key, np.bincount(c["miner"], owed, self.n_miners))
         return float(self._committed[1][miner]) + self._pending_equipment(miner)[1]
 
+    def reassign(self, old: int, new: int) -> None:
+        """A miner's construction passes to another (a takeover or an estate sale): it pays what is left."""
+        if self.capex.size:
+            self.capex["miner"][self.capex["miner"] == old] = new
+        for conv in self.conversions.values():
+            if conv.equipment is not None and conv.equipment[0] == old:
+                conv.equipment = (new, *conv.equipment[1:])
+        self._committed = (None, None)
+
     # --- conversions and own builds ---------------------------------------------------------------------------
     def add_conversion(
         self, lease_id: int, request_id: int, built_day: int, equipment: tuple[int, float, float] | None = None

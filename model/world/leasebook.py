@@ -24,6 +24,7 @@ class LeaseBook:
     _arrays: dict | None = None
     _by_miner: dict[int, list[Lease]] = field(default_factory=dict)  # unique_id -> its leases, in signing order
     _summary: tuple = (-1, ())  # (leases signed, ``signed_summary``)
+    version: int = 0  # bumped when contracts change landlord
 
     def add_miner(self, unique_id: int, idx: int) -> None:
         """A firm entering: its leases will book to account ``idx``."""
@@ -36,6 +37,16 @@ class LeaseBook:
         self.leases.append(lease)
         self._by_miner.setdefault(lease.miner, []).append(lease)
         self._arrays = None
+
+    def transfer(self, old_uid: int, new_uid: int) -> None:
+        """A landlord's contracts pass to another miner (a takeover or an estate sale): rent now books to it."""
+        moved = self._by_miner.pop(old_uid, [])
+        for lease in moved:
+            lease.miner = new_uid
+        if moved:
+            self._by_miner[new_uid] = sorted(self._by_miner.get(new_uid, []) + moved, key=lambda x: x.id)
+            self._arrays = None
+            self.version += 1
 
     def changed(self) -> None:
         """Invalidate the cached arrays after a lease's dates changed."""

@@ -87,7 +87,13 @@ COLUMNS = (
     "miners_wound_down_total",
     "payouts_usd_total",
     "debt_written_off_usd_total",
+    "miners_restructured_total",
+    "acquisitions_total",
+    "debt_to_equity_usd_total",
+    "acquisitions_usd_total",
+    "miners_in_model",
 )
+LAST_FIXED_COLUMN = COLUMNS[-1]  # the region price columns follow
 
 
 def region_columns(region_ids) -> tuple[str, ...]:
@@ -107,7 +113,7 @@ them. A run on another regions file has that file's price columns instead (``col
 
 def columns_for(region_ids) -> tuple[str, ...]:
     """The daily columns of a run on regions ``region_ids``."""
-    return COLUMNS[: COLUMNS.index("debt_written_off_usd_total") + 1] + region_columns(region_ids)
+    return COLUMNS[: COLUMNS.index(LAST_FIXED_COLUMN) + 1] + region_columns(region_ids)
 
 
 PANEL_INTERVAL_DAYS = 30
@@ -205,10 +211,23 @@ def _supply(m, states, pivot) -> dict[str, float]:
         "used_asic_th_scrapped_total": market.th_scrapped_total,
         "mw_relocated_total": market.mw_relocated_total,
         "mw_idle_profitable_90d": m.idle_watch.update(m),
-        "miners_defaulted_total": m.solvency.defaulted_total,
-        "miners_wound_down_total": m.solvency.wound_down_total,
-        "payouts_usd_total": m.solvency.payouts_usd_total,
-        "debt_written_off_usd_total": m.solvency.debt_written_off_usd_total,
+        **_firms(m),
+    }
+
+
+def _firms(m) -> dict[str, float]:
+    """Firms' fates and capital returns, as running totals."""
+    t = m.solvency
+    return {
+        "miners_defaulted_total": t.defaulted_total,
+        "miners_wound_down_total": t.wound_down_total,
+        "miners_restructured_total": t.restructurings_total,
+        "acquisitions_total": t.acquisitions_total,
+        "payouts_usd_total": t.payouts_usd_total,
+        "debt_written_off_usd_total": t.debt_written_off_usd_total,
+        "debt_to_equity_usd_total": t.debt_to_equity_usd_total,
+        "acquisitions_usd_total": t.acquisitions_usd_total,
+        "miners_in_model": len(m.miners),
     }
 
 

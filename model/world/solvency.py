@@ -72,33 +72,56 @@ def liquidate(acc: Accounts, firm: int, btc_price_usd: float) -> Liquidation:
 
 
 class SolvencyTotals:
-    """Running totals of wind-downs for the daily columns (``model.solvency``)."""
+    """Running totals of firms' fates and capital returns for the daily columns (``model.solvency``)."""
 
     def __init__(self) -> None:
         self.defaulted_total = 0
         self.wound_down_total = 0
+        self.restructurings_total = 0
+        self.acquisitions_total = 0
         self.payouts_usd_total = 0.0
         self.debt_written_off_usd_total = 0.0
+        self.debt_to_equity_usd_total = 0.0
+        self.acquisitions_usd_total = 0.0
+        self.unrecovered_usd: dict[int, float] = {}  # firm -> what its creditors wrote off and may yet recover
 
-    def pay_estate(self, acc: Accounts, firm: int, usd: float, defaulted: bool) -> None:
-        """A wound-down firm's machines sold after it left: the estate passes the proceeds on at once.
+    def pay_estate(self, acc: Accounts, firm: int, usd: float) -> None:
+        """A liquidated firm's machines sold after it closed: the estate passes the proceeds on at once.
 
-        A firm leaves once it holds no sites, contracts or running machines; machines it gave up may still be
-        on the used market (``Miner.has_left``). What they fetch goes to its creditors if it defaulted (less
-        debt is lost) and to its shareholders if it did not, so the account of a firm that is gone stays at 0.
+        A firm closes once it holds no sites, contracts or running machines; machines it gave up may still be
+        on the used market (``Miner.has_left``). What they fetch goes to its creditors, up to what they wrote
+        off (by absolute priority), and the rest to its shareholders, so the account of a firm that is gone
+        stays at 0.
         """
-        if defaulted:
-            acc.post(firm, "write_offs", -usd)
-            self.debt_written_off_usd_total -= usd
-        else:
-            acc.post(firm, "payouts", -usd)
-            self.payouts_usd_total += usd
+        to_creditors = min(usd, self.unrecovered_usd.get(firm, 0.0))
+        if to_creditors > 0:
+            acc.post(firm, "write_offs", -to_creditors)
+            self.debt_written_off_usd_total -= to_creditors
+            self.unrecovered_usd[firm] -= to_creditors
+        if usd - to_creditors > 0:
+            acc.post(firm, "payouts", -(usd - to_creditors))
+            self.payouts_usd_total += usd - to_creditors
 
-    def record(self, result: Liquidation) -> None:
-        """Count one liquidation."""
-        if result.defaulted:
+    def record(self, firm: int, result: Liquidation, defaulted_before: bool = False) -> None:
+        """Count one liquidation (a firm already counted when it defaulted is not counted again)."""
+        self.unrecovered_usd[firm] = result.debt_written_off_usd + result.payables_written_off_usd
+        if result.defaulted and not defaulted_before:
             self.defaulted_total += 1
-        else:
+        elif not result.defaulted and not defaulted_before:
             self.wound_down_total += 1
         self.payouts_usd_total += result.paid_out_usd
         self.debt_written_off_usd_total += result.debt_written_off_usd + result.payables_written_off_usd
+
+    def record_payout(self, usd: float) -> None:
+        """A buyback by a going concern."""
+        self.payouts_usd_total += usd
+
+    def record_restructuring(self, debt_to_equity_usd: float) -> None:
+        """A restructuring and the debt it turned into equity."""
+        self.restructurings_total += 1
+        self.debt_to_equity_usd_total += debt_to_equity_usd
+
+    def record_acquisition(self, price_usd: float) -> None:
+        """A takeover and its price."""
+        self.acquisitions_total += 1
+        self.acquisitions_usd_total += price_usd

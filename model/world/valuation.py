@@ -157,6 +157,10 @@ class Valuations:
         return np.where(s.owner_kind[sites] == Owner.MINER, s.owner[sites], consensus)
 
     # --- the weekly book of values ----------------------------------------------------------------------------
+    def invalidate(self) -> None:
+        """Machines changed owner (a takeover): value every batch again at the next ask, by its new owner."""
+        self._day = -(10**9)
+
     def _fresh(self) -> None:
         m = self.model
         if 0 <= m.day - self._day < REVISE_EVERY_DAYS:
@@ -319,12 +323,14 @@ class Valuations:
         life_years,
         rate_extra=0.0,
         margin_groups=None,
+        path_owners=None,
     ) -> np.ndarray:
         """The yearly terms (years x machines) whose column sums are ``npv_in_regions``.
 
         For valuing several groups of machines in one call: ``finance.sum_columns_as_calls`` sums each group
         exactly as its own ``npv_in_regions`` call would. ``margin_groups`` (``finance.same_rows``) groups
         machines of the same region, delivery adder, J/TH and owner: their margins are computed once.
+        ``path_owners``: whose hashprice expectations to use, if not the ``owners``' (whose hurdle rates apply).
         """
         m = self.model
         sc = m.config
@@ -333,8 +339,9 @@ class Valuations:
         if owners.shape != regions.shape:  # one owner for all: only used as an index, a plain array will do
             owners = np.full(regions.shape, owners)
         rate = m.beliefs.rate_mining[owners] + m.regions.column("regulatory_risk_premium")[regions]
+        paths = self.hashprice_paths()[owners if path_owners is None else np.asarray(path_owners)]
         return finance.mining_npv_terms(
-            self.hashprice_paths()[owners].T,
+            paths.T,
             self.path_years,
             np.broadcast_to(j_per_th, regions.shape),
             opex_usd_per_mw_day=sc.mining.opex_usd_per_mw_day,

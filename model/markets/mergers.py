@@ -1,0 +1,249 @@
+"""Takeovers, as a service (``model.mergers``): bidders screen targets monthly, estates are sold at default.
+
+The mechanism (model/markets/acquisitions.py) is pure; this service assembles the offers and books the deal.
+
+What a target is worth to a bidder (economics.md, "Consolidation"): its market value, plus what its machines
+earn discounted at the *bidder's* cost of capital rather than its own (model/world/beliefs.py: hurdle rates
+differ by firm). The cash flows are the target's own expectations: a bidder that merely forecasts more BTC
+growth does not see a gain (disagreement is not a synergy, and with the stated spread of beliefs it bought
+a third of the industry in the first year). Sites, contracts and the pivot option are valued alike by all.
+A bidder pays from what it can invest (free cash and this year's issuance room), and only if it stays
+within its covenant afterwards.
+
+A **takeover** moves the whole firm to the buyer: sites, machines (those on the used market too), contracts,
+construction, queue requests, cash, BTC and debt; the target's shareholders are paid the price and the target
+leaves the model (status ``acquired``). An **estate sale** (a defaulted firm, ``sell_estate``) moves the
+operating assets and contracts, free of debt: the buyer pays the estate, whose creditors are paid from it.
+
+Hyperscalers do not bid for whole firms: they would have to run mining fleets and carry miners' books, which
+the model's hyperscalers do not have (CoreWeave's bid for Core Scientific, voted down in Oct 2025, is the
+case left out). They buy sites in the site market.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hashpivot.model.markets.acquisitions import Deal, Offer, clear
+from hashpivot.model.world.metrics import market_cap_usd
+from hashpivot.model.world.sites import Owner
+
+if TYPE_CHECKING:
+    from hashpivot.agents.miner import Miner
+    from hashpivot.model.simulation import HashpivotModel
+
+SCREEN_DAY = 15  # day of the decision interval on which bidders screen targets (mid-month)
+MIN_LIFE_YEARS = 0.5  # as in the weekly valuation (model/world/valuation.py)
+
+
+class MergerMarket:
+    """Monthly takeover screening and estate sales (``model.mergers``)."""
+
+    def __init__(self, model: HashpivotModel):
+        self.model = model
+
+    # --- monthly screening ------------------------------------------------------------------------------------
+    def run(self) -> None:
+        """On the screening day, each target goes to its best bidder if an offer beats the board's price."""
+        m = self.model
+        fc = m.config.firms
+        if not fc.acquisitions or m.day % m.config.run.decision_interval_days != SCREEN_DAY:
+            return
+        bidders = self._bidders(exclude=None)
+        if not bidders:
+            return
+        available = {b.idx for b in bidders}
+        targets = [x for x in m.all_miners() if x.idx not in available and self._is_target(x)]
+        if not targets:
+            return
+        gains = self._fleet_gains(targets, bidders)
+        budgets = [b.investable_usd() for b in bidders]
+        acc, price = m.accounts, m.btc_price_usd
+        for k, target in enumerate(targets):
+            i = target.idx
+            equity = float(m.ev_usd[i] + acc.cash_usd[i] + acc.btc[i] * price - acc.debt_usd[i])
+            offers = [
+                Offer(b.idx, equity + float(gains[k, j]), budgets[j])
+                for j, b in enumerate(bidders)
+                if b.idx in available
+            ]
+            mcap = float(market_cap_usd(m.ev_usd[i], acc.cash_usd[i], acc.btc[i] * price, acc.debt_usd[i]))
+            deal = clear(mcap, fc.acquisition_premium, offers)
+            if deal is None:
+                continue
+            buyer = m.miner_at(deal.bidder)
+            if not self._fits_covenant(buyer, target, deal.price_usd):
+                continue
+            available.discard(buyer.idx)  # one deal per bidder and month
+            self._take_over(target, buyer, deal, mcap)
+
+    def _bidders(self, exclude: Miner | None) -> list[Miner]:
+        """The ``firms.acquisition_bidders`` going concerns with the most to invest (ties by index)."""
+        m = self.model
+        k = m.config.firms.acquisition_bidders
+        if k <= 0:
+            return []
+        able = []
+        for x in m.all_miners():
+            if x is exclude or x.status != "active" or x.strategy == "exit":
+                continue
+            if m.day - m.creditors.restructured_day[x.idx] < 365:
+                continue
+            budget = x.investable_usd()
+            if budget > 0:
+                able.append((budget, x))
+        able.sort(key=lambda t: (-t[0], t[1].idx))
+        return [x for _, x in able[:k]]
+
+    def _is_target(self, x: Miner) -> bool:
+        """A going concern that has been valued and has nothing half-sold (sites on the block or being vacated)."""
+        m = self.model
+        if x.status != "active" or x.strategy == "exit" or x.last_view is None:
+            return False
+        sites = x.sites
+        if sites.size == 0:
+            return False
+        return not (m.sites.for_sale[sites].any() or m.site_market.handing_over(sites).any())
+
+    def _fleet_gains(self, targets: list[Miner], bidders: list[Miner]) -> np.ndarray:
+        """(targets x bidders): how much more each target's installed machines are worth to each bidder.
+
+        Each batch is worth the larger of its NPV and its resale, as in the strategy view's hold value; the
+        NPVs are today's, of the target's expected cash flows, at the target's and at each bidder's rate.
+        """
+        m = self.model
+        f, s = m.fleet, m.sites
+        per = [t.batches() for t in targets]
+        b = np.concatenate(per) if per else np.zeros(0, dtype=np.int64)
+        out = np.zeros((len(targets), len(bidders)))
+        if b.size == 0:
+            return out
+        which = np.repeat(np.arange(len(targets)), [p.size for p in per])
+        life = np.maximum(m.config.mining.machine_life_years - f.age_years(b, m.day), MIN_LIFE_YEARS)
+        sites, j, mw = f.site[b], f.j_per_th[b], f.mw[b]
+        regions, adders = s.region[sites], s.power_adder_usd_per_mwh[sites]
+        resale = mw * 1e6 / j * targets[0].resale_usd_per_th()
+
+        paths = f.owner[b]  # the target's expectations, whoever discounts them
+
+        def worth(owners) -> np.ndarray:
+            npv = m.valuations.npv_terms(regions, adders, j, owners, life, path_owners=paths).sum(axis=0)
+            return np.maximum(npv * mw, resale)
+
+        own = worth(paths)
+        for k, bidder in enumerate(bidders):
+            out[:, k] = np.bincount(which, worth(np.full(b.size, bidder.idx)) - own, minlength=len(targets))
+        return out
+
+    def _fits_covenant(self, buyer: Miner, target: Miner, price_usd: float) -> bool:
+        """Whether the buyer, carrying the target's net debt and the price, stays within its covenant."""
+        m = self.model
+        acc, i = m.accounts, target.idx
+        net_debt = float(acc.debt_usd[i] - acc.cash_usd[i] - acc.btc[i] * m.btc_price_usd) + price_usd
+        ebitda = m.creditors.covenant_ebitda_usd(target)
+        return m.creditors.within_covenant(buyer, net_debt, ebitda)
+
+    def _take_over(self, target: Miner, buyer: Miner, deal: Deal, mcap_usd: float) -> None:
+        m = self.model
+        acc = m.accounts
+        mw = float(m.sites.capacity_mw[target.sites].sum())
+        debt = float(acc.debt_usd[target.idx])
+        buyer.fund(deal.price_usd)
+        acc.post(buyer.idx, "acquisitions", -deal.price_usd)  # to the target's shareholders
+        self.transfer(target, buyer, whole_firm=True)
+        target.status = "acquired"
+        m.solvency.record_acquisition(deal.price_usd)
+        premium = deal.price_usd / mcap_usd - 1.0 if mcap_usd > 0 else float("nan")
+        text = (
+            f"bought firm {target.unique_id} ({target.archetype}, {mw:,.0f} MW, debt {debt / 1e6:,.1f} M$) for "
+            f"{deal.price_usd / 1e6:,.1f} M$: market cap {mcap_usd / 1e6:,.1f} M$, premium {premium:.0%}, "
+            f"worth {deal.value_usd / 1e6:,.1f} M$ to it"
+        )
+        m.log_event(buyer, "acquisition", text)
+        m.log_event(target, "acquired", f"taken over by firm {buyer.unique_id} for {deal.price_usd / 1e6:,.1f} M$")
+        m.retire_miner(target)
+
+    # --- estates ----------------------------------------------------------------------------------------------
+    def sell_estate(self, estate: Miner, piecemeal_done: bool = False) -> bool:
+        """Offer a defaulted firm's operating assets and contracts whole; True if sold.
+
+        The creditors' floor is what a piecemeal sale would fetch (the liquidation value); once the piecemeal
+        sale has run, what is left (sites bound by contracts) goes to the best offer above nothing.
+        """
+        m = self.model
+        if not m.config.firms.acquisitions:
+            return False
+        sites = estate.sites
+        if sites.size == 0 or m.site_market.handing_over(sites).any():
+            return False
+        if piecemeal_done and m.sites.for_sale[sites].any():  # the auctions go first; what binds a contract after
+            return False
+        bidders = self._bidders(exclude=estate)
+        if not bidders:
+            return False
+        view = estate.strategy_view()
+        ev = estate.enterprise_value_usd(view)
+        floor = 0.0 if piecemeal_done else estate.liquidation_value_usd(view)
+        gains = self._fleet_gains([estate], bidders)[0]
+        offers = [Offer(b.idx, ev + float(g), b.investable_usd()) for b, g in zip(bidders, gains, strict=True)]
+        deal = clear(floor, 0.0, offers)
+        if deal is None:
+            return False
+        buyer = m.miner_at(deal.bidder)
+        mw = float(m.sites.capacity_mw[sites].sum())
+        buyer.fund(deal.price_usd)
+        m.accounts.post(buyer.idx, "acquisitions", -deal.price_usd)
+        m.accounts.post(estate.idx, "acquisitions", deal.price_usd)
+        self.transfer(estate, buyer, whole_firm=False)
+        m.solvency.record_acquisition(deal.price_usd)
+        m.log_event(
+            buyer,
+            "acquisition",
+            f"bought the estate of defaulted firm {estate.unique_id} ({mw:,.0f} MW, its contracts) for "
+            f"{deal.price_usd / 1e6:,.1f} M$: creditors' floor {floor / 1e6:,.1f} M$, "
+            f"worth {deal.value_usd / 1e6:,.1f} M$ to it",
+        )
+        return True
+
+    # --- the transfer -----------------------------------------------------------------------------------------
+    def transfer(self, seller: Miner, buyer: Miner, whole_firm: bool) -> None:
+        """Move the seller's sites, their machines, contracts and construction to the buyer.
+
+        ``whole_firm``: also every other machine it owns (on order, on the used market), its queue requests
+        and its balance sheet (cash, BTC, debt). Otherwise (an estate sale) machines already given up stay the
+        estate's and its books stay with its creditors.
+        """
+        m = self.model
+        s, f, acc = m.sites, m.fleet, m.accounts
+        old, new = seller.idx, buyer.idx
+        sites = seller.sites
+        for site in sites:
+            s.for_sale[site] = False
+            s.set_owner(int(site), Owner.MINER, new)
+        mine = f.owner[: f.n] == old
+        if not whole_firm:
+            mine &= np.isin(f.site[: f.n], sites) & ~f.removed[: f.n] & ~f.on_market[: f.n]
+        f.owner[: f.n][mine] = new
+        f.touch()
+        m.leases.transfer(seller.unique_id, buyer.unique_id)
+        m.construction.reassign(old, new)
+        m.lease_market.contracts_changed()
+        if seller.first_lease_day >= 0 and (
+            buyer.first_lease_day < 0 or seller.first_lease_day < buyer.first_lease_day
+        ):
+            buyer.first_lease_day = seller.first_lease_day
+        if whole_firm:
+            for rid, req in list(m.entry.pending.items()):
+                if req.requester == seller.unique_id:
+                    m.entry.pending[rid] = dataclasses.replace(req, requester=buyer.unique_id)
+            cash = float(acc.cash_usd[old])
+            acc.post(old, "acquisitions", -cash)
+            acc.post(new, "acquisitions", cash)
+            acc.btc[new] += acc.btc[old]
+            acc.btc[old] = 0.0
+            acc.debt_usd[new] += acc.debt_usd[old]
+            acc.debt_usd[old] = 0.0
+        m.valuations.invalidate()
