@@ -192,6 +192,8 @@ class HashpivotModel(mesa.Model):
 
         Its books stay (at zero) and so does its history in every table; it holds nothing (the invariants).
         """
+        self.ev_usd[miner.idx] = 0.0
+        self.agent_panel.extend(agent_rows(self, [miner]))  # its last row, with the status it left with
         miner.gone = True
         self._miners_by_offset[miner.decision_offset].remove(miner)
         miner.remove()

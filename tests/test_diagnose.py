@@ -290,6 +290,8 @@ def idle_share_on(days: int, share: float) -> Callable[[dict[str, np.ndarray]], 
         energised = columns["mw_mining"] + columns["mw_curtailed"] + columns["mw_idle"]
         idle = np.zeros_like(energised)
         idle[50 : 50 + days] = share * energised[50 : 50 + days]
+        if days:  # the first day is the worst by a hair (not a tie decided by rounding: still 10.0%)
+            idle[50] *= 1.001
         columns["mw_idle_profitable_90d"] = idle
 
     return edit

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hashpivot.model.markets.acquisitions import Deal, Offer, clear
+from hashpivot.model.markets.restructuring import COVENANT_HOLIDAY_DAYS
 from hashpivot.model.world.metrics import market_cap_usd
 from hashpivot.model.world.sites import Owner
 
@@ -90,7 +91,7 @@ class MergerMarket:
         for x in m.all_miners():
             if x is exclude or x.status != "active" or x.strategy == "exit":
                 continue
-            if m.day - m.creditors.restructured_day[x.idx] < 365:
+            if m.day - m.creditors.restructured_day[x.idx] < COVENANT_HOLIDAY_DAYS:  # still mending
                 continue
             budget = x.investable_usd()
             if budget > 0:
@@ -140,11 +141,9 @@ class MergerMarket:
 
     def _fits_covenant(self, buyer: Miner, target: Miner, price_usd: float) -> bool:
         """Whether the buyer, carrying the target's net debt and the price, stays within its covenant."""
-        m = self.model
-        acc, i = m.accounts, target.idx
-        net_debt = float(acc.debt_usd[i] - acc.cash_usd[i] - acc.btc[i] * m.btc_price_usd) + price_usd
-        ebitda = m.creditors.covenant_ebitda_usd(target)
-        return m.creditors.within_covenant(buyer, net_debt, ebitda)
+        creditors = self.model.creditors
+        v = creditors.view(target, 0.0, 0.0)
+        return creditors.within_covenant(buyer, v.net_debt_usd + price_usd, v.covenant_ebitda_usd)
 
     def _take_over(self, target: Miner, buyer: Miner, deal: Deal, mcap_usd: float) -> None:
         m = self.model
@@ -224,8 +223,10 @@ class MergerMarket:
             s.for_sale[site] = False
             s.set_owner(int(site), Owner.MINER, new)
         mine = f.owner[: f.n] == old
-        if not whole_firm:
-            mine &= np.isin(f.site[: f.n], sites) & ~f.removed[: f.n] & ~f.on_market[: f.n]
+        if not whole_firm:  # what is installed or on order at the sites; what was given up stays the estate's
+            mine &= np.isin(f.site[: f.n], sites) & ~f.removed[: f.n]
+            listed = np.flatnonzero(mine & f.on_market[: f.n])  # offered with a reserve: the buyer decides anew
+            f.on_market[listed], f.listed_day[listed] = False, -1
         f.owner[: f.n][mine] = new
         f.touch()
         m.leases.transfer(seller.unique_id, buyer.unique_id)

@@ -11,8 +11,8 @@ The rule (economics.md, "Firms that can fail"; Merton 1974 for equity as an opti
   may accelerate. They restructure when the firm is worth more alive than sold piecemeal (the "best interests
   of creditors" test, 11 U.S.C. s. 1129(a)(7): no creditor gets less than in a liquidation): the BTC
   treasury is sold against the debt, and debt is swapped for equity until net debt is ``target_share`` of
-  the ceiling. When the assets are worth more sold, or the firm breaches again within a year of a
-  restructuring, they enforce: it **defaults**.
+  the ceiling; the covenant is then reset for a year (a covenant holiday: only a missed payment counts).
+  When the assets are worth more sold, they enforce: it **defaults**.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from dataclasses import dataclass
 
 from hashpivot.model.world.covenants import leverage
 
-RESTRUCTURE_COOLDOWN_DAYS = 365  # lenders do not restructure the same firm twice in a year
+COVENANT_HOLIDAY_DAYS = 365  # a restructured firm's covenant is reset for a year (a covenant holiday)
 MIN_HISTORY_DAYS = 90  # a covenant is tested on a quarter's books at least (quarterly tests on trailing EBITDA)
 
 
 @dataclass(frozen=True)
 class CreditView:
-    """A firm's position as its lenders see it (USD; EBITDA per year)."""
+    """A firm's position as its corporate lenders see it (USD; EBITDA per year; lease-backed debt excluded)."""
 
     debt_usd: float
     cash_usd: float
@@ -71,9 +71,9 @@ def resolve(v: CreditView) -> Resolution:
         return Resolution("default", f"unpaid for {v.days_unpaid} days")
     if v.debt_usd <= 0 or v.history_days < MIN_HISTORY_DAYS or v.leverage <= v.covenant_max:
         return NONE
+    if v.days_since_restructuring < COVENANT_HOLIDAY_DAYS:
+        return NONE  # reset in the restructuring: only a missed payment counts until the holiday ends
     breach = f"net debt / EBITDA {_fmt(v.leverage)} above the covenant's {v.covenant_max:g}x"
-    if v.days_since_restructuring < RESTRUCTURE_COOLDOWN_DAYS:
-        return Resolution("default", f"{breach}, within a year of its restructuring")
     if v.going_concern_usd < v.liquidation_usd:
         return Resolution(
             "default",

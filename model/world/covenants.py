@@ -1,7 +1,8 @@
 """What lenders watch: each firm's trailing-year EBITDA and investment, and its covenant leverage.
 
 The books (model/world/accounts.py) post every cash movement under a named flow. EBITDA is the operating part:
-mining revenue, demand-response payments, AI revenue, less power and operating cost. Investment is capex and
+mining revenue (BTC kept in the treasury included), demand-response payments, AI revenue, less power and
+operating cost. Investment is capex and
 machine purchases. Both are summed into twelve 30-day buckets per firm, so a trailing year is twelve adds, not
 365 (the books are read once a day, after the day closes).
 
@@ -45,20 +46,27 @@ class TrailingBooks:
         self.investment = np.hstack([self.investment, np.zeros((BUCKETS, k))])
         self.first_day = np.concatenate([self.first_day, np.full(k, self.days_seen, dtype=np.int64)])
 
-    def close_day(self, acc: Accounts) -> None:
-        """Add the day's flows to the current bucket; start a new bucket every 30 days."""
+    def close_day(self, acc: Accounts, mined_kept_usd: np.ndarray) -> None:
+        """Add the day's flows to the current bucket; start a new bucket every 30 days.
+
+        ``mined_kept_usd``: BTC mined today and kept in the treasury, at the day's price. It is revenue
+        (earned, though not sold), and a lender counts it: without it a firm that holds what it mines would
+        look as if it paid for power with nothing coming in.
+        """
         slot = (self.days_seen // BUCKET_DAYS) % BUCKETS
         if self.days_seen % BUCKET_DAYS == 0 and self.days_seen >= BUCKET_DAYS * BUCKETS:
             self.ebitda[slot] = 0.0
             self.investment[slot] = 0.0
         flows = acc.flows_today
-        self.ebitda[slot] += flows[:, self._ebitda_cols].sum(axis=1)
+        self.ebitda[slot] += flows[:, self._ebitda_cols].sum(axis=1) + mined_kept_usd
         self.investment[slot] -= flows[:, self._invest_cols].sum(axis=1)  # spending is posted negative
         self.days_seen += 1
 
     def history_days(self, firm: int) -> int:
         """Days of books the firm has in the trailing year (fewer for a young run or a new firm)."""
-        return int(min(self.days_seen - self.first_day[firm], BUCKET_DAYS * BUCKETS))
+        # Once the ring is full it holds eleven whole buckets and the one being filled.
+        held = BUCKET_DAYS * (BUCKETS - 1) + (self.days_seen - 1) % BUCKET_DAYS + 1
+        return int(min(self.days_seen - self.first_day[firm], held))
 
     def _annual(self, buckets: np.ndarray, firm: int) -> float:
         """A year's worth: the trailing 360 days, scaled up while the firm's books are younger than that."""

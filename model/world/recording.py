@@ -309,12 +309,15 @@ def _leases_and_grid(m) -> dict[str, float]:
     }
 
 
-def agent_rows(m) -> list[dict]:
-    """A snapshot of every miner: holdings, strategy, the values behind its last choice, revenue mix."""
+def agent_rows(m, miners=None) -> list[dict]:
+    """A snapshot of every miner in the model (or of ``miners``): holdings, strategy, last choice, revenue mix.
+
+    A firm leaving the model gets one last row, on the day it goes, with its final status (``retire_miner``).
+    """
     s, acc = m.sites, m.accounts
     per = {name: _per_miner(m, arr) for name, arr in s.state_mw().items()}
     rows = []
-    for miner in m.miners:
+    for miner in m.miners if miners is None else miners:
         i = miner.idx
         rev = m.panel_revenue[i]
         total = rev.sum()
