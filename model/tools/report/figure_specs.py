@@ -202,4 +202,34 @@ FIGURES = (
             Panel("MW relocated (cumulative)", (Line("mw_relocated_total", "relocated"),)),
         ),
     ),
+    FigureSpec(
+        "firms",
+        "Firms: defaults, restructurings, takeovers, payouts",
+        "Firms' fates (cumulative counts): firms that defaulted, covenant restructurings (debt swapped for "
+        "equity), acquisitions (takeovers of whole firms and estate sales of defaulted firms) and firms wound "
+        "down and paid out; the capital that moved (cumulative, B USD): returned to shareholders (buybacks and "
+        "wind-down residuals), lost by creditors, swapped from debt to equity, and paid in acquisitions; and the "
+        "firms still in the model (a firm leaves it once wound down, acquired, or liquidated after a default).",
+        (
+            Panel(
+                "count (cumulative)",
+                (
+                    Line("miners_defaulted_total", "defaulted"),
+                    Line("miners_restructured_total", "restructured"),
+                    Line("acquisitions_total", "acquisitions"),
+                    Line("miners_wound_down_total", "wound down"),
+                ),
+            ),
+            Panel(
+                "B USD (cumulative)",
+                (
+                    Line("payouts_usd_total", "paid out to shareholders", 1e-9),
+                    Line("debt_written_off_usd_total", "debt written off", 1e-9),
+                    Line("debt_to_equity_usd_total", "debt swapped for equity", 1e-9),
+                    Line("acquisitions_usd_total", "paid in acquisitions", 1e-9),
+                ),
+            ),
+            Panel("firms in the model", (Line("miners_in_model", "in the model"),)),
+        ),
+    ),
 )

@@ -124,8 +124,11 @@ def methods_paragraph(source: Source, series: Series | None, runs_text: str) -> 
         "when cash runs short (agents/miner.py, agents/fleet_decisions.py). New firms enter through the "
         "interconnection queues and site auctions where a new site's NPV is positive, within a "
         "capital-market limit (model/markets/entry.py); used machines clear weekly in uniform-price "
-        "auctions (model/markets/machines.py); firms that hold nothing are wound down or default "
-        "(model/world/solvency.py). "
+        "auctions (model/markets/machines.py). Lenders test a net debt / EBITDA covenant and restructure a "
+        "firm (debt for equity) or, in default, take it over and sell its estate whole or piecemeal "
+        "(model/world/creditors.py, model/markets/restructuring.py); firms take each other over "
+        "(model/markets/mergers.py), return excess cash to shareholders (model/world/payouts.py), and are "
+        "wound down or liquidated once they hold nothing (model/world/solvency.py). "
         f"Every {ai['rfp_interval_days']} days hyperscalers issue RFPs for the AI capacity their "
         "spending path calls for, score bids against their greenfield outside option and settle "
         f"rents by {NEGOTIATION.get(ai['negotiation'], ai['negotiation'])} "
@@ -135,8 +138,9 @@ def methods_paragraph(source: Source, series: Series | None, runs_text: str) -> 
         "(firm vs flexible service) and pay demand response (agents/grid_operator.py, "
         "model/world/interconnection.py); difficulty follows Bitcoin's consensus retarget "
         f"(model/world/bitcoin.py). The BTC price is an input: {price_text}.{shock_text} Hashrate, "
-        "hashprice, the strategy mix, leases, rents, concentration and the revenue mix are "
-        f"outputs. {runs_text} The model is described with the ODD protocol in docs/ODD.md."
+        "hashprice, the strategy mix, leases, rents, concentration, the revenue mix and the firms' "
+        "defaults, restructurings, takeovers and payouts are outputs. "
+        f"{runs_text} The model is described with the ODD protocol in docs/ODD.md."
     )
 
 
