@@ -459,6 +459,24 @@ ENTRY_ROWS = {  # key result -> its scale from the daily column (each is positiv
     "used_asic_th_scrapped_total": 1e-6,
     "mw_relocated_total": 1.0,
 }
+FIRMS_TOTALS = (  # the firms' running totals: how many defaults, takeovers, ... is the model's to say
+    "miners_defaulted_total",
+    "miners_wound_down_total",
+    "miners_restructured_total",
+    "acquisitions_total",
+    "payouts_usd_total",
+    "debt_written_off_usd_total",
+    "debt_to_equity_usd_total",
+    "acquisitions_usd_total",
+)
+FIRMS_COLUMNS = (*FIRMS_TOTALS, "miners_in_model")  # and the firms still in the model, a level
+FIRMS_ROWS = {  # key result -> its scale from the daily column (any may be 0)
+    "miners_defaulted_total": 1.0,
+    "miners_restructured_total": 1.0,
+    "acquisitions_total": 1.0,
+    "payouts_usd_total": 1e-9,
+    "miners_in_model": 1.0,
+}
 
 
 def test_report_shows_entry_and_the_used_machine_market(work: Path, tmp_path: Path, monkeypatch):
@@ -485,7 +503,7 @@ def test_report_shows_entry_and_the_used_machine_market(work: Path, tmp_path: Pa
     text = (out / "report.md").read_text(encoding="utf-8")
     series = np.genfromtxt(run / "timeseries.csv", delimiter=",", names=True)
     assert series["mw_mining_capacity"][-1] > 0 and series["asic_price_usd_per_th_new"][-1] > 0
-    for name, columns in {**ENTRY_FIGURES, **NEWER_FIGURES}.items():
+    for name, columns in {**ENTRY_FIGURES, **NEWER_FIGURES, "firms": ("miners_in_model",)}.items():
         assert f"### {specs[name].title}" in text and (out / "figures" / f"{name}.png").stat().st_size > 1000
         # Every line the spec states is drawn, from its column, in the panel's unit.
         lines = {ln.get_label(): ln for ax in drawn[name].axes for ln in ax.get_lines()}
@@ -506,16 +524,33 @@ def test_report_shows_entry_and_the_used_machine_market(work: Path, tmp_path: Pa
     assert rows[("used_asic_th_sold_total", last)]["unit"] == "EH/s"
     shown = (out / "tables" / "key_results.md").read_text(encoding="utf-8")
     assert "| entrant firms (cumulative) | firms |" in shown and "| used machines sold (cumulative) | EH/s |" in shown
+    assert_firms_shown(specs["firms"], series, rows, last, shown)
+
+
+def assert_firms_shown(spec, series, rows, last: str, shown: str) -> None:
+    """The firms figure plots every firm column, and the key results hold its rows, in the units they state."""
+    assert spec.title == "Firms: defaults, restructurings, takeovers, payouts"
+    assert {x.column for p in spec.panels for x in p.lines} == set(FIRMS_COLUMNS)
+    money = {x.column: x.scale for p in spec.panels for x in p.lines if x.column.endswith("_usd_total")}
+    assert money == dict.fromkeys(money, 1e-9) and len(money) == 4  # B USD
+    for column in FIRMS_TOTALS:  # running totals: never negative, never falling
+        assert np.nanmin(series[column]) >= 0 and np.all(np.diff(series[column]) >= 0), column
+    assert np.nanmin(series["miners_in_model"]) > 0
+    for column, scale in FIRMS_ROWS.items():
+        assert float(rows[(column, last)]["mean"]) == pytest.approx(series[column][-1] * scale), column
+    assert rows[("payouts_usd_total", last)]["unit"] == "B USD"
+    assert "| firms defaulted (cumulative) | firms |" in shown and "| firms in the model | firms |" in shown
 
 
 def test_report_of_a_run_without_the_entry_columns_leaves_them_out(run_dir: Path, tmp_path: Path):
-    """Older runs recorded no entry or used-machine columns: their figures and rows are left out, the rest stays."""
+    """Older runs recorded no entry, used-machine or firm columns: their figures and rows are left out, the rest
+    stays."""
     import shutil
 
     old = tmp_path / "old-run"
     shutil.copytree(run_dir, old, ignore=shutil.ignore_patterns("report", "timeseries.parquet"))
     dropped = {c for columns in ENTRY_FIGURES.values() for c in columns} | set(ENTRY_ROWS)
-    dropped |= {"asic_j_per_th_new", "used_asic_mw_on_offer", "used_asic_th_scrapped_total"}
+    dropped |= {"asic_j_per_th_new", "used_asic_mw_on_offer", "used_asic_th_scrapped_total", *FIRMS_COLUMNS}
     lines = (run_dir / "timeseries.csv").read_text(encoding="utf-8").splitlines()
     keep = [i for i, name in enumerate(lines[0].split(",")) if name not in dropped]
     assert len(keep) < len(lines[0].split(","))
@@ -524,9 +559,9 @@ def test_report_of_a_run_without_the_entry_columns_leaves_them_out(run_dir: Path
     out = tmp_path / "old-report"
     assert cli("report", str(old), "--no-svg", "--out", str(out)) == 0
     figures = sorted(p.stem for p in (out / "figures").glob("*.png"))
-    assert figures == sorted(f.name for f in FIGURES if f.name not in ENTRY_FIGURES)
+    assert figures == sorted(f.name for f in FIGURES if f.name not in {*ENTRY_FIGURES, "firms"})
     table = (out / "tables" / "key_results.csv").read_text(encoding="utf-8")
-    assert "network_hashrate_ehs" in table and not [c for c in ENTRY_ROWS if c in table]
+    assert "network_hashrate_ehs" in table and not [c for c in (*ENTRY_ROWS, *FIRMS_ROWS) if c in table]
 
 
 def test_png_only_report_links_no_svg(run_dir: Path, tmp_path: Path):

@@ -238,8 +238,9 @@ def entry_run():
 
 
 def test_entry_and_used_machine_views_show_the_recorders_columns(entry_run):
-    """The "Entry & used machines" charts: capacity, hibernating, queued and entered MW and miners; ASIC prices."""
-    assert {c.name for c in panels.COMPONENTS} >= {"EntryChart", "MachinesChart"}
+    """The "Entry & used machines" charts: capacity, hibernating, queued and entered MW and miners; ASIC prices;
+    and the "Firms" chart: defaults, restructurings, acquisitions and wind-downs, and the firms in the model."""
+    assert {c.name for c in panels.COMPONENTS} >= {"EntryChart", "MachinesChart", "FirmsChart"}
     rec, n = entry_run.recorder, entry_run.recorder.n
     stride = views.bin_days(n)
     last_bin = slice((math.ceil(n / stride) - 1) * stride, n)
@@ -247,6 +248,7 @@ def test_entry_and_used_machine_views_show_the_recorders_columns(entry_run):
     for name, columns, divisors in (
         ("entry", charts.ENTRY_COLUMNS, (1.0,) * len(charts.ENTRY_COLUMNS)),
         ("machines", charts.MACHINE_COLUMNS, machine_divisors),
+        ("firms", charts.FIRMS_COLUMNS, (1.0,) * len(charts.FIRMS_COLUMNS)),
     ):
         rows = charts.CHARTS[name].data(entry_run)["series"]
         assert len(rows) == math.ceil(n / stride) and rows[-1]["date"] < entry_run.date.isoformat()
@@ -267,6 +269,66 @@ def test_entry_and_used_machine_views_show_the_recorders_columns(entry_run):
     assert used["asic_price_usd_per_th_new"] > used["asic_price_usd_per_th_used"] > 0
     assert used["used_asic_th_sold_total"] > 0 and used["used_asic_th_scrapped_total"] > 0
     assert "USD/TH" in charts.CHARTS["machines"].caption and "EH/s" in charts.CHARTS["machines"].caption
+    assert set(charts.FIRMS_COLUMNS) >= {
+        "miners_defaulted_total",
+        "miners_restructured_total",
+        "acquisitions_total",
+        "miners_in_model",
+    }
+    assert list(charts.FIRMS_COLORS)[charts.FIRMS_EVENTS :] == ["Firms in the model"]  # the level, on the right
+    firms = last_row("firms", charts.FIRMS_COLUMNS)
+    assert all(firms[c] >= 0 for c in charts.FIRMS_COLUMNS[: charts.FIRMS_EVENTS]) and firms["miners_in_model"] > 0
+    assert rec.last("miners_in_model") == len(entry_run.miners) <= len(entry_run.all_miners())
+
+
+def retire(model, miner, status: str) -> None:
+    """Let ``miner`` leave the model as a wound-down, defaulted or acquired firm does (``retire_miner``).
+
+    Its holdings stay where they are: the model is not stepped again.
+    """
+    miner.status = status
+    model.retire_miner(miner)
+
+
+def test_the_miners_table_and_card_follow_firms_out_of_the_model():
+    """Firms that leave Mesa's agent set drop out of the table, keep their card (with their status) and their
+    leases' names; one in default stays listed and says so. Two leave just after a monthly snapshot, so the
+    table's BTC shares must be looked up past their last rows."""
+    model = ui.UiModel()
+    for _ in range(30):  # to the first monthly snapshot: the table's shares then come from it
+        model.step()
+    top = {r["agent_id"] for r in views.largest_miners(model)}
+    leaving = [m for m in reversed(model.all_miners()) if m.unique_id not in top][:2]
+    for miner, status in zip(leaving, ("acquired", "exited"), strict=True):
+        retire(model, miner, status)
+    gone = {m.unique_id for m in leaving}
+    assert len(model.miners) == len(model.all_miners()) - 2 and all(m.gone for m in leaving)
+    rows = views.largest_miners(model)
+    assert len(rows) == views.TABLE_ROWS and not gone & {r["agent_id"] for r in rows}
+    assert all(math.isfinite(r["btc_revenue_share"]) for r in rows)
+    card = views.miner_card(model, leaving[0].unique_id)
+    assert card is not None and dict(card["facts"])["Status"] == "taken over, left the model"
+    assert "taken over, left the model" in panels.miner_card_html(card)
+    assert dict(views.miner_card(model, leaving[1].unique_id)["facts"])["Status"] == "wound down, left the model"
+    assert dict(views.miner_card(model, rows[0]["agent_id"])["facts"])["Status"] == "active"
+    defaulted = model.agent_by_uid(rows[0]["agent_id"])
+    defaulted.status = "defaulted"  # in default: it stays in the model until its estate is sold
+    cells = {r["uid"]: r["cells"] for r in views.miners_table_rows(model)}
+    assert cells[defaulted.unique_id][1] == f"{defaulted.strategy} (in default)"
+    assert all(c[1] == model.agent_by_uid(uid).strategy for uid, c in cells.items() if uid != defaulted.unique_id)
+    g = views.lease_graph(model)
+    assert nx.is_bipartite(g) and all(not d["label"].startswith("miner #") for _, d in g.nodes(data=True))
+
+
+def test_the_feed_names_the_firms_events():
+    labels = {k: views.event_kind_label(k) for k in ("default", "restructuring", "acquisition", "acquired")}
+    assert labels == {
+        "default": "Default",
+        "restructuring": "Restructuring",
+        "acquisition": "Acquisition",
+        "acquired": "Taken over",
+    }
+    assert views.event_kind_label("liquidation") == "Liquidated" and views.event_kind_label("wind_down") == "Wound down"
 
 
 def test_long_runs_are_binned_into_a_fixed_number_of_points():

@@ -238,9 +238,15 @@ def _per_miner(m, values: np.ndarray) -> np.ndarray:
 
 
 def _strategies(m) -> dict[str, float]:
+    """Firms by strategy, those that have left the model included.
+
+    A firm that exited counts as "exit" after it has gone too (that is the strategy it chose); a firm taken
+    over counts no more (its sites and fleet are its buyer's).
+    """
     counts = {"hold": 0, "hybrid": 0, "exit": 0}
-    for miner in m.miners:
-        counts[miner.strategy] += 1
+    for miner in m.all_miners():
+        if miner.status != "acquired":
+            counts[miner.strategy] += 1
     converting = _per_miner(m, m.sites.converting_mw[: m.sites.n]) > 0
     return {
         "miners_hold": counts["hold"],

@@ -1,6 +1,6 @@
 """The charts: an Altair template per chart, compiled once; each day only its data sets change.
 
-Building and compiling Altair charts costs 10-60 ms each, so doing it every step for eleven charts
+Building and compiling Altair charts costs 10-60 ms each, so doing it every step for a dozen charts
 would blow the budget of a step. A template reads named data sets ("series", "edges", ...);
 ``chart_data`` computes the model's current rows for them and ``compiled_template`` is the spec
 the browser embeds once (``vega.VegaChart``). Each chart carries a one-line caption saying what
@@ -95,6 +95,22 @@ ENTRY_COLUMNS = (
     "miners_active",
 )
 ENTRY_MW = 4  # the first four are MW (left axis); miners are counted on the right
+
+FIRMS_COLORS = {
+    "Defaulted (cumulative)": "#e45756",
+    "Restructured (cumulative)": "#f58518",
+    "Acquisitions (cumulative)": "#4c78a8",
+    "Wound down (cumulative)": "#9d755d",
+    "Firms in the model": "#333333",
+}
+FIRMS_COLUMNS = (
+    "miners_defaulted_total",
+    "miners_restructured_total",
+    "acquisitions_total",
+    "miners_wound_down_total",
+    "miners_in_model",
+)
+FIRMS_EVENTS = 4  # the first four are running totals of events (left axis); firms in the model, a level, on the right
 
 MACHINE_COLORS = {
     "New ASIC price": "#4c78a8",
@@ -338,6 +354,22 @@ def entry_data(model: HashpivotModel) -> dict[str, list]:
     return _wide_series(model, ENTRY_COLUMNS, 1.0)
 
 
+def firms_template(start: dt.date) -> alt.TopLevelMixin:
+    """Defaults, restructurings, acquisitions and wind-downs (cumulative, left axis), firms in the model (right).
+
+    Two axes: the events number a few while the firms in the model number dozens, and one axis would
+    flatten the events against zero.
+    """
+    return _two_axes(
+        start, "Firms: defaults, restructurings, takeovers", FIRMS_COLORS, FIRMS_EVENTS, "Cumulative count", "Firms"
+    )
+
+
+def firms_data(model: HashpivotModel) -> dict[str, list]:
+    """Rows for ``firms_template``."""
+    return _wide_series(model, FIRMS_COLUMNS, 1.0)
+
+
 def machines_template(start: dt.date) -> alt.TopLevelMixin:
     """New and used ASIC prices (USD/TH, left axis), used machines sold and scrapped (EH/s cumulative, right)."""
     return _two_axes(
@@ -540,6 +572,13 @@ CHARTS: dict[str, ChartDef] = {
         machines_data,
         "Entry & used machines. Left (USD/TH): newest ASICs and used machines (the last 30 days' trades; gaps: "
         "none traded). Right (EH/s, cumulative): used machines sold, and scrapped unsold.",
+    ),
+    "firms": ChartDef(
+        firms_template,
+        firms_data,
+        "Firms' fates. Left (cumulative): firms defaulted, covenant restructurings (debt swapped for equity), "
+        "acquisitions (takeovers of whole firms and estate sales of defaulted firms), firms wound down. Right: "
+        "firms still in the model (one leaves once wound down, acquired, or liquidated after a default).",
     ),
     "regions": ChartDef(
         region_template,

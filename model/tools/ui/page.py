@@ -73,6 +73,9 @@ CSS = """
 .hp-event-strategy .hp-kind { color: #b7791f; }
 .hp-event-ban .hp-kind { color: #c53030; }
 .hp-event-site .hp-kind { color: #2f855a; }
+:is(.hp-event-default, .hp-event-liquidation) .hp-kind { color: #c53030; }
+.hp-event-restructuring .hp-kind { color: #c05621; }
+:is(.hp-event-acquisition, .hp-event-acquired) .hp-kind { color: #553c9a; }
 """
 
 

@@ -211,7 +211,10 @@ def MinerRow(uid: int, cells: tuple, selected: bool):  # noqa: N802 - a componen
 
 @solara.component
 def MinersTable(model: UiModel):  # noqa: N802 - a component
-    """The largest miners by MW: strategy, MW by state, BTC share of revenue, cash. Rows open the miner's card."""
+    """The largest miners by MW: strategy and status, MW by state, BTC share of revenue, cash.
+
+    Rows open the miner's card.
+    """
     rows = solara.use_memo(lambda: _read(model, miners_table_rows, model), _day(model))
     chosen = selected_miner.value
     with solara.Column(gap="2px", classes=["hp-miners-card"]) as col:
@@ -223,8 +226,8 @@ def MinersTable(model: UiModel):  # noqa: N802 - a component
                 for r in rows:
                     MinerRow(r["uid"], r["cells"], r["uid"] == chosen).key(str(r["uid"]))
         solara.Text(
-            "MW on the miner's sites by state; BTC share of revenue since the last monthly snapshot. "
-            "Click a row to open the miner's card.",
+            "MW on the miner's sites by state; BTC share of revenue since the last monthly snapshot. Firms that "
+            "left the model (wound down, taken over, liquidated) are not listed. Click a row to open the miner's card.",
             classes=["hp-caption"],
         )
     return col
@@ -290,7 +293,8 @@ def event_feed_html(model: UiModel, limit: int = FEED_ROWS) -> str:
     if not counts:
         body = (
             "<div class='hp-hint'>Nothing has happened yet. Leases signed, strategy switches, site purchases, "
-            "bans, and any other kind of event the model logs appear here with their dates.</div>"
+            "bans, defaults, restructurings, takeovers and any other kind of event the model logs appear here "
+            "with their dates.</div>"
         )
     else:
         body = f"<div class='hp-event-counts'>{summary}</div><table class='hp-events'>{rows}</table>"

@@ -38,9 +38,18 @@ EVENT_KINDS = {
     "strategy": "Strategy switch",
     "site": "Site bought",
     "ban": "Mining ban",
+    "default": "Default",
+    "restructuring": "Restructuring",
+    "acquisition": "Acquisition",
+    "acquired": "Taken over",
+    "liquidation": "Liquidated",
+    "wind_down": "Wound down",
 }
 """How the feed names the kinds of ``model.events`` the model logs today; any other kind (entries,
-defaults, ... as markets add them) is shown by its own name, capitalised."""
+relocations, ... as markets add them) is shown by its own name, capitalised."""
+
+STATUS_TEXT = {"exited": "wound down", "defaulted": "in default", "acquired": "taken over"}
+"""How the page names a firm's ``status`` other than active; one that has left the model says so too."""
 
 
 def _finite(x: float) -> float | None:
@@ -230,7 +239,7 @@ def lease_graph(model: HashpivotModel) -> nx.Graph:
     g = nx.Graph()
     for h in model.hyperscalers:
         g.add_node(h.unique_id, kind="hyperscaler", bipartite=1, label=h.name, mw=0.0)
-    miners = {m.unique_id: m for m in model.miners}
+    miners = {m.unique_id: m for m in model.all_miners()}  # a lease may outlive its landlord's firm
     for lease in model.leases.leases:
         if 0 <= lease.end_day <= model.day:
             continue  # the contract has run out
@@ -306,13 +315,38 @@ def largest_miners(model: HashpivotModel, n: int = TABLE_ROWS) -> list[dict]:
     top = rows[:n]
     missing = {r["agent_id"] for r in top if not math.isfinite(r["btc_revenue_share"])}
     if missing:
-        latest: dict[int, float] = {}
-        for snap in model.agent_panel[-len(model.miners) :]:
-            latest[snap["agent_id"]] = snap["btc_revenue_share"]
+        latest = snapshot_revenue_shares(model, missing)
         for r in top:
             if r["agent_id"] in missing:
                 r["btc_revenue_share"] = latest.get(r["agent_id"], float("nan"))
     return top
+
+
+def snapshot_revenue_shares(model: HashpivotModel, ids: set[int]) -> dict[int, float]:
+    """The BTC share of revenue in the newest panel row of each miner in ``ids`` that has one.
+
+    The panel ends with the last monthly snapshot (a row per firm then in the model) and, after it, a
+    last row of each firm that has left since (``retire_miner``): two rows per firm ever created reach
+    back past that snapshot, without reading the whole panel of a long run.
+    """
+    panel = model.agent_panel
+    start = max(len(panel) - 2 * len(model.all_miners()), 0)
+    latest: dict[int, float] = {}
+    for row in reversed(panel[start:]):
+        uid = row["agent_id"]
+        if uid in ids and uid not in latest:
+            latest[uid] = row["btc_revenue_share"]
+            if len(latest) == len(ids):
+                break
+    return latest
+
+
+def status_text(status: str, gone: bool = False) -> str:
+    """A firm's ``status`` as the page writes it: empty while active, else its fate (and that it left the model)."""
+    if status == "active":
+        return ""
+    text = STATUS_TEXT.get(status, status)
+    return f"{text}, left the model" if gone else text
 
 
 def event_kind_label(kind: str) -> str:
@@ -374,6 +408,7 @@ def miner_card(model: HashpivotModel, uid: int) -> dict | None:
     held = miner.sites
     states = {k: float(v[held].sum()) for k, v in s.state_mw().items()}
     facts = [
+        ("Status", status_text(miner.status, miner.gone) or "active"),
         ("Strategy", miner.strategy + (" (converting sites to AI)" if states.get("converting", 0) > 0 else "")),
         ("Listed", "yes" if miner.listed else "no"),
         ("Sites", f"{held.size} ({', '.join(sorted({model.regions.ids[r] for r in s.region[held]})) or 'none'})"),
@@ -450,8 +485,18 @@ def settings_line(model: HashpivotModel) -> str:
     return " · ".join(parts)
 
 
+def strategy_cell(row: dict) -> str:
+    """The table's strategy cell: the strategy, and the status of a firm that is not active (one in default)."""
+    status = status_text(row["status"])
+    return f"{row['strategy']} ({status})" if status else row["strategy"]
+
+
 def miners_table_rows(model: HashpivotModel) -> list[dict]:
-    """The largest miners by MW, as the table's cells (text) and the miner's ``uid``."""
+    """The largest miners by MW, as the table's cells (text) and the miner's ``uid``.
+
+    Only firms still in the model are listed (``agent_rows``); one in default stays until its estate is
+    sold, and its strategy cell says so.
+    """
     out = []
     for r in largest_miners(model):
         out.append(
@@ -459,7 +504,7 @@ def miners_table_rows(model: HashpivotModel) -> list[dict]:
                 "uid": r["agent_id"],
                 "cells": (
                     f"{r['archetype']} #{r['agent_id']}",
-                    r["strategy"],
+                    strategy_cell(r),
                     fmt(r["mw_mining"]),
                     fmt(r["mw_curtailed"]),
                     fmt(r["mw_idle"]),
