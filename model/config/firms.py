@@ -16,8 +16,8 @@ class FirmsSection(Section):
         4.0,
         "x (net debt / covenant EBITDA)",
         "assumption: a maximum-leverage maintenance covenant at a common leveraged-loan level; calibration.md "
-        "has no miner covenant level (its < 0.5x is large miners' actual leverage, unconfirmed). Covenant EBITDA "
-        "is the trailing year's plus signed contracts not yet in service (pro forma)",
+        "has no miner covenant level (its < 0.5x is large miners' actual leverage, unconfirmed). Tested on corporate "
+        "net debt and trailing-year EBITDA: lease-backed project debt and the rent servicing it are carved out",
         gt=0,
         le=50,
     )

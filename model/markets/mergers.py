@@ -155,10 +155,10 @@ class MergerMarket:
         self.transfer(target, buyer, whole_firm=True)
         target.status = "acquired"
         m.solvency.record_acquisition(deal.price_usd)
-        premium = deal.price_usd / mcap_usd - 1.0 if mcap_usd > 0 else float("nan")
+        premium = f"premium {deal.price_usd / mcap_usd - 1.0:.0%}" if mcap_usd > 0 else "no premium on nothing"
         text = (
             f"bought firm {target.unique_id} ({target.archetype}, {mw:,.0f} MW, debt {debt / 1e6:,.1f} M$) for "
-            f"{deal.price_usd / 1e6:,.1f} M$: market cap {mcap_usd / 1e6:,.1f} M$, premium {premium:.0%}, "
+            f"{deal.price_usd / 1e6:,.1f} M$: market cap {mcap_usd / 1e6:,.1f} M$, {premium}, "
             f"worth {deal.value_usd / 1e6:,.1f} M$ to it"
         )
         m.log_event(buyer, "acquisition", text)
