@@ -40,9 +40,9 @@ def real_run(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def snapshots(real_run: Path) -> list[int]:
-    """The panel's days in the real run (agents.csv), in order."""
+    """The panel's snapshot days in the real run (agents.csv), in order (not the days firms left the model)."""
     with (real_run / "agents.csv").open(encoding="utf-8", newline="") as handle:
-        days = sorted({int(row["day"]) for row in csv.DictReader(handle)})
+        days = dg.panel_snapshot_days(np.array([int(row["day"]) for row in csv.DictReader(handle)]))
     assert len(days) == 5
     return days
 
@@ -331,6 +331,18 @@ def test_negative_cash_in_four_consecutive_snapshots_fails_with_the_dates(run_di
     assert r.status == "fail"
     first, last = date_of(snapshots[0]), date_of(snapshots[3])
     assert r.details == (f"firm {firm}: 4 snapshots, {first} to {last}, minimum cash -1.0 M$",)
+
+
+def test_a_firm_leaving_the_model_between_snapshots_does_not_end_the_others_runs(run_dir, snapshots, firm):
+    # A firm that leaves gets one last row on its day (HashpivotModel.retire_miner). Read as a snapshot, that
+    # day ended every other firm's run: four negative snapshots in a row passed.
+    def edit(rows):
+        rows = negative_cash(firm, set(snapshots[:4]))(rows)
+        leaving = {**rows[0], "agent_id": "99999", "day": str(snapshots[1] + 5), "cash_usd": "0.0"}
+        return [*rows, leaving]
+
+    edit_table(run_dir, "agents.csv", edit)
+    assert result(run_dir, dg.NEGATIVE_CASH).status == "fail"
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from hashpivot.model.tools.errors import CommandError
+from hashpivot.model.world.recording import PANEL_INTERVAL_DAYS
 
 PASS, FAIL, NOT_MEASURED = "pass", "fail", "n/a"
 ABSENT = "not measured (column absent in this run)"
@@ -473,6 +474,7 @@ def negative_cash(run: RunData) -> CheckResult:
     """Firms whose ``cash_usd`` is negative in more than ``MAX_NEGATIVE_CASH_SNAPSHOTS`` consecutive snapshots.
 
     Snapshots are the panel's days (every 30 days and the last); a firm missing from a snapshot ends its run.
+    The row a firm gets on the day it leaves the model is not a snapshot of the others (they are not in it).
 
     Args:
         run: The loaded run.
@@ -484,7 +486,7 @@ def negative_cash(run: RunData) -> CheckResult:
     if missing := _missing(run.agents.columns, ["agent_id", "day", "cash_usd"]):
         return _absent(NEGATIVE_CASH, threshold, missing, "agents.csv")
     days, cash = run.agents.numbers("day").astype(int), run.agents.numbers("cash_usd")
-    snapshots = sorted(set(days.tolist()))
+    snapshots = panel_snapshot_days(days)
     by_firm: dict[Any, dict[int, float]] = {}
     for row, day, value in zip(run.agents.rows, days, cash, strict=True):
         by_firm.setdefault(row["agent_id"], {})[int(day)] = float(value)
@@ -508,6 +510,12 @@ def negative_cash(run: RunData) -> CheckResult:
     )
     details = tuple(text for _, _, text in sorted(offenders, key=lambda o: o[0]))
     return CheckResult(NEGATIVE_CASH, FAIL if offenders else PASS, measured, threshold, details)
+
+
+def panel_snapshot_days(days: np.ndarray) -> list[int]:
+    """The days of the panel's snapshots of every firm: each ``PANEL_INTERVAL_DAYS``-th day and the last."""
+    present = set(days.tolist())
+    return sorted({d for d in present if (d + 1) % PANEL_INTERVAL_DAYS == 0} | ({max(present)} if present else set()))
 
 
 FREE_SALES = "sites sold for nothing while mining pays"

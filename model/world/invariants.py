@@ -52,6 +52,8 @@ def check_firms(model: HashpivotModel) -> None:
     """Firms' fates leave nothing unowned, nothing owed by a firm that is gone, no going concern long unpaid."""
     acc, s, f = model.accounts, model.sites, model.fleet
     firms = model.all_miners()
+    if not firms:  # a world without miners: nothing to own
+        return
     status = np.array([x.status for x in firms])
     gone = np.array([x.gone for x in firms], dtype=bool)
     grace = model.config.firms.default_grace_days
