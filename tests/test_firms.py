@@ -295,26 +295,3 @@ def test_a_bear_market_brings_defaults_and_restructurings_and_their_assets_pass_
             )
             passed_on += sold_whole or closed
     assert passed_on >= 1, "a defaulted firm's estate goes to other miners (whole) or is sold and closed"
-
-
-def test_bidders_value_equipping_idle_mw_only_where_the_target_cannot_fund_it():
-    m = _model(20)
-    bidders = m.mergers._bidders(exclude=None)
-    cost = m.technology.cost_usd_per_mw(m.technology.newest(m.date).j_per_th)
-    target, site = next(
-        (a, int(x))
-        for a in m.miners
-        if a not in bidders and a.status == "active" and a.strategy != "exit"
-        for x in a.sites
-        if m.valuations.site_new_npv_per_mw(int(x)) > 1.2 * cost and m.grid.mining_allowed(int(x))
-    )
-    f = m.fleet
-    for i in np.flatnonzero((f.site[: f.n] == site) & f.installed(m.day)):
-        m.machine_market.list_batch(int(i))  # given up: the site's MW are idle
-    _cannot_raise(target)
-    m.accounts.post(target.idx, "opex", -max(target.free_equity_usd(), 0.0))  # no free cash either
-    constrained, need = m.mergers._upgrade_gains([target], bidders)
-    assert np.all(constrained > 0) and np.all(need > 0)
-    m.accounts.post(target.idx, "equity_raised", 10e9)  # now it could equip them itself
-    funded, _ = m.mergers._upgrade_gains([target], bidders)
-    assert np.all(funded == 0)

@@ -6,10 +6,7 @@ What a target is worth to a bidder (economics.md, "Consolidation"): its market v
 earn discounted at the *bidder's* cost of capital rather than its own (model/world/beliefs.py: hurdle rates
 differ by firm). The cash flows are the target's own expectations: a bidder that merely forecasts more BTC
 growth does not see a gain (disagreement is not a synergy, and with the stated spread of beliefs it bought
-a third of the industry in the first year). And what equipping the target's unused MW (idle, or old machines
-hibernating) with the newest machines would add where the target cannot fund it (``_upgrade_gains``): in a
-bear market capital-constrained holders otherwise kept profitable sites idle for months. Sites, contracts and
-the pivot option are valued alike by all.
+a third of the industry in the first year). Sites, contracts and the pivot option are valued alike by all.
 A bidder pays from what it can invest (free cash and this year's issuance room), and only if it stays
 within its covenant afterwards.
 
@@ -41,7 +38,6 @@ if TYPE_CHECKING:
 
 SCREEN_DAY = 15  # day of the decision interval on which bidders screen targets (mid-month)
 MIN_LIFE_YEARS = 0.5  # as in the weekly valuation (model/world/valuation.py)
-MIN_UNUSED_MW = 1.0  # unused MW below this at a site are rounding, not an upgrade to buy
 
 
 class MergerMarket:
@@ -64,15 +60,14 @@ class MergerMarket:
         targets = [x for x in m.all_miners() if x.idx not in available and self._is_target(x)]
         if not targets:
             return
-        upgrades, equity_needed = self._upgrade_gains(targets, bidders)
-        gains = self._fleet_gains(targets, bidders) + upgrades
+        gains = self._fleet_gains(targets, bidders)
         budgets = [b.investable_usd() for b in bidders]
         acc, price = m.accounts, m.btc_price_usd
         for k, target in enumerate(targets):
             i = target.idx
             equity = float(m.ev_usd[i] + acc.cash_usd[i] + acc.btc[i] * price - acc.debt_usd[i])
             offers = [
-                Offer(b.idx, equity + float(gains[k, j]), budgets[j] - float(equity_needed[k, j]))
+                Offer(b.idx, equity + float(gains[k, j]), budgets[j])
                 for j, b in enumerate(bidders)
                 if b.idx in available
             ]
@@ -144,47 +139,6 @@ class MergerMarket:
             out[:, k] = np.bincount(which, worth(np.full(b.size, bidder.idx)) - own, minlength=len(targets))
         return out
 
-    def _upgrade_gains(self, targets: list[Miner], bidders: list[Miner]) -> tuple[np.ndarray, np.ndarray]:
-        """(targets x bidders): what equipping a target's unused MW would add, and the equity it would take.
-
-        Unused MW are energised MW idle or hibernating (what ``hashpivot diagnose`` flags where new machines
-        pay). The newest machines there are valued as the target's machines are (its expectations, the
-        bidder's rate); their NPV beyond their cost is a gain only for the part the target cannot fund itself
-        (its own investable cash and issuance room): a firm that could equip them would. A hibernating batch
-        replaced is taken at its resale, already in the fleet's worth. The equity (``finance.loan_to_cost_mining``
-        borrowed against the rest) comes out of what the bidder can pay for the firm.
-        """
-        m = self.model
-        s, f = m.sites, m.fleet
-        out = np.zeros((len(targets), len(bidders)))
-        need = np.zeros_like(out)
-        unused = np.maximum(s.idle_mw() - f.pending_mw(s.n, m.day), 0.0) + s.hibernating_mw[: s.n]
-        per = [
-            np.array(
-                [x for x in t.sites if unused[x] > MIN_UNUSED_MW and m.grid.mining_allowed(int(x))], dtype=np.int64
-            )
-            for t in targets
-        ]
-        sites = np.concatenate(per) if per else np.zeros(0, dtype=np.int64)
-        if sites.size == 0:
-            return out, need
-        which = np.repeat(np.arange(len(targets)), [p.size for p in per])
-        gen = m.technology.newest(m.date)
-        cost = m.technology.cost_usd_per_mw(gen.j_per_th)
-        equity_share = 1.0 - m.config.finance.loan_to_cost_mining
-        regions, adders, mw = s.region[sites], s.power_adder_usd_per_mwh[sites], unused[sites]
-        paths = s.owner[sites]  # the target's expectations
-        own_budget = np.array([max(t.investable_usd(), 0.0) if t.status == "active" else 0.0 for t in targets])
-        life = m.config.mining.machine_life_years
-        for k, bidder in enumerate(bidders):
-            npv = m.valuations.npv_terms(regions, adders, gen.j_per_th, bidder.idx, life, path_owners=paths).sum(axis=0)
-            pays = npv > cost
-            gain = np.bincount(which, np.where(pays, (npv - cost) * mw, 0.0), minlength=len(targets))
-            equity = np.bincount(which, np.where(pays, cost * equity_share * mw, 0.0), minlength=len(targets))
-            short = np.where(equity > 0, np.clip(1.0 - own_budget / np.maximum(equity, 1e-9), 0.0, 1.0), 0.0)
-            out[:, k], need[:, k] = short * gain, short * equity
-        return out, need
-
     def _fits_covenant(self, buyer: Miner, target: Miner, price_usd: float) -> bool:
         """Whether the buyer, carrying the target's net debt and the price, stays within its covenant."""
         creditors = self.model.creditors
@@ -232,12 +186,8 @@ class MergerMarket:
         view = estate.strategy_view()
         ev = estate.enterprise_value_usd(view)
         floor = 0.0 if piecemeal_done else estate.liquidation_value_usd(view)
-        upgrades, equity_needed = self._upgrade_gains([estate], bidders)
-        gains = self._fleet_gains([estate], bidders)[0] + upgrades[0]
-        offers = [
-            Offer(b.idx, ev + float(g), b.investable_usd() - float(e))
-            for b, g, e in zip(bidders, gains, equity_needed[0], strict=True)
-        ]
+        gains = self._fleet_gains([estate], bidders)[0]
+        offers = [Offer(b.idx, ev + float(g), b.investable_usd()) for b, g in zip(bidders, gains, strict=True)]
         deal = clear(floor, 0.0, offers)
         if deal is None:
             return False
