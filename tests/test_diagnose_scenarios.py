@@ -31,7 +31,9 @@ KNOWN_GAPS: dict[str, str] = {
     "344 MW in Russia) whose free equity is at most 1 M$ each: new machines would pay at those sites, but "
     "these holders cannot fund them (their cash is their liquidity reserve, they issue no more equity) and do "
     "not sell the sites. A financing friction in a bear market; a takeover could clear it, but bidders value "
-    "a target's machines, not the upgrade its sites would pay for (left out, issue 'Firms that can fail').",
+    "a target's machines, not the upgrade its sites would pay for: valuing it closed this gap but bought half "
+    "the industry in two years of seeds 1-2 and left 43-46% of their MW idle (tried and reverted, 337ddf2). "
+    "Seeds 1-2 fail this check with or without firms that fail and merge (250/266 days before, 281/278 now).",
 }
 # btc_bear was one (a distressed firm ran negative cash for 8 snapshots before it could sell its sites); it passes
 # since firms expand and upgrade on the NPV test (seed 0: 0 firms over 3 snapshots). Since 2026-12-03 a firm
