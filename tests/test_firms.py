@@ -295,3 +295,26 @@ def test_a_bear_market_brings_defaults_and_restructurings_and_their_assets_pass_
             )
             passed_on += sold_whole or closed
     assert passed_on >= 1, "a defaulted firm's estate goes to other miners (whole) or is sold and closed"
+
+
+def _entrant_setup(entry: bool):
+    m = _model(40, {"firms": {"acquisition_bidders": 0}, "entry": {"enabled": entry}})  # no incumbent bids
+    target = next(a for a in m.miners if a.archetype == "row_fringe" and a.status == "active" and a.batches().size)
+    m.creditors.enforce(target, Resolution("default", "a test default"))  # its estate is offered whole at once
+    return m, target
+
+
+def test_outside_capital_buys_a_defaulted_estate_as_a_new_firm_when_no_incumbent_bids():
+    # cal: defaults -- Celsius's mining estate (Ch. 11, Jul 2022) became a new firm, Ionic Digital.
+    m, target = _entrant_setup(entry=True)
+    entries = [e for e in m.events if e["kind"] == "entry" and f"taking over firm {target.unique_id} " in e["text"]]
+    assert entries, "outside capital valued the estate above what a piecemeal sale would fetch"
+    buyer = m.agent_by_uid(entries[0]["agent"])
+    assert buyer.archetype == "entrant" and buyer.sites.size > 0 and target.sites.size == 0
+    assert any(e["kind"] == "acquisition" and e["agent"] == buyer.unique_id for e in m.events)
+
+
+def test_without_entry_the_same_estate_is_sold_piecemeal():
+    m, target = _entrant_setup(entry=False)
+    assert not any(e["kind"] == "entry" for e in m.events if f"firm {target.unique_id} " in e["text"])
+    assert m.sites.for_sale[target.sites].all(), "its sites are on the block"

@@ -15,9 +15,12 @@ construction, queue requests, cash, BTC and debt; the target's shareholders are 
 leaves the model (status ``acquired``). An **estate sale** (a defaulted firm, ``sell_estate``) moves the
 operating assets and contracts, free of debt: the buyer pays the estate, whose creditors are paid from it.
 
-Hyperscalers do not bid for whole firms: they would have to run mining fleets and carry miners' books, which
-the model's hyperscalers do not have (CoreWeave's bid for Core Scientific, voted down in Oct 2025, is the
-case left out). They buy sites in the site market.
+Outside capital bids too (the entrants' pool, as in the site market): it values a target's machines at the
+consensus's hurdle rate plus ``entry.hurdle_premium``, pays from the month's new-capacity capital
+(``Entry.capital_left_usd``), and a new firm is created if it wins (cal: defaults -- Celsius's mining estate
+became a new firm, Ionic Digital). Hyperscalers do not bid for whole firms: they would have to run mining
+fleets and carry miners' books, which the model's hyperscalers do not have (CoreWeave's bid for Core
+Scientific, voted down in Oct 2025, is the case left out). They buy sites in the site market.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from hashpivot.model.simulation import HashpivotModel
 
 SCREEN_DAY = 15  # day of the decision interval on which bidders screen targets (mid-month)
+ENTRANTS = -2  # bidder id of outside capital: a new firm is created if it wins (as in the site market)
 MIN_LIFE_YEARS = 0.5  # as in the weekly valuation (model/world/valuation.py)
 
 
@@ -54,13 +58,14 @@ class MergerMarket:
         if not fc.acquisitions or m.day % m.config.run.decision_interval_days != SCREEN_DAY:
             return
         bidders = self._bidders(exclude=None)
-        if not bidders:
+        entrants = self._entrants_bid()
+        if not bidders and not entrants:
             return
-        available = {b.idx for b in bidders}
+        available = {b.idx for b in bidders} | ({ENTRANTS} if entrants else set())
         targets = [x for x in m.all_miners() if x.idx not in available and self._is_target(x)]
         if not targets:
             return
-        gains = self._fleet_gains(targets, bidders)
+        gains = self._fleet_gains(targets, self._valuers(bidders, entrants))
         budgets = [b.investable_usd() for b in bidders]
         acc, price = m.accounts, m.btc_price_usd
         for k, target in enumerate(targets):
@@ -71,15 +76,33 @@ class MergerMarket:
                 for j, b in enumerate(bidders)
                 if b.idx in available
             ]
+            if ENTRANTS in available:
+                offers.append(Offer(ENTRANTS, equity + float(gains[k, -1]), m.entry.capital_left_usd()))
             mcap = float(market_cap_usd(m.ev_usd[i], acc.cash_usd[i], acc.btc[i] * price, acc.debt_usd[i]))
             deal = clear(mcap, fc.acquisition_premium, offers)
-            if deal is None:
+            if deal is None or not self._fits_covenant(deal.bidder, target, deal.price_usd):
                 continue
-            buyer = m.miner_at(deal.bidder)
-            if not self._fits_covenant(buyer, target, deal.price_usd):
-                continue
-            available.discard(buyer.idx)  # one deal per bidder and month
-            self._take_over(target, buyer, deal, mcap)
+            available.discard(deal.bidder)  # one deal per bidder (and for the entrants' pool) a month
+            self._take_over(target, self._buyer(deal, target), deal, mcap)
+
+    def _entrants_bid(self) -> bool:
+        """Whether outside capital bids for whole firms (a new firm is created if it wins): free entry is on."""
+        return self.model.config.entry.enabled and self.model.entry.capital_left_usd() > 0
+
+    def _valuers(self, bidders: list[Miner], entrants: bool) -> list[tuple[int, float]]:
+        """(belief row, extra rate) of each bidder, then of the entrants' pool (consensus, entry hurdle premium)."""
+        m = self.model
+        rows = [(b.idx, 0.0) for b in bidders]
+        return rows + ([(m.beliefs.n_firms, m.config.entry.hurdle_premium)] if entrants else [])
+
+    def _buyer(self, deal: Deal, target: Miner) -> Miner:
+        """The winning miner, or a new firm the entrants' capital creates to take the target over."""
+        m = self.model
+        if deal.bidder != ENTRANTS:
+            return m.miner_at(deal.bidder)
+        buyer = m.entry.create_entrant(deal.price_usd, 0.0, commit=True)  # equity raised: the price
+        m.log_event(buyer, "entry", f"entered by taking over firm {target.unique_id} ({target.archetype})")
+        return buyer
 
     def _bidders(self, exclude: Miner | None) -> list[Miner]:
         """The ``firms.acquisition_bidders`` going concerns with the most to invest (ties by index)."""
@@ -109,17 +132,18 @@ class MergerMarket:
             return False
         return not (m.sites.for_sale[sites].any() or m.site_market.handing_over(sites).any())
 
-    def _fleet_gains(self, targets: list[Miner], bidders: list[Miner]) -> np.ndarray:
-        """(targets x bidders): how much more each target's installed machines are worth to each bidder.
+    def _fleet_gains(self, targets: list[Miner], valuers: list[tuple[int, float]]) -> np.ndarray:
+        """(targets x valuers): how much more each target's installed machines are worth to each bidder.
 
         Each batch is worth the larger of its NPV and its resale, as in the strategy view's hold value; the
-        NPVs are today's, of the target's expected cash flows, at the target's and at each bidder's rate.
+        NPVs are today's, of the target's expected cash flows, at the target's rate and at each valuer's
+        (its belief row's hurdle rate plus an extra: the entry hurdle premium for the entrants' pool).
         """
         m = self.model
         f, s = m.fleet, m.sites
         per = [t.batches() for t in targets]
         b = np.concatenate(per) if per else np.zeros(0, dtype=np.int64)
-        out = np.zeros((len(targets), len(bidders)))
+        out = np.zeros((len(targets), len(valuers)))
         if b.size == 0:
             return out
         which = np.repeat(np.arange(len(targets)), [p.size for p in per])
@@ -130,20 +154,25 @@ class MergerMarket:
 
         paths = f.owner[b]  # the target's expectations, whoever discounts them
 
-        def worth(owners) -> np.ndarray:
-            npv = m.valuations.npv_terms(regions, adders, j, owners, life, path_owners=paths).sum(axis=0)
-            return np.maximum(npv * mw, resale)
+        def worth(owners, rate_extra: float = 0.0) -> np.ndarray:
+            terms = m.valuations.npv_terms(regions, adders, j, owners, life, rate_extra, path_owners=paths)
+            return np.maximum(terms.sum(axis=0) * mw, resale)
 
         own = worth(paths)
-        for k, bidder in enumerate(bidders):
-            out[:, k] = np.bincount(which, worth(np.full(b.size, bidder.idx)) - own, minlength=len(targets))
+        for k, (row, extra) in enumerate(valuers):
+            out[:, k] = np.bincount(which, worth(np.full(b.size, row), extra) - own, minlength=len(targets))
         return out
 
-    def _fits_covenant(self, buyer: Miner, target: Miner, price_usd: float) -> bool:
-        """Whether the buyer, carrying the target's net debt and the price, stays within its covenant."""
+    def _fits_covenant(self, bidder: int, target: Miner, price_usd: float) -> bool:
+        """Whether the buyer, carrying the target's net debt and the price, stays within its covenant.
+
+        A new firm pays with the equity it raises: it carries only the target's own debt and EBITDA.
+        """
         creditors = self.model.creditors
+        if bidder == ENTRANTS:
+            return creditors.within_covenant(target)
         v = creditors.view(target, 0.0, 0.0)
-        return creditors.within_covenant(buyer, v.net_debt_usd + price_usd, v.covenant_ebitda_usd)
+        return creditors.within_covenant(self.model.miner_at(bidder), v.net_debt_usd + price_usd, v.covenant_ebitda_usd)
 
     def _take_over(self, target: Miner, buyer: Miner, deal: Deal, mcap_usd: float) -> None:
         m = self.model
@@ -181,17 +210,20 @@ class MergerMarket:
         if piecemeal_done and m.sites.for_sale[sites].any():  # the auctions go first; what binds a contract after
             return False
         bidders = self._bidders(exclude=estate)
-        if not bidders:
+        entrants = self._entrants_bid()
+        if not bidders and not entrants:
             return False
         view = estate.strategy_view()
         ev = estate.enterprise_value_usd(view)
         floor = 0.0 if piecemeal_done else estate.liquidation_value_usd(view)
-        gains = self._fleet_gains([estate], bidders)[0]
-        offers = [Offer(b.idx, ev + float(g), b.investable_usd()) for b, g in zip(bidders, gains, strict=True)]
+        gains = self._fleet_gains([estate], self._valuers(bidders, entrants))[0]
+        offers = [Offer(b.idx, ev + float(g), b.investable_usd()) for b, g in zip(bidders, gains, strict=False)]
+        if entrants:  # cal: Celsius's mining estate went to a new firm, Ionic Digital
+            offers.append(Offer(ENTRANTS, ev + float(gains[-1]), m.entry.capital_left_usd()))
         deal = clear(floor, 0.0, offers)
         if deal is None:
             return False
-        buyer = m.miner_at(deal.bidder)
+        buyer = self._buyer(deal, estate)
         mw = float(m.sites.capacity_mw[sites].sum())
         buyer.fund(deal.price_usd)
         m.accounts.post(buyer.idx, "acquisitions", -deal.price_usd)
@@ -237,6 +269,7 @@ class MergerMarket:
         ):
             buyer.first_lease_day = seller.first_lease_day
         if whole_firm:
+            m.creditors.books.merge(old, new)  # the buyer's trailing year includes the target's (pro forma)
             for rid, req in list(m.entry.pending.items()):
                 if req.requester == seller.unique_id:
                     m.entry.pending[rid] = dataclasses.replace(req, requester=buyer.unique_id)

@@ -62,6 +62,13 @@ class TrailingBooks:
         self.investment[slot] -= flows[:, self._invest_cols].sum(axis=1)  # spending is posted negative
         self.days_seen += 1
 
+    def merge(self, old: int, new: int) -> None:
+        """Firm ``old`` was taken over by ``new``: its trailing year becomes part of the buyer's (pro forma)."""
+        for buckets in (self.ebitda, self.investment):
+            buckets[:, new] += buckets[:, old]
+            buckets[:, old] = 0.0
+        self.first_day[new] = min(self.first_day[new], self.first_day[old])
+
     def history_days(self, firm: int) -> int:
         """Days of books the firm has in the trailing year (fewer for a young run or a new firm)."""
         # Once the ring is full it holds eleven whole buckets and the one being filled.
