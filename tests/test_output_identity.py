@@ -32,10 +32,10 @@ TABLES = ("timeseries.csv", "agents.csv", "leases.csv", "sites.csv", "sales.csv"
 
 PINNED = {
     # Both taken 2026-12-03 on an Intel Xeon with AVX-512 by scripts/pin_digests.py, after firms could default,
-    # restructure, be taken over and pay out (issue "Firms that can fail, merge and pay out"). The "avx2" set
-    # is the same machine with numpy's AVX-512 kernels switched off (``NPY_DISABLE_CPU_FEATURES``): that
-    # setting reproduced, byte for byte, the earlier pins taken on an AMD EPYC without AVX-512, so the family
-    # difference is numpy's SIMD dispatch.
+    # restructure, be taken over (by miners and by outside capital) and pay out (issue "Firms that can fail,
+    # merge and pay out"). The "avx2" set is the same machine with numpy's AVX-512 kernels switched off
+    # (``NPY_DISABLE_CPU_FEATURES``): that setting reproduced, byte for byte, the earlier pins taken on an AMD
+    # EPYC without AVX-512, so the family difference is numpy's SIMD dispatch.
     "avx512": {
         "skip_columns": (),
         0: {
