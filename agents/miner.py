@@ -141,11 +141,23 @@ class Miner(FleetDecisions, mesa.Agent):
 
     def wind_down(self) -> None:
         """It holds nothing any more: liquidate (model/world/solvency.py), record how it ended, leave the model."""
+        self._close(defaulted_before=False)
+
+    def _close(self, defaulted_before: bool) -> None:
+        """Liquidate what is left (model/world/solvency.py), record how it ended, leave the model.
+
+        A going concern that holds nothing is wound down, or defaults if its cash falls short of its debt; a
+        firm already in default (``defaulted_before``) is closed by its creditors.
+        """
         m = self.model
         result = liquidate(m.accounts, self.idx, m.btc_price_usd)
-        self.status = "defaulted" if result.defaulted else "exited"
-        m.solvency.record(self.idx, result)
-        m.log_event(self, "default" if result.defaulted else "wind_down", result.describe())
+        m.solvency.record(self.idx, result, defaulted_before=defaulted_before)
+        if defaulted_before:
+            kind = "liquidation"
+        else:
+            self.status = "defaulted" if result.defaulted else "exited"
+            kind = "default" if result.defaulted else "wind_down"
+        m.log_event(self, kind, result.describe())
         m.retire_miner(self)
 
     # --- default and its estate -------------------------------------------------------------------------------
@@ -172,10 +184,7 @@ class Miner(FleetDecisions, mesa.Agent):
         """
         m = self.model
         if self.has_left():
-            result = liquidate(m.accounts, self.idx, m.btc_price_usd)
-            m.solvency.record(self.idx, result, defaulted_before=True)
-            m.log_event(self, "liquidation", result.describe())
-            m.retire_miner(self)
+            self._close(defaulted_before=True)
         elif m.lease_market.has_contracts(self.unique_id):
             m.mergers.sell_estate(self, piecemeal_done=True)
 

@@ -187,6 +187,10 @@ class HashpivotModel(mesa.Model):
         """Every Miner ever created, in ``idx`` order, those gone from the agent set included."""
         return self._miners_by_idx
 
+    def firms_active(self) -> np.ndarray:
+        """Which firms (by account index) are going concerns: not in default, not gone."""
+        return np.array([x.status == "active" for x in self._miners_by_idx], dtype=bool)
+
     def retire_miner(self, miner: Miner) -> None:
         """A firm that is gone (wound down, liquidated, acquired) leaves Mesa's agent set and the decision roster.
 

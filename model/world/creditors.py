@@ -55,13 +55,11 @@ class Creditors:
         kept = np.zeros(acc.n)
         kept[: mined.size] = mined * m.hodl_share[: mined.size]  # firms that entered today mined nothing yet
         self.books.close_day(acc, kept)
-        active = np.array([x.status == "active" for x in m.all_miners()], dtype=bool)
-        unpaid = active & (acc.cash_usd < 0)
+        unpaid = m.firms_active() & (acc.cash_usd < 0)
         self.unpaid_since = np.where(unpaid, np.where(self.unpaid_since < 0, m.day, self.unpaid_since), -1)
-        grace = m.config.firms.default_grace_days
-        for i in np.flatnonzero(unpaid & (self.days_unpaid_all() >= grace)):
-            miner = m.miner_at(int(i))
-            self.enforce(miner, Resolution("default", f"unpaid for {int(self.days_unpaid_all()[i])} days"))
+        days = self.days_unpaid_all()
+        for i in np.flatnonzero(unpaid & (days >= m.config.firms.default_grace_days)):
+            self.enforce(m.miner_at(int(i)), Resolution("default", f"unpaid for {int(days[i])} days"))
 
     def days_unpaid_all(self) -> np.ndarray:
         """Days each firm has gone without paying, today included (0 if it is paying)."""

@@ -266,7 +266,7 @@ def _revenue(m, states) -> dict[str, float]:
     ai_mw = _per_miner(m, s.ai_mw[:n] + s.converting_mw[:n])
     mining_mw = _per_miner(m, s.machine_mw[:n])
     # The peers are listed going concerns: a firm in default is its creditors' estate, its shares worth nothing.
-    peers = m.listed & np.array([x.status == "active" for x in m.all_miners()], dtype=bool)
+    peers = m.listed & m.firms_active()
     v_ai, v_btc = valuation_per_mw(m.ev_usd, capacity, ai_mw, mining_mw, peers)
     acc = m.accounts
     cap_usd = market_cap_usd(m.ev_usd, acc.cash_usd, acc.btc * m.btc_price_usd, acc.debt_usd)
