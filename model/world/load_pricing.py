@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hashpivot.model.world.arrays import group_rows_sum
+
 
 @dataclass
 class LoadPricing:
@@ -109,10 +111,8 @@ def clear_hours(
     offset = firm_mw - built_for_mw
     price_incl = drawn_usd_per_mwh[region] * np.exp(per_mw[region] * (offset[region] + running_incl))[:, None]
     full = gain[:, None] > price_incl  # (rows, 24): a prefix of each region's rows in every hour
-    n_full = np.zeros((n_regions, 24), np.intp)
-    np.add.at(n_full, region, full.astype(np.intp))
-    mw_full = np.zeros((n_regions, 24))
-    np.add.at(mw_full, region, mw[:, None] * full)
+    n_full = group_rows_sum(full.astype(np.intp), region, n_regions)
+    mw_full = group_rows_sum(mw[:, None] * full, region, n_regions)
     log_m = per_mw[:, None] * (offset[:, None] + mw_full)
     run = full.astype(float)
     # The marginal row of each region-hour: the first one not running fully.
