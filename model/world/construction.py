@@ -71,6 +71,7 @@ class ConstructionBook:
         self.conversions: dict[int, Conversion] = {}  # by lease id
         self.own_builds: list[OwnBuild] = []
         self._committed: tuple[tuple[int, int, int] | None, np.ndarray | None] = (None, None)
+        self._pending: dict[int, tuple[float, float]] | None = None  # ``_pending_equipment`` of every miner
         # ``advance`` looks only at the leases it can change: those not started, and those ending on a day.
         self._seen_leases = 0  # leases.leases[:this] are in one of the two
         self._not_started: list[int] = []  # positions in leases.leases, ascending
@@ -106,13 +107,20 @@ class ConstructionBook:
         return float((c["usd_per_day"][mine] * self._days_left(mine, day)).sum()) + self._pending_equipment(miner)[0]
 
     def _pending_equipment(self, miner: int) -> tuple[float, float]:
-        """Equipment a miner has committed to buy once approved: (USD, of which equity)."""
-        usd = equity = 0.0
-        for conv in self.conversions.values():
-            if conv.equipment is not None and conv.equipment[0] == miner:
-                usd += conv.equipment[1]
-                equity += conv.equipment[1] * (1.0 - conv.equipment[2])
-        return usd, equity
+        """Equipment a miner has committed to buy once approved: (USD, of which equity).
+
+        Summed for every miner in one pass over the conversions, in their order, and kept until a conversion's
+        equipment is booked, bought or reassigned (only this class changes it): bids ask many times a day.
+        """
+        if self._pending is None:
+            pending: dict[int, tuple[float, float]] = {}
+            for conv in self.conversions.values():
+                if conv.equipment is not None:
+                    who, usd, loan_share = conv.equipment
+                    was_usd, was_equity = pending.get(who, (0.0, 0.0))
+                    pending[who] = (was_usd + usd, was_equity + usd * (1.0 - loan_share))
+            self._pending = pending
+        return self._pending.get(miner, (0.0, 0.0))
 
     def equity_committed_usd(self, miner: int, day: int) -> float:
         """Equity a miner still owes to conversions it has signed (capex to come, less the loan's share)."""
@@ -132,7 +140,7 @@ class ConstructionBook:
         for conv in self.conversions.values():
             if conv.equipment is not None and conv.equipment[0] == old:
                 conv.equipment = (new, *conv.equipment[1:])
-        self._committed = (None, None)
+        self._committed, self._pending = (None, None), None
 
     # --- conversions and own builds ---------------------------------------------------------------------------
     def add_conversion(
@@ -143,6 +151,7 @@ class ConstructionBook:
         ``equipment``: (paying miner, USD, loan share) of tenant equipment to buy once the grid approves.
         """
         self.conversions[lease_id] = Conversion(lease_id, request_id, built_day, equipment=equipment)
+        self._pending = None
 
     def approve_conversion(self, request_id: int, day: int) -> None:
         """The grid admitted a conversion's firm-service request: it may start once built; equipment is bought."""
@@ -153,7 +162,7 @@ class ConstructionBook:
                     miner, usd, debt_share = conv.equipment
                     first = max(day, conv.built_day - EQUIPMENT_LEAD_DAYS)
                     self.schedule_capex(miner, usd, first, EQUIPMENT_LEAD_DAYS, debt_share)
-                    conv.equipment = None
+                    conv.equipment, self._pending = None, None
 
     def start_greenfield(self, request: Request, hs: Hyperscaler, sites: SiteBook, day: int, build_days: int) -> None:
         """The grid admitted a greenfield campus: its site exists from now on and is built in ``build_days``."""
