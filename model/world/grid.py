@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hashpivot.agents.grid_operator import GridOperator, PriceState
-from hashpivot.model.world.arrays import group_rows_sum
 from hashpivot.model.world.load_pricing import LoadPricing, clear_hours
 
 if TYPE_CHECKING:
@@ -105,7 +104,8 @@ class Grid:
             gain = revenue_usd_per_mwh - row_adder
             run, mult = clear_hours(drawn, row_region, gain, row_mw, firm_mw, self.load.built_for_mw, self.load.per_mw)
             mult = np.where(called, 1.0, mult)
-            load = group_rows_sum(row_mw[:, None] * run, row_region, n_regions)
+            load = np.zeros((n_regions, 24))
+            np.add.at(load, row_region, row_mw[:, None] * run)
             self.hour_price_usd_per_mwh, self.hour_load_mw = drawn * mult, load + firm_mw[:, None]
             return run, self.hour_price_usd_per_mwh[row_region] + row_adder[:, None]
 

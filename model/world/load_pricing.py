@@ -29,8 +29,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hashpivot.model.world.arrays import group_rows_sum
-
 
 @dataclass
 class LoadPricing:
@@ -111,8 +109,12 @@ def clear_hours(
     offset = firm_mw - built_for_mw
     price_incl = drawn_usd_per_mwh[region] * np.exp(per_mw[region] * (offset[region] + running_incl))[:, None]
     full = gain[:, None] > price_incl  # (rows, 24): a prefix of each region's rows in every hour
-    n_full = group_rows_sum(full.astype(np.intp), region, n_regions)
-    mw_full = group_rows_sum(mw[:, None] * full, region, n_regions)
+    # Rows come sorted by region: a region's count is a difference of running counts (integers: exact).
+    count = np.zeros((region.size + 1, 24), np.intp)
+    np.cumsum(full, axis=0, out=count[1:])
+    n_full = count[group_end] - count[group_start]
+    mw_full = np.zeros((n_regions, 24))
+    np.add.at(mw_full, region, mw[:, None] * full)
     log_m = per_mw[:, None] * (offset[:, None] + mw_full)
     run = full.astype(float)
     # The marginal row of each region-hour: the first one not running fully.
