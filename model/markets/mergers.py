@@ -32,6 +32,7 @@ import numpy as np
 
 from hashpivot.model.markets.acquisitions import Deal, Offer, clear
 from hashpivot.model.markets.restructuring import COVENANT_HOLIDAY_DAYS
+from hashpivot.model.world import finance
 from hashpivot.model.world.metrics import market_cap_usd
 from hashpivot.model.world.sites import Owner
 
@@ -153,9 +154,14 @@ class MergerMarket:
         resale = mw * 1e6 / j * targets[0].resale_usd_per_th()
 
         paths = f.owner[b]  # the target's expectations, whoever discounts them
+        # A batch's running margin depends on its site, J/TH and expectations, not on who discounts it: one
+        # per cohort, the same bits (``finance.mining_npv_terms``'s ``margin_groups``).
+        groups = finance.same_rows(sites, paths, j)
 
         def worth(owners, rate_extra: float = 0.0) -> np.ndarray:
-            terms = m.valuations.npv_terms(regions, adders, j, owners, life, rate_extra, path_owners=paths)
+            terms = m.valuations.npv_terms(
+                regions, adders, j, owners, life, rate_extra, margin_groups=groups, path_owners=paths
+            )
             return np.maximum(terms.sum(axis=0) * mw, resale)
 
         own = worth(paths)
