@@ -48,7 +48,10 @@ class CapacityLedger:
     @property
     def secured_mw(self) -> float:
         """Everything it has signed, bought, built or requested."""
-        return sum(getattr(self, f.name) for f in fields(self) if f.name != "live_mw")
+        return sum(getattr(self, name) for name in _STAGES)
+
+
+_STAGES = tuple(f.name for f in fields(CapacityLedger) if f.name != "live_mw")
 
 
 def ledgers(model: HashpivotModel) -> list[CapacityLedger]:
@@ -69,7 +72,7 @@ def ledgers(model: HashpivotModel) -> list[CapacityLedger]:
     campus, bought = theirs & s.greenfield[:n], theirs & ~s.greenfield[:n]
     live_campus, building = by_owner(campus, s.ai_mw), by_owner(campus, s.converting_mw)
     live_bought, converting_bought = by_owner(bought, s.ai_mw), by_owner(bought, s.converting_mw)
-    admitted = {b.request_id for b in m.construction.own_builds if b.request_id is not None}
+    admitted = m.construction.admitted_requests
     return [
         CapacityLedger(
             leased_mw=float(signed[i]),

@@ -70,6 +70,7 @@ class ConstructionBook:
         self.capex = np.zeros(0, dtype=CAPEX_COLUMNS)
         self.conversions: dict[int, Conversion] = {}  # by lease id
         self.own_builds: list[OwnBuild] = []
+        self.admitted_requests: set[int] = set()  # request ids of the own builds (the daily AI ledger asks)
         self._committed: tuple[tuple[int, int, int] | None, np.ndarray | None] = (None, None)
         self._pending: dict[int, tuple[float, float]] | None = None  # ``_pending_equipment`` of every miner
         # ``advance`` looks only at the leases it can change: those not started, and those ending on a day.
@@ -198,6 +199,8 @@ class ConstructionBook:
     def add_own_build(self, build: OwnBuild) -> None:
         """Book a hyperscaler's own build."""
         self.own_builds.append(build)
+        if build.request_id is not None:
+            self.admitted_requests.add(build.request_id)
 
     def advance(self, day: int, sites: SiteBook, leases: LeaseBook) -> list[Lease]:
         """Start conversions that are built and approved, end expired leases, bring own builds live.
