@@ -41,3 +41,36 @@ def test_groups_valued_together_equal_groups_valued_apart(widths):
         alone = finance.mining_npv_usd_per_mw(paths[owners[cols]].T, YEARS, **apart, **FIXED)
         assert got.tobytes() == alone.tobytes()
         start += width
+
+
+def _lone_sums_match_numpy() -> bool:
+    rng = np.random.default_rng(11)
+    for n in range(0, 301):
+        cols = rng.standard_normal((n, 40)) * rng.choice([1.0, 1e6, 1e-3], (n, 40))
+        cols[rng.random((n, 40)) < 0.3] = -0.0
+        cols[:, :3] = -0.0  # numpy's sum of negative zeros is +0.0
+        alone = np.concatenate([cols[:, j : j + 1].copy().sum(axis=0) for j in range(40)])
+        emulated = finance.lone_column_sums(cols)
+        if alone.tobytes() != emulated.tobytes():
+            return False
+    return True
+
+
+def test_lone_column_sums_are_numpys_own_sums():
+    """The vectorised pairwise sum of many lone columns gives numpy's bits for every length (short, blocked, split)."""
+    assert _lone_sums_match_numpy()
+
+
+@pytest.mark.parametrize("disabled", ["X86_V4 AVX512_ICL AVX512_SPR", "X86_V4 AVX512_ICL AVX512_SPR X86_V3 AVX2 FMA3"])
+def test_lone_column_sums_match_numpy_with_other_simd_kernels(disabled):
+    """numpy picks its kernels at run time: the pins hold on AVX2 machines too (scripts/pin_digests.py)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from tests.test_speed_npv_batching import _lone_sums_match_numpy as ok; sys.exit(0 if ok() else 1)"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": disabled}
+    assert subprocess.run([sys.executable, "-c", code], cwd=root, env=env).returncode == 0
