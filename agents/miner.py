@@ -389,7 +389,10 @@ class Miner(FleetDecisions, mesa.Agent):
         return sum(x for _, x in issued[self._issues_in_year :])
 
     def free_equity_usd(self) -> float:
-        """Cash above the reserve and above the equity already promised to signed conversions."""
+        """Cash above the reserve and above the equity already promised to signed conversions.
+
+        ``free_equity_of`` computes the same for many firms at once, bit for bit (tests/test_liquidity.py).
+        """
         m = self.model
         return self.cash_usd - self.cash_reserve_usd() - m.construction.equity_committed_usd(self.idx, m.day)
 
@@ -492,11 +495,17 @@ class Miner(FleetDecisions, mesa.Agent):
         """Whether it bids for a site at all: it still mines, and mining is allowed there."""
         return self.strategy != "exit" and self.model.grid.mining_allowed(site)
 
-    def site_bid(self, mining_value_usd: float, takeover_equity_usd: float) -> SiteBid | None:
-        """Its bid for a site worth ``mining_value_usd`` to it, within what it can pay beyond the takeover."""
+    def site_bid(
+        self, mining_value_usd: float, takeover_equity_usd: float, free_equity_usd: float | None = None
+    ) -> SiteBid | None:
+        """Its bid for a site worth ``mining_value_usd`` to it, within what it can pay beyond the takeover.
+
+        ``free_equity_usd``: its ``free_equity_usd()``, when an auction has computed it for all bidders at once.
+        """
         # Cash promised to conversions is not there to spend, and the site must still be equipped: the bid
         # leaves the equity (and buffer) its machines need, or the firm would win a site it cannot run.
-        value = min(mining_value_usd, self.free_equity_usd() - takeover_equity_usd)
+        free = self.free_equity_usd() if free_equity_usd is None else free_equity_usd
+        value = min(mining_value_usd, free - takeover_equity_usd)
         return SiteBid(self.unique_id, value) if value > 0 else None
 
     def owns_site(self, site: int) -> bool:

@@ -109,3 +109,16 @@ def test_firms_that_left_hold_no_debt_and_no_cash():
         assert m.accounts.debt_usd[a.idx] == 0.0
         assert m.accounts.cash_usd[a.idx] == 0.0
     assert m.solvency.defaulted_total + m.solvency.wound_down_total >= len(gone)
+
+
+def test_free_equity_of_all_bidders_is_each_firms_own_bit_for_bit():
+    """An auction computes its bidders' free equity at once (``free_equity_of``): each firm's own number."""
+    from hashpivot.model.world.liquidity import free_equity_of
+
+    model = _model(400)  # leases signed (equipment pending, conversions paid) and debt drawn by now
+    miners = [a for a in model.miners if a.status == "active"]
+    idx = np.array([a.idx for a in miners])
+    together = free_equity_of(model, idx)
+    alone = np.array([a.free_equity_usd() for a in miners])
+    assert together.tobytes() == alone.tobytes()
+    assert model.construction.capex.size and np.ptp(alone) > 0  # a test of something: capex owed, firms differ

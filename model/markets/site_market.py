@@ -18,6 +18,7 @@ from hashpivot.agents.hyperscaler import Hyperscaler
 from hashpivot.agents.miner import Miner
 from hashpivot.model.markets.auction import AUCTIONS, Sale, SiteBid
 from hashpivot.model.world.construction import OwnBuild
+from hashpivot.model.world.liquidity import free_equity_of
 from hashpivot.model.world.sites import Cooling, Owner
 
 if TYPE_CHECKING:
@@ -263,9 +264,11 @@ class SiteMarket:
         m = self.model
         bidding, bids = [a for a in miners if a.bids_for_site(site)], {}
         if bidding:
-            values = m.entry.site_mining_values_usd(site, np.array([a.idx for a in bidding]))
+            idx = np.array([a.idx for a in bidding])
+            values = m.entry.site_mining_values_usd(site, idx)
             takeover_usd = m.entry.takeover_equity_usd(site)
-            bids = {a.idx: a.site_bid(float(v), takeover_usd) for a, v in zip(bidding, values, strict=True)}
+            free = free_equity_of(m, idx).tolist()
+            bids = {a.idx: a.site_bid(float(v), takeover_usd, e) for a, v, e in zip(bidding, values, free, strict=True)}
         return [(a, bids.get(a.idx)) for a in miners] + [(h, h.value_site(site)) for h in hyperscalers]
 
     def _buyer_kind(self, sale: Sale) -> str:

@@ -128,11 +128,23 @@ class ConstructionBook:
         c = self.capex
         if c.size == 0:
             return 0.0
+        return float(self._committed_capex(day)[miner]) + self._pending_equipment(miner)[1]
+
+    def equity_committed_of(self, miners: np.ndarray, day: int) -> np.ndarray:
+        """``equity_committed_usd`` of each of ``miners``, the same bits (an auction's bidders at once)."""
+        if self.capex.size == 0:
+            return np.zeros(len(miners))
+        pending = np.array([self._pending_equipment(i)[1] for i in miners.tolist()])
+        return self._committed_capex(day)[miners] + pending
+
+    def _committed_capex(self, day: int) -> np.ndarray:
+        """Equity each miner still owes to scheduled capex (loan share out), computed once a day for all."""
+        c = self.capex
         key = (day, c.size, self.n_miners)
         if self._committed[0] != key:  # many bids ask on one day: compute all miners once
             owed = c["usd_per_day"] * self._days_left(slice(None), day) * (1.0 - c["debt_share"])
             self._committed = (key, np.bincount(c["miner"], owed, self.n_miners))
-        return float(self._committed[1][miner]) + self._pending_equipment(miner)[1]
+        return self._committed[1]
 
     def reassign(self, old: int, new: int) -> None:
         """A miner's construction passes to another (a takeover or an estate sale): it pays what is left."""

@@ -14,8 +14,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from hashpivot.model.config.schema import FinanceSection as Finance
     from hashpivot.model.config.schema import MiningSection as Mining
+    from hashpivot.model.simulation import HashpivotModel
 
 DAYS_PER_MONTH = 30.4
 TYPICAL_POWER_USD_PER_MWH = 45.0  # calibration.md: delivered power cost median of listed miners
@@ -41,3 +44,15 @@ def reserve_usd(machine_mw: float, debt_usd: float, fin: Finance, mining: Mining
     return months * running_cost_usd_per_month(machine_mw, mining) + (months + extra_months) * (
         debt_service_usd_per_month(debt_usd, fin)
     )
+
+
+def free_equity_of(model: HashpivotModel, miners: np.ndarray) -> np.ndarray:
+    """``Miner.free_equity_usd`` of each of ``miners`` (indices), the same bits: an auction's bidders at once.
+
+    Cash less the reserve (``reserve_usd`` on arrays: the same operations, element by element) less the equity
+    promised to signed conversions.
+    """
+    m = model
+    machine_mw = m.assets.machine_mw_by_miner()[miners]
+    reserve = reserve_usd(machine_mw, m.accounts.debt_usd[miners], m.config.finance, m.config.mining)
+    return m.accounts.cash_usd[miners] - reserve - m.construction.equity_committed_of(miners, m.day)
