@@ -241,14 +241,18 @@ class FleetDecisions:
             return [], {}, 0.0
         return used_machine_bids_of(self.model, ShownLots.of(self.model, lots), [(self.idx, rooms, budget)])[0]
 
-    def used_machine_rooms(self) -> tuple[dict, float]:
-        """Its room for used machines, MW by ``(idx, site)``, and its budget; no room if it cannot buy."""
+    def used_machine_rooms(self, free_mw: np.ndarray | None = None) -> tuple[dict, float]:
+        """Its room for used machines, MW by ``(idx, site)``, and its budget; no room if it cannot buy.
+
+        ``free_mw``: every site's idle MW less those on their way (``free_mw_by_site``), when the market has
+        computed it for all buyers.
+        """
         m = self.model
         if self.strategy == "exit":
             return {}, 0.0
         # Room: idle MW, and unbuilt MW it would build out for the machines (energised sites only).
         s = m.sites
-        free = s.idle_mw() - m.fleet.pending_mw(s.n, m.day)  # ``room_mw`` of every site, computed once
+        free = free_mw_by_site(m) if free_mw is None else free_mw
         rooms = {
             (self.idx, int(site)): r
             for site in self.sites
@@ -263,6 +267,12 @@ class FleetDecisions:
     def value_site_for_mining(self, site: int) -> float:
         """What a site is worth to it for mining: its running machines as a going concern, new ones on the rest."""
         return self.model.entry.site_mining_value_usd(site, self.idx)
+
+
+def free_mw_by_site(model: HashpivotModel) -> np.ndarray:
+    """Idle MW of every site less the machines on their way to it (``room_mw``)."""
+    s = model.sites
+    return s.idle_mw() - model.fleet.pending_mw(s.n, model.day)
 
 
 def used_machine_bids_of(

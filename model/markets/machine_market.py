@@ -266,9 +266,10 @@ class MachineMarket:
 
     def _bids(self, shown: ShownLots) -> list[tuple]:
         """(buyer, bids, rooms, budget) of every buyer: ``Miner.used_machine_bids``, all valued and bid in one pass."""
-        from hashpivot.agents.fleet_decisions import used_machine_bids_of  # here: that module imports this one
+        from hashpivot.agents.fleet_decisions import free_mw_by_site, used_machine_bids_of  # it imports this one
 
-        buyers = [(miner, *miner.used_machine_rooms()) for miner in self._buyers()]
+        free = free_mw_by_site(self.model)  # no buyer changes a site while the others ask
+        buyers = [(miner, *miner.used_machine_rooms(free)) for miner in self._buyers()]
         buyers = [(miner, rooms, budget) for miner, rooms, budget in buyers if rooms]
         bids = used_machine_bids_of(self.model, shown, [(miner.idx, rooms, budget) for miner, rooms, budget in buyers])
         return [(miner, *b) for (miner, _, _), b in zip(buyers, bids, strict=True)]

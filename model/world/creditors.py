@@ -65,6 +65,11 @@ class Creditors:
         """Days each firm has gone without paying, today included (0 if it is paying)."""
         return np.where(self.unpaid_since >= 0, self.model.day - self.unpaid_since + 1, 0)
 
+    def days_unpaid(self, i: int) -> int:
+        """``days_unpaid_all()[i]``: one firm's, without every firm's (asked at each decision)."""
+        since = int(self.unpaid_since[i])
+        return self.model.day - since + 1 if since >= 0 else 0
+
     # --- at a decision point ----------------------------------------------------------------------------------
     def review(self, miner: Miner) -> bool:
         """Test a firm's position; restructure or enforce as the rule says. True if it is now in default."""
@@ -92,7 +97,7 @@ class Creditors:
             covenant_ebitda_usd=self.covenant_ebitda_usd(miner),
             going_concern_usd=float(going_concern_usd),
             liquidation_usd=float(liquidation_usd),
-            days_unpaid=int(self.days_unpaid_all()[i]),
+            days_unpaid=self.days_unpaid(i),
             days_since_restructuring=int(m.day - self.restructured_day[i]),
             history_days=self.books.history_days(i),
             covenant_max=fc.covenant_net_debt_to_ebitda_max,
