@@ -74,3 +74,18 @@ def test_lone_column_sums_match_numpy_with_other_simd_kernels(disabled):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = {**os.environ, "NPY_DISABLE_CPU_FEATURES": disabled}
     assert subprocess.run([sys.executable, "-c", code], cwd=root, env=env).returncode == 0
+
+
+def test_row_sums_by_group_are_np_add_at_bit_for_bit():
+    """The dispatch's per-region hour sums (``arrays.row_sums_by_group``) equal ``np.add.at``'s, signed zeros too."""
+    from hashpivot.model.world.arrays import row_sums_by_group
+
+    rng = np.random.default_rng(5)
+    for n in range(0, 400, 7):
+        group = rng.integers(0, 15, n)
+        values = rng.random((n, 24)) * rng.choice([1.0, 1e5, 1e-4], (n, 1))
+        values[rng.random((n, 24)) < 0.3] = 0.0
+        values[rng.random((n, 24)) < 0.1] = -0.0
+        expected = np.zeros((15, 24))
+        np.add.at(expected, group, values)
+        assert row_sums_by_group(values, group, 15).tobytes() == expected.tobytes()

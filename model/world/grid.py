@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hashpivot.agents.grid_operator import GridOperator, PriceState
+from hashpivot.model.world.arrays import row_sums_by_group
 from hashpivot.model.world.load_pricing import LoadPricing, clear_hours
 
 if TYPE_CHECKING:
@@ -104,8 +105,7 @@ class Grid:
             gain = revenue_usd_per_mwh - row_adder
             run, mult = clear_hours(drawn, row_region, gain, row_mw, firm_mw, self.load.built_for_mw, self.load.per_mw)
             mult = np.where(called, 1.0, mult)
-            load = np.zeros((n_regions, 24))
-            np.add.at(load, row_region, row_mw[:, None] * run)
+            load = row_sums_by_group(row_mw[:, None] * run, row_region, n_regions)
             self.hour_price_usd_per_mwh, self.hour_load_mw = drawn * mult, load + firm_mw[:, None]
             return run, self.hour_price_usd_per_mwh[row_region] + row_adder[:, None]
 

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hashpivot.model.world.arrays import row_sums_by_group
+
 
 @dataclass
 class LoadPricing:
@@ -113,8 +115,7 @@ def clear_hours(
     count = np.zeros((region.size + 1, 24), np.intp)
     np.cumsum(full, axis=0, out=count[1:])
     n_full = count[group_end] - count[group_start]
-    mw_full = np.zeros((n_regions, 24))
-    np.add.at(mw_full, region, mw[:, None] * full)
+    mw_full = row_sums_by_group(mw[:, None] * full, region, n_regions)
     log_m = per_mw[:, None] * (offset[:, None] + mw_full)
     run = full.astype(float)
     # The marginal row of each region-hour: the first one not running fully.
