@@ -5,7 +5,9 @@
 then re-evaluated by numpy and by a numba kernel of the same formula. The script prints the time per call of
 each and how many results are bit for bit equal (the outputs are pinned byte for byte:
 tests/test_output_identity.py). numba is not a dependency: ``pip install numba`` first (0.68.1 installs as a
-wheel with NumPy 2.5 on these machines); ``make bench`` reports the figures only where numba imports.
+wheel with NumPy 2.5 on these machines); ``make bench`` reports the figures only where numba imports. With
+``--swap`` it also runs the 10-year baseline with the compiled kernel in numpy's place and says how far the
+outputs move (the issue's looser standard: equal within 1e-9 relative).
 """
 
 from __future__ import annotations
@@ -109,5 +111,46 @@ def summary(days: int = 730) -> str:
     )
 
 
+def swapped_run(days: int = 3650, seed: int = 0) -> str:
+    """The baseline run with numpy's kernel and with numba's in its place: how far the outputs move."""
+    from hashpivot.model.config.schema import Scenario
+    from hashpivot.model.simulation import HashpivotModel
+
+    def run():
+        model = HashpivotModel(Scenario(), seed=seed)
+        for _ in range(days):
+            model.step()
+        return model.recorder.as_dict(), [(e["day"], e["kind"], e["text"]) for e in model.events]
+
+    (ref, ref_events), kernel = run(), numba_kernel()
+    original = finance.expected_run_margin_usd_per_mw_day
+
+    def compiled(*args, **kwargs):
+        bound = inspect.signature(original).bind(*args, **kwargs).arguments.values()
+        return kernel(*np.broadcast_arrays(*(np.asarray(x, float) for x in bound)))
+
+    finance.expected_run_margin_usd_per_mw_day = compiled
+    try:
+        alt, alt_events = run()
+    finally:
+        finance.expected_run_margin_usd_per_mw_day = original
+    worst, near_zero = {}, {}
+    for name, a in ref.items():
+        b, both = alt[name], ~(np.isnan(ref[name]) & np.isnan(alt[name]))
+        diff = np.abs(b - a)[both]
+        big = np.abs(a)[both] > 1e-6
+        worst[name] = float(np.max(diff[big] / np.abs(a[both][big]), initial=0.0))
+        near_zero[name] = float(np.max(diff[~big], initial=0.0))
+    top = max(worst, key=worst.get)
+    return (
+        f"baseline seed {seed}, {days} days, numba's kernel in numpy's place: events "
+        f"{'identical' if alt_events == ref_events else 'differ'} ({len(ref_events):,}); largest relative "
+        f"difference of a daily value above 1e-6 {worst[top]:.1e} ({top}); largest absolute difference of one "
+        f"below {max(near_zero.values()):.1e}"
+    )
+
+
 if __name__ == "__main__":
     print(summary())
+    if "--swap" in sys.argv:
+        print(swapped_run())
