@@ -46,8 +46,7 @@ class FleetDecisions:
     # --- what it runs -----------------------------------------------------------------------------------------
     def batches(self) -> np.ndarray:
         """Indices of its installed machine batches (running or hibernating)."""
-        f = self.model.fleet
-        return np.flatnonzero((f.owner[: f.n] == self.idx) & f.installed(self.model.day))
+        return self.model.fleet.installed_of(self.idx, self.model.day)
 
     def resale_usd_per_th(self) -> float:
         """What machines fetch second-hand now: the used market's recent price, else their recycling value."""

@@ -56,6 +56,7 @@ class Fleet:
     _pending: tuple = (None, None)
     _installed: tuple = (None, None)  # (key, read-only mask): asked ~200k times a run, the fleet changes less
     _installed_at: tuple = (None, None)  # (key, {site: batches}) for the same key
+    _installed_of: tuple = (None, None)  # (key, {owner: batches}) for the same key
     # Cohort numbering (``cohorts``): (site, J/TH) -> number, and each row's number with the site and J/TH
     # it was given for (a row whose site changes is renumbered).
     _cohort_numbers: dict = field(default_factory=dict)
@@ -159,6 +160,21 @@ class Fleet:
             rows.flags.writeable = False
             by_site[site] = rows
         return by_site[site]
+
+    def installed_of(self, owner: int, day: int) -> np.ndarray:
+        """Indices (ascending) of ``owner``'s batches installed on ``day``; read-only, cached like ``installed``.
+
+        A firm asks for its batches several times in one decision (strategy view, fleet moves, bids).
+        """
+        key = (day, self.version, self.n)
+        if self._installed_of[0] != key:
+            self._installed_of = (key, {})
+        by_owner = self._installed_of[1]
+        if owner not in by_owner:
+            rows = np.flatnonzero((self.owner[: self.n] == owner) & self.installed(day))
+            rows.flags.writeable = False
+            by_owner[owner] = rows
+        return by_owner[owner]
 
     def move_site(self, old: int, new: int) -> None:
         """Relabel every batch at site ``old`` as being at site ``new`` (a site split in two)."""
