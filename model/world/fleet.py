@@ -55,8 +55,7 @@ class Fleet:
     version: int = 0  # bumped by every change that moves MW between sites or states (``touch``)
     _pending: tuple = (None, None)
     _installed: tuple = (None, None)  # (key, read-only mask): asked ~200k times a run, the fleet changes less
-    _installed_at: tuple = (None, None)  # (key, {site: batches}) for the same key
-    _installed_of: tuple = (None, None)  # (key, {owner: batches}) for the same key
+    _installed_rows: tuple = (None, None)  # (key, {(column, value): batches}) for the same key
     # Cohort numbering (``cohorts``): (site, J/TH) -> number, and each row's number with the site and J/TH
     # it was given for (a row whose site changes is renumbered).
     _cohort_numbers: dict = field(default_factory=dict)
@@ -151,30 +150,26 @@ class Fleet:
 
     def installed_at(self, site: int, day: int) -> np.ndarray:
         """Indices (ascending) of the batches installed at ``site`` on ``day``; read-only, cached like ``installed``."""
-        key = (day, self.version, self.n)
-        if self._installed_at[0] != key:
-            self._installed_at = (key, {})
-        by_site = self._installed_at[1]
-        if site not in by_site:
-            rows = np.flatnonzero((self.site[: self.n] == site) & self.installed(day))
-            rows.flags.writeable = False
-            by_site[site] = rows
-        return by_site[site]
+        return self._installed_where("site", site, day)
 
     def installed_of(self, owner: int, day: int) -> np.ndarray:
         """Indices (ascending) of ``owner``'s batches installed on ``day``; read-only, cached like ``installed``.
 
         A firm asks for its batches several times in one decision (strategy view, fleet moves, bids).
         """
+        return self._installed_where("owner", owner, day)
+
+    def _installed_where(self, column: str, value: int, day: int) -> np.ndarray:
+        """Installed batches whose ``column`` (site or owner) is ``value``, kept until the day or fleet changes."""
         key = (day, self.version, self.n)
-        if self._installed_of[0] != key:
-            self._installed_of = (key, {})
-        by_owner = self._installed_of[1]
-        if owner not in by_owner:
-            rows = np.flatnonzero((self.owner[: self.n] == owner) & self.installed(day))
+        if self._installed_rows[0] != key:
+            self._installed_rows = (key, {})
+        found = self._installed_rows[1]
+        if (column, value) not in found:
+            rows = np.flatnonzero((getattr(self, column)[: self.n] == value) & self.installed(day))
             rows.flags.writeable = False
-            by_owner[owner] = rows
-        return by_owner[owner]
+            found[(column, value)] = rows
+        return found[(column, value)]
 
     def move_site(self, old: int, new: int) -> None:
         """Relabel every batch at site ``old`` as being at site ``new`` (a site split in two)."""
