@@ -265,8 +265,8 @@ def lone_column_sums(columns: np.ndarray) -> np.ndarray:
     combined as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), the remainder added in order; below eight
     terms in order; above ``PAIRWISE_BLOCK`` split in two halves (the first a multiple of eight) summed apart;
     all added to a +0.0 start. Each step here is one elementwise add over every column: the same additions in
-    the same order, hence the same bits (tests/test_finance.py checks it against numpy for 1..300 terms, signed
-    zeros included, with numpy's AVX-512, AVX2 and baseline kernels alike).
+    the same order, hence the same bits (tests/test_speed_npv_batching.py checks it against numpy for 0..300
+    terms, signed zeros included, with numpy's AVX-512, AVX2 and baseline kernels alike).
     """
     return 0.0 + _pairwise(columns)
 
