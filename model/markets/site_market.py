@@ -265,10 +265,17 @@ class SiteMarket:
         bidding, bids = [a for a in miners if a.bids_for_site(site)], {}
         if bidding:
             idx = np.array([a.idx for a in bidding])
-            values = m.entry.site_mining_values_usd(site, idx)
             takeover_usd = m.entry.takeover_equity_usd(site)
-            free = free_equity_of(m, idx).tolist()
-            bids = {a.idx: a.site_bid(float(v), takeover_usd, e) for a, v, e in zip(bidding, values, free, strict=True)}
+            free = free_equity_of(m, idx)
+            # A firm whose free equity does not cover the takeover bids nothing whatever the site is worth to it
+            # (``site_bid``): only the others are valued. Each value is the bidder's own, whoever else is valued.
+            pays = free - takeover_usd > 0
+            payers = [a for a, ok in zip(bidding, pays.tolist(), strict=True) if ok]
+            values = m.entry.site_mining_values_usd(site, idx[pays]) if payers else []
+            bids = {
+                a.idx: a.site_bid(float(v), takeover_usd, e)
+                for a, v, e in zip(payers, values, free[pays].tolist(), strict=True)
+            }
         return [(a, bids.get(a.idx)) for a in miners] + [(h, h.value_site(site)) for h in hyperscalers]
 
     def _buyer_kind(self, sale: Sale) -> str:
