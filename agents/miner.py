@@ -491,9 +491,9 @@ class Miner(FleetDecisions, mesa.Agent):
             return None
         return self.site_bid(self.value_site_for_mining(site), self.model.entry.takeover_equity_usd(site))
 
-    def bids_for_site(self, site: int) -> bool:
-        """Whether it bids for a site at all: it still mines, and mining is allowed there."""
-        return self.strategy != "exit" and self.model.grid.mining_allowed(site)
+    def bids_for_site(self, site: int, allowed: bool | None = None) -> bool:
+        """Whether it bids for a site at all: it still mines, and mining is allowed there (``allowed``, if known)."""
+        return self.strategy != "exit" and (self.model.grid.mining_allowed(site) if allowed is None else allowed)
 
     def site_bid(
         self, mining_value_usd: float, takeover_equity_usd: float, free_equity_usd: float | None = None

@@ -262,7 +262,8 @@ class SiteMarket:
         are the numbers ``Miner.value_site`` would compute bidder by bidder, bit for bit.
         """
         m = self.model
-        bidding, bids = [a for a in miners if a.bids_for_site(site)], {}
+        allowed = m.grid.mining_allowed(site)  # the same for every bidder
+        bidding, bids = [a for a in miners if a.bids_for_site(site, allowed)], {}
         if bidding:
             idx = np.array([a.idx for a in bidding])
             takeover_usd = m.entry.takeover_equity_usd(site)

@@ -113,6 +113,9 @@ class ConstructionBook:
         Summed for every miner in one pass over the conversions, in their order, and kept until a conversion's
         equipment is booked, bought or reassigned (only this class changes it): bids ask many times a day.
         """
+        return self._pending_by_miner().get(miner, (0.0, 0.0))
+
+    def _pending_by_miner(self) -> dict[int, tuple[float, float]]:
         if self._pending is None:
             pending: dict[int, tuple[float, float]] = {}
             for conv in self.conversions.values():
@@ -121,7 +124,7 @@ class ConstructionBook:
                     was_usd, was_equity = pending.get(who, (0.0, 0.0))
                     pending[who] = (was_usd + usd, was_equity + usd * (1.0 - loan_share))
             self._pending = pending
-        return self._pending.get(miner, (0.0, 0.0))
+        return self._pending
 
     def equity_committed_usd(self, miner: int, day: int) -> float:
         """Equity a miner still owes to conversions it has signed (capex to come, less the loan's share)."""
@@ -134,8 +137,10 @@ class ConstructionBook:
         """``equity_committed_usd`` of each of ``miners``, the same bits (an auction's bidders at once)."""
         if self.capex.size == 0:
             return np.zeros(len(miners))
-        pending = np.array([self._pending_equipment(i)[1] for i in miners.tolist()])
-        return self._committed_capex(day)[miners] + pending
+        pending = np.zeros(self.n_miners)
+        for who, (_, equity) in self._pending_by_miner().items():
+            pending[who] = equity
+        return self._committed_capex(day)[miners] + pending[miners]
 
     def _committed_capex(self, day: int) -> np.ndarray:
         """Equity each miner still owes to scheduled capex (loan share out), computed once a day for all."""
