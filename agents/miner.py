@@ -29,6 +29,7 @@ from hashpivot.model.markets.leasing import (
     lease_npv_usd_per_mw,
     miner_reservation_rent,
 )
+from hashpivot.model.world.arrays import weighted_mean
 from hashpivot.model.world.finance import annuity_pv
 from hashpivot.model.world.liquidity import reserve_usd
 from hashpivot.model.world.payouts import excess_cash_usd, payout_usd
@@ -333,7 +334,7 @@ class Miner(FleetDecisions, mesa.Agent):
         """MW-weighted conversion-capex multiplier of the given sites (1.0 if none)."""
         s = self.model.sites
         w = s.convertible_mw[sites]
-        return float(np.average(s.capex_multiplier[sites], weights=w)) if w.sum() > 0 else 1.0
+        return weighted_mean(s.capex_multiplier[sites], w) if w.sum() > 0 else 1.0
 
     def lease_access(self, sites: np.ndarray) -> float:
         """Chance of signing a tenant for these sites within a year.
@@ -345,7 +346,7 @@ class Miner(FleetDecisions, mesa.Agent):
         w = s.convertible_mw[sites]
         if w.sum() <= 0:
             return 0.0
-        access = float(np.average(t.column("hyperscaler_access")[s.region[sites]], weights=w))
+        access = weighted_mean(t.column("hyperscaler_access")[s.region[sites]], w)
         # A bidder re-bids every round: the chance of a tenant within a year of monthly rounds.
         rounds = 365.0 / self.model.config.ai.rfp_interval_days
         return access * (1.0 - (1.0 - self.model.lease_market.win_rate) ** rounds)

@@ -89,3 +89,13 @@ def test_row_sums_by_group_are_np_add_at_bit_for_bit():
         expected = np.zeros((15, 24))
         np.add.at(expected, group, values)
         assert row_sums_by_group(values, group, 15).tobytes() == expected.tobytes()
+
+
+def test_weighted_mean_is_np_average_bit_for_bit():
+    """The decision's MW-weighted means (``arrays.weighted_mean``) equal ``np.average``'s."""
+    from hashpivot.model.world.arrays import weighted_mean
+
+    rng = np.random.default_rng(9)
+    for n in range(1, 200):
+        values, weights = rng.random(n) * 3.0, rng.random(n) * rng.choice([1.0, 1e3], n)
+        assert weighted_mean(values, weights) == float(np.average(values, weights=weights))

@@ -21,3 +21,12 @@ def row_sums_by_group(values: np.ndarray, group: np.ndarray, n_groups: int) -> n
     width = values.shape[1]
     cells = (group[:, None] * width + np.arange(width)).ravel()
     return np.bincount(cells, weights=values.ravel(), minlength=n_groups * width).reshape(n_groups, width)
+
+
+def weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
+    """``np.average(values, weights=weights)`` of float arrays, bit for bit, without its argument checks.
+
+    numpy computes it as ``(values * weights).sum() / weights.sum()``; asked twice at every decision, the
+    checks cost more than the sums. The caller makes sure the weights do not sum to zero.
+    """
+    return float((values * weights).sum() / weights.sum())
