@@ -208,7 +208,7 @@ def _screening(m: HashpivotModel) -> None:
 
 def _takeover_setup(acquisitions: bool):
     m = _model(20, {"firms": {"acquisitions": acquisitions}})
-    bidders = m.mergers._bidders(exclude=None)  # the firms with most to invest screen the others
+    bidders, _ = m.mergers._bidders(exclude=None)  # the firms with most to invest screen the others
     bidder = bidders[0]
     target = _plain_firm(m, exclude=bidders)
     m.beliefs.rate_mining[target.idx] = 0.6  # its owners discount its cash flows at 60%/yr

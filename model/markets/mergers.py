@@ -58,7 +58,7 @@ class MergerMarket:
         fc = m.config.firms
         if not fc.acquisitions or m.day % m.config.run.decision_interval_days != SCREEN_DAY:
             return
-        bidders = self._bidders(exclude=None)
+        bidders, budgets = self._bidders(exclude=None)
         entrants = self._entrants_bid()
         if not bidders and not entrants:
             return
@@ -67,7 +67,6 @@ class MergerMarket:
         if not targets:
             return
         gains = self._fleet_gains(targets, self._valuers(bidders, entrants))
-        budgets = [b.investable_usd() for b in bidders]
         acc, price = m.accounts, m.btc_price_usd
         for k, target in enumerate(targets):
             i = target.idx
@@ -105,12 +104,12 @@ class MergerMarket:
         m.log_event(buyer, "entry", f"entered by taking over firm {target.unique_id} ({target.archetype})")
         return buyer
 
-    def _bidders(self, exclude: Miner | None) -> list[Miner]:
-        """The ``firms.acquisition_bidders`` going concerns with the most to invest (ties by index)."""
+    def _bidders(self, exclude: Miner | None) -> tuple[list[Miner], list[float]]:
+        """The ``firms.acquisition_bidders`` going concerns with the most to invest (ties by index), and that."""
         m = self.model
         k = m.config.firms.acquisition_bidders
         if k <= 0:
-            return []
+            return [], []
         able = []
         for x in m.all_miners():
             if x is exclude or x.status != "active" or x.strategy == "exit":
@@ -121,7 +120,7 @@ class MergerMarket:
             if budget > 0:
                 able.append((budget, x))
         able.sort(key=lambda t: (-t[0], t[1].idx))
-        return [x for _, x in able[:k]]
+        return [x for _, x in able[:k]], [budget for budget, _ in able[:k]]
 
     def _is_target(self, x: Miner) -> bool:
         """A going concern that has been valued and has nothing half-sold (sites on the block or being vacated)."""
@@ -215,7 +214,7 @@ class MergerMarket:
             return False
         if piecemeal_done and m.sites.for_sale[sites].any():  # the auctions go first; what binds a contract after
             return False
-        bidders = self._bidders(exclude=estate)
+        bidders, budgets = self._bidders(exclude=estate)
         entrants = self._entrants_bid()
         if not bidders and not entrants:
             return False
@@ -223,7 +222,10 @@ class MergerMarket:
         ev = estate.enterprise_value_usd(view)
         floor = 0.0 if piecemeal_done else estate.liquidation_value_usd(view)
         gains = self._fleet_gains([estate], self._valuers(bidders, entrants))[0]
-        offers = [Offer(b.idx, ev + float(g), b.investable_usd()) for b, g in zip(bidders, gains, strict=False)]
+        offers = [
+            Offer(b.idx, ev + float(g), budget)
+            for b, g, budget in zip(bidders, gains[: len(bidders)], budgets, strict=True)
+        ]
         if entrants:  # cal: Celsius's mining estate went to a new firm, Ionic Digital
             offers.append(Offer(ENTRANTS, ev + float(gains[-1]), m.entry.capital_left_usd()))
         deal = clear(floor, 0.0, offers)

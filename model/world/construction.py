@@ -73,6 +73,7 @@ class ConstructionBook:
         self.admitted_requests: set[int] = set()  # request ids of the own builds (the daily AI ledger asks)
         self._committed: tuple[tuple[int, int, int] | None, np.ndarray | None] = (None, None)
         self._pending: dict[int, tuple[float, float]] | None = None  # ``_pending_equipment`` of every miner
+        self._pending_equity: np.ndarray | None = None  # the equity of ``_pending`` per miner, as an array
         # ``advance`` looks only at the leases it can change: those not started, and those ending on a day.
         self._seen_leases = 0  # leases.leases[:this] are in one of the two
         self._not_started: list[int] = []  # positions in leases.leases, ascending
@@ -115,6 +116,17 @@ class ConstructionBook:
         """
         return self._pending_by_miner().get(miner, (0.0, 0.0))
 
+    def _pending_equity_by_miner(self) -> np.ndarray:
+        """The equity part of ``_pending_by_miner`` as an array over miners (0 where nothing is pending)."""
+        pending = self._pending_by_miner()
+        equity = self._pending_equity
+        if equity is None or equity.size != self.n_miners:  # rebuilt with the sums, or firms entered since
+            equity = np.zeros(self.n_miners)
+            for who, (_, e) in pending.items():
+                equity[who] = e
+            self._pending_equity = equity
+        return equity
+
     def _pending_by_miner(self) -> dict[int, tuple[float, float]]:
         if self._pending is None:
             pending: dict[int, tuple[float, float]] = {}
@@ -123,7 +135,7 @@ class ConstructionBook:
                     who, usd, loan_share = conv.equipment
                     was_usd, was_equity = pending.get(who, (0.0, 0.0))
                     pending[who] = (was_usd + usd, was_equity + usd * (1.0 - loan_share))
-            self._pending = pending
+            self._pending, self._pending_equity = pending, None
         return self._pending
 
     def equity_committed_usd(self, miner: int, day: int) -> float:
@@ -137,9 +149,7 @@ class ConstructionBook:
         """``equity_committed_usd`` of each of ``miners``, the same bits (an auction's bidders at once)."""
         if self.capex.size == 0:
             return np.zeros(len(miners))
-        pending = np.zeros(self.n_miners)
-        for who, (_, equity) in self._pending_by_miner().items():
-            pending[who] = equity
+        pending = self._pending_equity_by_miner()
         return self._committed_capex(day)[miners] + pending[miners]
 
     def _committed_capex(self, day: int) -> np.ndarray:

@@ -63,12 +63,14 @@ class Creditors:
 
     def days_unpaid_all(self) -> np.ndarray:
         """Days each firm has gone without paying, today included (0 if it is paying)."""
-        return np.where(self.unpaid_since >= 0, self.model.day - self.unpaid_since + 1, 0)
+        return self._days_since(self.unpaid_since)
 
     def days_unpaid(self, i: int) -> int:
         """``days_unpaid_all()[i]``: one firm's, without every firm's (asked at each decision)."""
-        since = int(self.unpaid_since[i])
-        return self.model.day - since + 1 if since >= 0 else 0
+        return int(self._days_since(self.unpaid_since[i]))
+
+    def _days_since(self, since):
+        return np.where(since >= 0, self.model.day - since + 1, 0)
 
     # --- at a decision point ----------------------------------------------------------------------------------
     def review(self, miner: Miner) -> bool:

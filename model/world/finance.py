@@ -242,14 +242,18 @@ def sum_columns_as_calls(terms: np.ndarray, widths) -> list[np.ndarray]:
     ends = np.cumsum(widths)
     total = terms.sum(axis=0)
     lone_ends = ends[widths == 1]
-    if lone_ends.size >= MANY_LONE_COLUMNS:  # an auction's bidders: one column each
+    if lone_ends.size >= MANY_LONE_COLUMNS:  # an auction's bidders: one column each, summed in a few passes
         lone = iter(lone_column_sums(terms[:, lone_ends - 1]))
-        return [
-            np.array([next(lone)]) if width == 1 else total[end - width : end]
-            for width, end in zip(widths.tolist(), ends.tolist(), strict=True)
-        ]
+
+        def alone(_end: int) -> np.ndarray:
+            return np.array([next(lone)])
+    else:
+
+        def alone(end: int) -> np.ndarray:
+            return terms[:, end - 1 : end].copy().sum(axis=0)
+
     return [
-        terms[:, end - 1 : end].copy().sum(axis=0) if width == 1 else total[end - width : end]
+        alone(end) if width == 1 else total[end - width : end]
         for width, end in zip(widths.tolist(), ends.tolist(), strict=True)
     ]
 
