@@ -43,6 +43,7 @@ COMMAND_MODULES = [
     "compare",
     "discover",
     "diagnose",
+    "estimate",
 ]
 """Subcommand modules under ``model/cli/``, in the order ``--help`` lists them."""
 

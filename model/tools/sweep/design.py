@@ -68,6 +68,8 @@ def build_design(spec: SweepSpec) -> np.ndarray:
         from SALib.sample import latin
 
         unit = latin.sample(problem, design.samples, seed=design.root_seed)
+    elif design.method == "given":
+        raise ValueError("a 'given' design has no sampler: its points come from the caller (run_sweep(unit=...))")
     else:
         unit = _factorial(spec)
     return np.clip(np.ascontiguousarray(unit, dtype=float), 0.0, 1.0)

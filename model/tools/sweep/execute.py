@@ -32,11 +32,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from hashpivot.model.config.errors import ConfigError
 from hashpivot.model.tools.progress import Progress
 from hashpivot.model.tools.sweep.design import Task, build_design, tasks
 from hashpivot.model.tools.sweep.spec import SweepPlan
-from hashpivot.model.tools.sweep.store import PartWriter, SweepFolder, check_folder, utc_now, versions
+from hashpivot.model.tools.sweep.store import (
+    DESIGN,
+    PartWriter,
+    SweepFolder,
+    check_folder,
+    read_design_unit,
+    utc_now,
+    versions,
+)
 from hashpivot.model.tools.sweep.worker import ERROR, OK, error_text, run_task
 
 LOST_LIMIT = 20
@@ -252,6 +262,7 @@ def run_sweep(
     progress: bool | None = None,
     worker: Callable[..., dict] = run_task,
     argv: list[str] | None = None,
+    unit: np.ndarray | None = None,
 ) -> Summary:
     """Run every run of ``plan`` not yet in ``out``, writing results as they finish.
 
@@ -267,6 +278,8 @@ def run_sweep(
             (``tools.progress``).
         worker: The function run per task (``run_task``; tests substitute their own).
         argv: The command line, for the manifest.
+        unit: The design in the unit cube, for method ``given`` (the batches of ``hashpivot estimate``); a
+            ``given`` sweep resumed without it reads the design stored in ``out``.
 
     Returns:
         The session summary. On Ctrl-C the finished runs are written and ``interrupted`` set.
@@ -276,7 +289,8 @@ def run_sweep(
         SweepFailed: The process pool broke, or many runs in a row were lost (what finished
             is saved).
     """
-    unit = build_design(plan.spec)
+    if unit is None:
+        unit = given_design(plan, Path(out)) if plan.spec.design.method == "given" else build_design(plan.spec)
     check_folder(Path(out), plan, must_exist)  # a bad --out fails before any cluster is contacted
     from hashpivot.model.tools.portable import portable_argv
 
@@ -301,6 +315,15 @@ def run_sweep(
                 summary.counts = folder.counts()
                 _record_session(folder, session, summary)
     return summary
+
+
+def given_design(plan: SweepPlan, out: Path) -> np.ndarray:
+    """The stored design of a ``given`` sweep (its points were chosen by whoever started it)."""
+    if not (out / DESIGN).is_file():
+        raise ConfigError(
+            out, "a sweep with a given design can only be resumed from its folder", accepted="--resume --out DIR"
+        )
+    return read_design_unit(out, plan.spec)
 
 
 class _Loop:

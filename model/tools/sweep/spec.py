@@ -35,6 +35,7 @@ failure is a one-line ``ConfigError`` naming the file, the field and what is acc
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -103,7 +104,7 @@ class Parameter(Strict):
 class Design(Strict):
     """How design points are drawn, how often each runs, and the seed of it all."""
 
-    method: Literal["factorial", "lhs", "sobol", "morris"]
+    method: Literal["factorial", "lhs", "sobol", "morris", "given"]  # given: points supplied by the caller
     samples: int | None = Field(None, ge=1, le=MAX_RUNS)
     levels: int | dict[str, int] = 3  # bounds checked in check_spec, to name the exact key
     num_levels: int = Field(4, ge=2, le=1000)
@@ -114,12 +115,18 @@ class Design(Strict):
 
 
 class Metric(Strict):
-    """A named reduction of one daily column to one value per run."""
+    """A named reduction of one daily column to one value per run.
+
+    ``start`` and ``end`` (ISO dates, both inclusive, optional) restrict the reducer to the days of a
+    window, e.g. the mean hashrate of October 2025; the window must lie within every run's horizon.
+    """
 
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64)
     column: str
     reducer: ReducerName
     missing: float | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
 
 
 class Outputs(Strict):
@@ -179,8 +186,8 @@ class SweepPlan:
         return data
 
     def reducers(self) -> tuple[dict, ...]:
-        """The outputs as plain dicts, for the worker."""
-        return tuple(m.model_dump() for m in self.spec.outputs.metrics)
+        """The outputs as plain dicts, for the worker (a window's dates as ISO text)."""
+        return tuple(m.model_dump(mode="json") for m in self.spec.outputs.metrics)
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,6 +211,13 @@ def load_sweep(path: Path) -> SweepPlan:
     path = Path(path)
     source = str(path)
     spec = validate(SweepSpec, load_toml(path), source)
+    if spec.design.method == "given":
+        raise ConfigError(
+            source,
+            "method 'given' is for the batches of hashpivot estimate, whose points it chooses",
+            field="design.method",
+            accepted="'factorial', 'lhs', 'sobol' or 'morris'",
+        )
     check_spec(spec, source)
     base_path = find_base(spec.base, path)
     loaded = load_scenario(base_path)
@@ -211,6 +225,7 @@ def load_sweep(path: Path) -> SweepPlan:
     if spec.days is not None:
         base["run"]["days"] = spec.days
     check_values(spec, base, source)
+    check_windows(spec.outputs.metrics, base, source)
     from hashpivot.model.tools.portable import parameter_sources
 
     return SweepPlan(
@@ -271,7 +286,24 @@ def definition_sha256(spec: SweepSpec, base: Mapping[str, Any]) -> str:
     """Fingerprint of a sweep definition: the spec and the resolved base scenario (paths project-relative)."""
     from hashpivot.model.tools.portable import portable_scenario
 
-    return file_sha256({"sweep": spec.model_dump(mode="json"), "base_scenario": portable_scenario(base)})
+    return file_sha256({"sweep": spec_dump(spec), "base_scenario": portable_scenario(base)})
+
+
+WINDOW_KEYS = ("start", "end")
+
+
+def spec_dump(spec: SweepSpec) -> dict:
+    """The spec as JSON-ready data, leaving out unset metric windows.
+
+    A metric without a window dumps as it did before windows existed, so the fingerprints of
+    existing sweep folders (and their resumes) are unchanged.
+    """
+    data = spec.model_dump(mode="json")
+    for metric in data["outputs"]["metrics"]:
+        for key in WINDOW_KEYS:
+            if metric.get(key) is None:
+                metric.pop(key, None)
+    return data
 
 
 def find_base(name: str, sweep_file: Path) -> Path:
@@ -568,7 +600,7 @@ def design_size(spec: SweepSpec) -> int:
         return design.samples * ((2 * count + 2) if design.calc_second_order else (count + 2))
     if design.method == "morris":
         return design.samples * (count + 1)
-    if design.method == "lhs":
+    if design.method in ("lhs", "given"):
         return design.samples
     size = 1
     for param in spec.parameters:
@@ -629,6 +661,39 @@ def _check_outputs(spec: SweepSpec, source: str) -> None:
 def _suggest_column(word: str, columns: Sequence[str]) -> str:
     """Suggest a daily column for a typo, preferring a column that contains what was typed."""
     return did_you_mean(word, columns, cutoff=0.5, containing=True)
+
+
+def check_windows(
+    metrics: Sequence[Metric], base: Mapping[str, Any], source: str, where: str = "outputs.metrics"
+) -> None:
+    """Check that every metric's date window lies within the runs' horizon and is not empty.
+
+    Args:
+        metrics: The metrics (or estimation targets).
+        base: The resolved base scenario, with the horizon the runs will have.
+        source: The file, for messages.
+        where: The array the metrics are in, for messages.
+
+    Raises:
+        ConfigError: A window starts before the first day, ends after the last, or ends before it starts.
+    """
+    first = dt.date.fromisoformat(str(base["run"]["start_date"]))
+    last = first + dt.timedelta(days=int(base["run"]["days"]) - 1)
+    span = f"dates from {first.isoformat()} to {last.isoformat()} (the runs' first and last day)"
+    for i, metric in enumerate(metrics):
+        for key in WINDOW_KEYS:
+            day = getattr(metric, key)
+            if day is not None and not first <= day <= last:
+                raise ConfigError(
+                    source, f"{day.isoformat()} is outside the runs", field=f"{where}.{i}.{key}", accepted=span
+                )
+        if metric.start is not None and metric.end is not None and metric.end < metric.start:
+            raise ConfigError(
+                source,
+                f"the window ends ({metric.end.isoformat()}) before it starts ({metric.start.isoformat()})",
+                field=f"{where}.{i}.end",
+                accepted=f"a date on or after start, {span}",
+            )
 
 
 # --------------------------------------------------------------------------------------------

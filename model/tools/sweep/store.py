@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 from hashpivot.model.config.errors import ConfigError
 from hashpivot.model.tools.sweep.design import point_values
 from hashpivot.model.tools.sweep.reducers import DATE_REDUCERS
-from hashpivot.model.tools.sweep.spec import Parameter, SweepPlan, SweepSpec
+from hashpivot.model.tools.sweep.spec import Parameter, SweepPlan, SweepSpec, spec_dump
 
 try:  # POSIX only; elsewhere two sweeps into one folder are the user's responsibility
     import fcntl
@@ -452,7 +452,7 @@ def new_manifest(plan: SweepPlan, unit: np.ndarray) -> dict[str, Any]:
         "name": spec.name,
         "sweep_file": project_path(plan.source),
         "definition_sha256": plan.definition_sha256,
-        "sweep": spec.model_dump(mode="json"),
+        "sweep": spec_dump(spec),
         "base": {
             "source": project_path(plan.base_source) if plan.base_source else "",
             "name": plan.base_scenario.get("name"),

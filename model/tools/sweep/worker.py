@@ -90,13 +90,27 @@ def _simulate_and_reduce(
 
 
 def _metric(reducer: Mapping[str, Any], ts: Mapping[str, np.ndarray]) -> float | str | None:
-    value = reduce_series(reducer["reducer"], ts[reducer["column"]], ts["day"], ts["date"])
+    rows = window_rows(ts["date"], reducer.get("start"), reducer.get("end"))
+    value = reduce_series(reducer["reducer"], ts[reducer["column"]][rows], ts["day"][rows], ts["date"][rows])
     if reducer["reducer"] in DATE_REDUCERS:
         return value
     if not math.isfinite(value):
         # Parquet null rather than NaN: SQL aggregates skip nulls but propagate NaN.
         return reducer.get("missing")
     return value
+
+
+def window_rows(dates: np.ndarray, start: str | None, end: str | None) -> slice | np.ndarray:
+    """The rows of a run whose ISO date lies in ``[start, end]`` (all rows without a window)."""
+    if start is None and end is None:
+        return slice(None)
+    dates = np.asarray(dates).astype(str)
+    keep = np.ones(dates.shape, dtype=bool)  # ISO dates order as text
+    if start is not None:
+        keep &= dates >= str(start)
+    if end is not None:
+        keep &= dates <= str(end)
+    return keep
 
 
 def _floats(values: np.ndarray) -> list[float | None]:

@@ -1,0 +1,1 @@
+"""Estimation of scenario parameters from observations: spec, emulators, history matching, the run, the report."""
