@@ -14,6 +14,7 @@ the same emulator (and the next wave's design) on every machine with the same li
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,7 +52,8 @@ class Emulators:
         out = np.full(len(self.gps), np.nan)
         for k, gp in enumerate(self.gps):
             if gp is not None:
-                out[k] = float(np.sqrt(gp.kernel_.k2.noise_level) * gp._y_train_std)
+                scale = float(np.atleast_1d(getattr(gp, "_y_train_std", 1.0))[0])  # normalize_y's scale
+                out[k] = float(np.sqrt(gp.kernel_.k2.noise_level) * scale)
         return out
 
     def length_scales(self) -> np.ndarray:
@@ -74,6 +76,7 @@ def fit_emulators(unit: np.ndarray, outcomes: np.ndarray, seed: int) -> Emulator
     Returns:
         The emulators; a target with fewer than 4 finite runs, or no spread at all, gets none.
     """
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
@@ -92,6 +95,9 @@ def fit_emulators(unit: np.ndarray, outcomes: np.ndarray, seed: int) -> Emulator
         gp = GaussianProcessRegressor(
             kernel=kernel, normalize_y=True, n_restarts_optimizer=RESTARTS, random_state=seed + k
         )
-        gp.fit(unit[keep], y[keep])
+        with warnings.catch_warnings():
+            # A length scale at its upper bound is an answer (the target does not feel that parameter), not a fault.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            gp.fit(unit[keep], y[keep])
         gps.append(gp)
     return Emulators(gps)

@@ -26,6 +26,8 @@ ESTIMATES_COLUMNS = (
     "true_value",
     "true_in_interval",
 )
+EDGE = 0.025
+"""An interval within this share of the prior range of a bound is reported as reaching the prior's bound."""
 FIT_COLUMNS = ("target", "observed", "sd", "simulated_mean", "simulated_sd", "emulated_mean", "z", "source")
 
 
@@ -262,6 +264,14 @@ def markdown(result: Estimate, figures: list[Path]) -> str:
         "variance (contraction = 1 - posterior variance / prior variance). "
         + (f"Not identified by these targets: {', '.join(f'`{w}`' for w in weak)}." if weak else "All are identified.")
     )
+    edge = [m for m, p in zip(result.marginals, spec.parameters, strict=True) if m.low90 < EDGE or m.high90 > 1 - EDGE]
+    if edge:
+        names = [p.name for m, p in zip(result.marginals, spec.parameters, strict=True) if m in edge]
+        lines.append(
+            f"\nAt the prior's bound: the 90% interval of {', '.join(f'`{n}`' for n in names)} reaches within "
+            f"{EDGE:.1%} of the prior range of its end, so the data push beyond the prior: the estimate is the prior's "
+            "choice as much as the data's."
+        )
     if result.truth is not None:
         inside = sum(bool(r["true_in_interval"]) for r in estimate_rows(result))
         lines += ["", f"Synthetic recovery: {inside} of {len(spec.parameters)} true values lie in their 90% interval."]
