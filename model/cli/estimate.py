@@ -20,7 +20,7 @@ from hashpivot.model.cli.common import INPUT_ERRORS, OUT_ROOT, CommandError, bou
 from hashpivot.model.config.toml_io import find_config
 
 NAME = "estimate"
-HELP = "estimate parameters from observations (history matching with emulators), with 90% intervals"
+HELP = "estimate parameters from observations (history matching with emulators), with credible intervals"
 
 EXIT_INPUT = 2
 EXIT_FAILED = 1

@@ -239,11 +239,11 @@ class FinanceSection(Section):
         le=1,
     )
     expected_btc_growth_per_year: float = P(
-        0.20,
+        0.50,
         "1/yr",
-        "assumption: BTC growth miners plan with (martingale = 0); 2024-25 expansion behaviour "
-        "implies optimistic planning (BTC's realised CAGR 2015-25 was far higher); calibrated on the 2024-25 "
-        "backtest (docs/calibration.md); sweep -0.3..0.5",
+        "est: BTC growth miners plan with (martingale = 0), estimated from the 2024-25 hashrate, hashprice and "
+        "lease observations: 0.50, 90% interval [0.41, 0.61], prior -0.3..1 (docs/estimation.md; "
+        "`hashpivot estimate backtest_2024_2025 --workers 2`); BTC's realised CAGR 2015-25 was far higher",
         ge=-0.9,
         le=2,
     )
@@ -338,8 +338,9 @@ class AiMarketSection(Section):
     addressable_share: float = P(
         0.45,
         "share",
-        "assumption: share of new AI MW sourced from powered sites (calibrated: ~3 GW of miner "
-        "leases by 2026, seed: ~65 B$ of contracts)",
+        "assumption: share of new AI MW sourced from powered sites; not identified by the 2024-25 data "
+        "(estimate 0.63, 90% interval [0.32, 0.92] on a 0.05..0.95 prior: lease MW saturate above ~0.4, "
+        "docs/estimation.md), so it stays 0.45, inside the interval (seed: ~65 B$ of contracts)",
         ge=0,
         le=1,
     )
