@@ -316,6 +316,7 @@ def test_bad_estimation_files_get_one_line_naming_file_and_field(case, tmp_path,
         (["--synthetic", "ai.hyperscalers=3"], "not a parameter of this file"),
         (["--budget", "5"], "--budget: 5 runs cannot pay for one wave"),
         (["--resume"], "--resume: needs --out"),
+        (["--scheduler", "tcp://127.0.0.1:1"], "--workers and --scheduler: choose one"),
     ],
 )
 def test_bad_flags_get_one_line(argv, words, tmp_path, capsys):

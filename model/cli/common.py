@@ -217,3 +217,18 @@ def horizon_days(start: dt.date, scenario_days: int, days: int | None, until: dt
             f"run.start_date {start.isoformat()} ({accepted})"
         )
     return (until - start).days + 1
+
+
+def check_executor_flags(workers: int | None, scheduler: str | None) -> None:
+    """``--workers`` and ``--scheduler`` (commands that run batches of runs): one of them, and no empty address.
+
+    Raises:
+        CommandError: Both given, or an empty scheduler address.
+    """
+    if scheduler is not None and workers is not None:
+        raise CommandError(
+            "--workers and --scheduler: choose one (accepted: --workers N for local processes, "
+            "or --scheduler ADDRESS for a Dask cluster)"
+        )
+    if scheduler is not None and not scheduler.strip():
+        raise CommandError("--scheduler: empty address (accepted: e.g. tcp://10.0.0.5:8786)")

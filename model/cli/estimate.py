@@ -16,7 +16,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from hashpivot.model.cli.common import INPUT_ERRORS, OUT_ROOT, CommandError, bounded_int, error_line
+from hashpivot.model.cli.common import (
+    INPUT_ERRORS,
+    OUT_ROOT,
+    CommandError,
+    bounded_int,
+    check_executor_flags,
+    error_line,
+)
 from hashpivot.model.config.toml_io import find_config
 
 NAME = "estimate"
@@ -104,10 +111,7 @@ def resolve(args: argparse.Namespace):
     from hashpivot.model.tools.estimate.run import MANIFEST, check_new_folder, planned_waves
     from hashpivot.model.tools.estimate.spec import ESTIMATION_DIR, load_estimation, parse_synthetic
 
-    if args.scheduler is not None and args.workers is not None:
-        raise CommandError("--workers and --scheduler: choose one (accepted: --workers W or --scheduler ADDR)")
-    if args.scheduler is not None and not args.scheduler.strip():
-        raise CommandError("--scheduler: empty address (accepted: e.g. tcp://10.0.0.5:8786)")
+    check_executor_flags(args.workers, args.scheduler)
     if args.resume and args.out is None:
         raise CommandError("--resume: needs --out DIR (accepted: --resume --out DIR, the folder to continue)")
     path = find_config(args.file, ESTIMATION_DIR)

@@ -19,7 +19,14 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from hashpivot.model.cli.common import INPUT_ERRORS, OUT_ROOT, CommandError, bounded_int, error_line
+from hashpivot.model.cli.common import (
+    INPUT_ERRORS,
+    OUT_ROOT,
+    CommandError,
+    bounded_int,
+    check_executor_flags,
+    error_line,
+)
 from hashpivot.model.config.toml_io import find_config
 from hashpivot.model.tools.sweep.spec import SWEEPS_DIR, SweepPlan, load_sweep, plan_from_manifest
 from hashpivot.model.tools.sweep.store import MANIFEST, read_manifest
@@ -143,13 +150,7 @@ def resolve(args: argparse.Namespace) -> tuple[SweepPlan, Path]:
         CommandError: Contradictory or missing arguments.
         ConfigError: The sweep file (or the manifest) is unusable.
     """
-    if args.scheduler is not None and args.workers is not None:
-        raise CommandError(
-            "--workers and --scheduler: choose one (accepted: --workers N for local processes, "
-            "or --scheduler ADDRESS for a Dask cluster)"
-        )
-    if args.scheduler is not None and not args.scheduler.strip():
-        raise CommandError("--scheduler: empty address (accepted: e.g. tcp://10.0.0.5:8786)")
+    check_executor_flags(args.workers, args.scheduler)
     if args.sweep is None:
         if not (args.resume and args.out is not None):
             raise CommandError(

@@ -253,7 +253,7 @@ def markdown(result: Estimate, figures: list[Path]) -> str:
         f"{method.points} points x {method.replications} replications, cutoff {method.cutoff:g}; the posterior on "
         f"the last emulators from {len(result.weights)} Sobol draws of the prior (effective sample size "
         f"{result.ess:.0f}); {method.check_replications} check runs at the estimate. Root seed {method.root_seed}.",
-        f"- Runs used: {result.runs_used}; wall time {result.wall_time_s:.0f} s.",
+        f"- Runs used: {result.runs_used} (all sessions); wall time of this session {result.wall_time_s:.0f} s.",
     ]
     if result.stopped_early:
         lines.append(f"- Stopped early: {result.stopped_early}.")
