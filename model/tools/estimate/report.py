@@ -200,7 +200,7 @@ def _fit_figure(result: Estimate, plt):
     ax.set_yticks(y, [r["target"] for r in rows], fontsize=8)
     ax.axvline(0, color="0.7", linewidth=0.8)
     ax.set_xlabel("simulated - observed, in observation sd")
-    ax.legend(fontsize=7, loc="best")
+    ax.legend(fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     return fig
 
 
@@ -253,7 +253,8 @@ def markdown(result: Estimate, figures: list[Path]) -> str:
         f"{method.points} points x {method.replications} replications, cutoff {method.cutoff:g}; the posterior on "
         f"the last emulators from {len(result.weights)} Sobol draws of the prior (effective sample size "
         f"{result.ess:.0f}); {method.check_replications} check runs at the estimate. Root seed {method.root_seed}.",
-        f"- Runs used: {result.runs_used} (all sessions); wall time of this session {result.wall_time_s:.0f} s.",
+        f"- Runs used: {result.runs_used}; wall time {result.total_wall_time_s:.0f} s in {result.sessions} "
+        f"session(s), the last {result.wall_time_s:.0f} s (each session's runs and time: estimation.json).",
     ]
     if result.stopped_early:
         lines.append(f"- Stopped early: {result.stopped_early}.")

@@ -77,6 +77,8 @@ class Estimate:
     runs_used: int
     wall_time_s: float
     stopped_early: str = ""
+    sessions: int = 1
+    total_wall_time_s: float = 0.0
     emulated_at_estimate: tuple[np.ndarray, np.ndarray] = field(default_factory=lambda: (np.array([]), np.array([])))
 
     @property
@@ -215,7 +217,10 @@ def run_estimation(
         stopped_early=stopped,
         finished_utc=_utc_now(),
     )
-    manifest.setdefault("sessions", []).append({"wall_time_s": round(result.wall_time_s, 2), "runs": runner.runs})
+    sessions = manifest.setdefault("sessions", [])
+    sessions.append({"wall_time_s": round(result.wall_time_s, 2), "runs_done": runner.runs, "finished_utc": _utc_now()})
+    result.sessions = len(sessions)
+    result.total_wall_time_s = float(sum(x["wall_time_s"] for x in sessions))
     write_json_atomic(out / MANIFEST, manifest)
     return result
 
